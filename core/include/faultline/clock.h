@@ -1,0 +1,47 @@
+// Clock: time as one process sees it, and the only way pattern code may wait.
+//
+// Contract
+//   - now() is this process's local reading. It is monotonic in production (a steady clock), but
+//     in the simulator it may be skewed against other processes, drift, and step forward: patterns
+//     must not compare readings taken by different processes.
+//   - sleep_for(d) completes after at least `d` has passed on this clock (d <= 0 completes at
+//     once). In the simulator a paused process does not wake until it is resumed, however long
+//     its sleep.
+//   - Durations are std::chrono types; there are no raw integers of time in this API.
+//
+// Ownership: the world (production runtime or simulator) owns the Clock; patterns hold a
+// reference that must not outlive it.
+// Thread-safety: call from the executor the clock belongs to.
+#pragma once
+
+#include <chrono>
+
+#include "faultline/task.h"
+
+namespace faultline {
+
+// The clock type of every process-local time point. Its epoch is arbitrary (the start of the
+// process in production, the start of the run in the simulator); only differences mean anything.
+struct LocalClock {
+  using rep = std::int64_t;
+  using period = std::nano;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<LocalClock, duration>;
+  static constexpr bool is_steady = false;  // skew and steps are possible in the simulator
+};
+
+using Duration = std::chrono::nanoseconds;
+using TimePoint = LocalClock::time_point;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+
+  // This process's current reading of time.
+  [[nodiscard]] virtual TimePoint now() const = 0;
+
+  // Completes once `duration` has elapsed on this clock.
+  virtual Task<void> sleep_for(Duration duration) = 0;
+};
+
+}  // namespace faultline

@@ -1,0 +1,145 @@
+// Result<T>: the value of an operation, or an Error that says who should retry.
+//
+// Contract
+//   - Expected failures (bad input, an unreachable server, a timeout) are returned, never thrown.
+//   - The error code answers the question every distributed caller must ask: did the operation
+//     happen? `kUnavailable` means it certainly did not (safe to retry as is); `kOutcomeUnknown`
+//     means it may have been applied (the request left and no reply came back in time): the
+//     caller must either make the retry idempotent or reconcile.
+//   - A Result is [[nodiscard]]: dropping one on the floor is a compile warning.
+//   - Accessing value() of an error, or error() of a value, is a programming error (asserted).
+//
+// Thread-safety: a value type; the usual rules for const/non-const access apply.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace faultline {
+
+enum class ErrorCode {
+  // Bad input or configuration; retrying the same call is pointless. The message names the field.
+  kInvalidArgument,
+  // The operation certainly did not take effect (connection refused, request not sent, server
+  // rejected it before applying). Safe to retry.
+  kUnavailable,
+  // The request may have taken effect: it left, and no reply arrived before the deadline (or the
+  // connection broke after it was written). Retry only if the operation is idempotent.
+  kOutcomeUnknown,
+  // The caller's precondition does not hold (not the owner of a lock, a stale fencing token).
+  // Retrying the same call will fail the same way.
+  kFailedPrecondition,
+  // The deadline passed before the operation could be attempted at all (nothing was sent).
+  kDeadlineExceeded,
+  // The server answered something this client does not understand: a bug or a version mismatch.
+  kProtocol,
+  // The resource is held by someone else (a lock owned by another client). Retry later, at a
+  // higher level.
+  kBusy,
+};
+
+[[nodiscard]] constexpr std::string_view to_string(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kOutcomeUnknown: return "outcome_unknown";
+    case ErrorCode::kFailedPrecondition: return "failed_precondition";
+    case ErrorCode::kDeadlineExceeded: return "deadline_exceeded";
+    case ErrorCode::kProtocol: return "protocol";
+    case ErrorCode::kBusy: return "busy";
+  }
+  return "?";
+}
+
+struct [[nodiscard]] Error {
+  ErrorCode code;
+  std::string message;
+
+  // True when the operation may have been applied despite the error.
+  [[nodiscard]] bool may_have_happened() const noexcept {
+    return code == ErrorCode::kOutcomeUnknown || code == ErrorCode::kProtocol;
+  }
+  [[nodiscard]] std::string to_string() const {
+    return std::string(faultline::to_string(code)) + ": " + message;
+  }
+};
+
+inline Error invalid_argument(std::string message) {
+  return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
+inline Error unavailable(std::string message) {
+  return Error{ErrorCode::kUnavailable, std::move(message)};
+}
+inline Error outcome_unknown(std::string message) {
+  return Error{ErrorCode::kOutcomeUnknown, std::move(message)};
+}
+inline Error failed_precondition(std::string message) {
+  return Error{ErrorCode::kFailedPrecondition, std::move(message)};
+}
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
+  Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT: implicit
+
+  [[nodiscard]] bool ok() const noexcept { return state_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+
+  [[nodiscard]] T& value() & {
+    assert(ok());
+    return std::get<0>(state_);
+  }
+  [[nodiscard]] const T& value() const& {
+    assert(ok());
+    return std::get<0>(state_);
+  }
+  [[nodiscard]] T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(state_));
+  }
+  [[nodiscard]] const Error& error() const& {
+    assert(!ok());
+    return std::get<1>(state_);
+  }
+  [[nodiscard]] Error&& error() && {
+    assert(!ok());
+    return std::get<1>(std::move(state_));
+  }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+// Result<void> carries no value.
+struct Ok {};
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Ok) {}  // NOLINT: implicit
+  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit
+  [[nodiscard]] bool ok() const noexcept { return ok_; }
+  explicit operator bool() const noexcept { return ok_; }
+  [[nodiscard]] const Error& error() const& {
+    assert(!ok_);
+    return error_;
+  }
+  [[nodiscard]] Error&& error() && {
+    assert(!ok_);
+    return std::move(error_);
+  }
+
+ private:
+  Error error_{ErrorCode::kProtocol, {}};
+  bool ok_ = true;
+};
+
+}  // namespace faultline

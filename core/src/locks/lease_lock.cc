@@ -1,0 +1,128 @@
+#include "faultline/locks/lease_lock.h"
+
+#include <string>
+#include <utility>
+
+#include "faultline/backoff.h"
+
+namespace faultline::locks {
+namespace {
+
+std::string ns_text(Duration d) { return std::to_string(d.count()) + "ns"; }
+
+}  // namespace
+
+Result<void> LeaseLockOptions::validate() const {
+  if (auto r = validate_ttl(ttl); !r) return r;
+  if (call_timeout <= Duration::zero() || call_timeout >= ttl) {
+    return invalid_argument("call_timeout: " + ns_text(call_timeout) +
+                            "; must be in (0, ttl) so a reply can still arrive within the lease");
+  }
+  if (attempts < 1 || attempts > kMaxAttempts) {
+    return invalid_argument("attempts: " + std::to_string(attempts) + "; must be in [1, " +
+                            std::to_string(kMaxAttempts) + "]");
+  }
+  if (retry_base < Duration::zero()) {
+    return invalid_argument("retry_base: " + ns_text(retry_base) + "; must not be negative");
+  }
+  if (retry_max < retry_base) {
+    return invalid_argument("retry_max: " + ns_text(retry_max) + "; must be >= retry_base");
+  }
+  if (drift_ppm > 500'000) {
+    return invalid_argument("drift_ppm: " + std::to_string(drift_ppm) +
+                            "; must be in [0, 500000]");
+  }
+  return Ok{};
+}
+
+Result<LeaseLock> LeaseLock::create(LockStore& store, Clock& clock, Random& random,
+                                    std::string key, LeaseLockOptions options) {
+  if (auto r = validate_key(key); !r) return std::move(r).error();
+  if (auto r = options.validate(); !r) return std::move(r).error();
+  return LeaseLock(store, clock, random, std::move(key), options);
+}
+
+TimePoint LeaseLock::validity_end(TimePoint started) const {
+  // The server's ttl started no earlier than `started` (we read the clock before sending), so
+  // the lease certainly lasts until started + ttl on the server's clock; our clock may run fast
+  // relative to it, hence the drift allowance.
+  const Duration drift = options_.ttl / 1'000'000 * options_.drift_ppm;
+  return started + options_.ttl - drift;
+}
+
+Duration LeaseLock::backoff(int attempt) {
+  return full_jitter(*random_, options_.retry_base, options_.retry_max, attempt);
+}
+
+Task<Result<Lease>> LeaseLock::acquire() {
+  // One owner token for every attempt of this call: if an attempt's outcome is unknown, the
+  // next attempt finds the lock already ours and the store returns the same fencing token.
+  std::string owner = random_token(*random_);
+  bool maybe_held = false;
+  Error last{ErrorCode::kBusy, "lock '" + key_ + "' is held by another owner"};
+
+  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
+    if (attempt > 0) co_await clock_->sleep_for(backoff(attempt - 1));
+    const TimePoint started = clock_->now();
+    Result<AcquireReply> reply =
+        co_await store_->acquire(key_, owner, options_.ttl, options_.call_timeout);
+    if (!reply.ok()) {
+      Error error = std::move(reply).error();
+      if (error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kProtocol) {
+        co_return error;
+      }
+      maybe_held = maybe_held || error.may_have_happened();
+      last = std::move(error);
+      continue;
+    }
+    if (!reply->acquired) {
+      last = Error{ErrorCode::kBusy, "lock '" + key_ + "' is held by another owner"};
+      continue;
+    }
+    Lease lease{key_, owner, reply->token, started, validity_end(started)};
+    if (clock_->now() >= lease.valid_until) {
+      // The reply took longer than the lease: it is worthless. Give it back and try again.
+      maybe_held = true;
+      last = Error{ErrorCode::kUnavailable,
+                   "lock '" + key_ + "' was granted after its lease had already run out"};
+      continue;
+    }
+    co_return lease;
+  }
+
+  if (maybe_held) {
+    // Best effort: an attempt may have taken the lock for `owner`. Leaving it would block others
+    // until the ttl runs out. Its own failure changes nothing we can report.
+    (void)co_await store_->release(key_, owner, options_.call_timeout);
+  }
+  last.message += " (after " + std::to_string(options_.attempts) + " attempts)";
+  co_return last;
+}
+
+Task<Result<void>> LeaseLock::release(const Lease& lease) {
+  assert(lease.key == key_);
+  Result<bool> released = co_await store_->release(lease.key, lease.owner, options_.call_timeout);
+  if (!released.ok()) co_return std::move(released).error();
+  if (!*released) {
+    co_return failed_precondition("lock '" + key_ +
+                                  "' is no longer held by this lease (expired or taken)");
+  }
+  co_return Ok{};
+}
+
+Task<Result<Lease>> LeaseLock::extend(const Lease& lease) {
+  assert(lease.key == key_);
+  const TimePoint started = clock_->now();
+  Result<bool> extended =
+      co_await store_->extend(lease.key, lease.owner, options_.ttl, options_.call_timeout);
+  if (!extended.ok()) co_return std::move(extended).error();
+  if (!*extended) {
+    co_return failed_precondition("lock '" + key_ +
+                                  "' is no longer held by this lease (expired or taken)");
+  }
+  Lease renewed = lease;
+  renewed.valid_until = validity_end(started);
+  co_return renewed;
+}
+
+}  // namespace faultline::locks

@@ -1,0 +1,20 @@
+#include "scenarios/lease_lock_scenario.h"
+#include "scenarios/scenario.h"
+
+namespace faultline::scenarios {
+
+std::vector<std::unique_ptr<Scenario>> catalogue() {
+  std::vector<std::unique_ptr<Scenario>> all;
+  all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/true));
+  all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/false));
+  return all;
+}
+
+std::unique_ptr<Scenario> find_scenario(const std::string& name) {
+  for (auto& scenario : catalogue()) {
+    if (scenario->name() == name) return std::move(scenario);
+  }
+  return nullptr;
+}
+
+}  // namespace faultline::scenarios

@@ -1,0 +1,212 @@
+// faultline: the command line over the scenario catalogue.
+//
+//   faultline list
+//   faultline run SCENARIO|all [--seeds N] [--seed S] [--jobs J] [--json]
+//   faultline replay SCENARIO --seed S [--shrink] [--html FILE]
+//
+// Exit status: 0 when every verdict is the expected one, 1 when one differs, 2 on bad usage.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+
+namespace fs = faultline::scenarios;
+
+namespace {
+
+constexpr std::uint64_t kDefaultFirstSeed = 0x5EED;
+
+std::string hex(std::uint64_t seed) { return fmt::format("{:#x}", seed); }
+
+std::uint64_t parse_seed(const std::string& text) {
+  std::size_t used = 0;
+  const std::uint64_t seed = std::stoull(text, &used, 0);
+  if (used != text.size()) throw CLI::ValidationError("--seed", "not a number: " + text);
+  return seed;
+}
+
+const char* expect_text(fs::Expect e) {
+  return e == fs::Expect::kHolds ? "must hold" : "hazard: must be found";
+}
+
+struct Outcome {
+  bool as_expected = false;
+  nlohmann::json json;
+};
+
+Outcome run_one(const fs::Scenario& scenario, std::uint64_t first, std::uint64_t seeds, int jobs,
+                bool json_mode) {
+  const bool hazard = scenario.expect() == fs::Expect::kViolationFound;
+  const bool tty = isatty(STDERR_FILENO) == 1 && !json_mode;
+  auto progress = [&](std::uint64_t done, std::uint64_t count) {
+    std::fprintf(stderr, "\r%-24s %llu/%llu seeds", scenario.name().c_str(),
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(count));
+    std::fflush(stderr);
+  };
+  fs::SweepResult sweep =
+      fs::sweep(scenario, first, seeds, jobs, /*stop_at_violation=*/true,
+                tty ? std::function<void(std::uint64_t, std::uint64_t)>(progress) : nullptr);
+  if (tty) std::fprintf(stderr, "\r%60s\r", "");
+
+  Outcome outcome;
+  const bool found = sweep.first_violation.has_value();
+  outcome.as_expected = hazard ? found : !found;
+  nlohmann::json& j = outcome.json;
+  j["scenario"] = scenario.name();
+  j["expect"] = hazard ? "violation_found" : "holds";
+  j["seeds_run"] = sweep.seeds_run;
+  j["first_seed"] = hex(first);
+  j["as_expected"] = outcome.as_expected;
+  j["seeds_per_second"] = static_cast<double>(sweep.seeds_run) / std::max(sweep.wall_seconds, 1e-9);
+  j["events"] = sweep.events;
+
+  std::string text = fmt::format("{:<24} ", scenario.name());
+  if (!found) {
+    j["verdict"] = "held";
+    text += fmt::format("{} held for {} seeds ({:.0f} seeds/s)", outcome.as_expected ? "ok  " : "FAIL",
+                        sweep.seeds_run, j["seeds_per_second"].get<double>());
+    if (hazard) text += "  -- the hazard was NOT found";
+  } else {
+    const fs::RunResult& v = *sweep.first_violation;
+    j["verdict"] = "violated";
+    j["seed"] = hex(v.seed);
+    j["violation"] = v.violation->message;
+    fs::Shrunk shrunk = fs::shrink(scenario, v.seed, scenario.plan_for_seed(v.seed));
+    j["shrunk_plan"] = shrunk.plan.to_string();
+    j["replay"] = fmt::format("faultline replay {} --seed {}", scenario.name(), hex(v.seed));
+    text += fmt::format("{} violation found at seed {} after {} seeds\n",
+                        outcome.as_expected ? "ok  " : "FAIL", hex(v.seed), sweep.seeds_run);
+    text += fmt::format("    {}\n", v.violation->message);
+    text += fmt::format("    shrunk fault plan ({} runs):\n", shrunk.runs);
+    std::istringstream plan_lines(shrunk.plan.to_string());
+    for (std::string line; std::getline(plan_lines, line);) text += "      " + line + "\n";
+    text += fmt::format("    replay: faultline replay {} --seed {}  (add --shrink for the shrunk "
+                        "plan, --html FILE for a picture)",
+                        scenario.name(), hex(v.seed));
+  }
+  if (!json_mode) std::cout << text << std::endl;
+  return outcome;
+}
+
+int replay(const fs::Scenario& scenario, std::uint64_t seed, bool shrink_plan,
+           const std::string& html_path) {
+  faultline::sim::FaultPlan plan = scenario.plan_for_seed(seed);
+  if (shrink_plan) plan = fs::shrink(scenario, seed, plan).plan;
+  fs::RunOptions options;
+  options.timeline = true;
+  options.html = !html_path.empty();
+  fs::RunResult result = scenario.run(seed, plan, options);
+  std::cout << fmt::format("scenario {} seed {} ({})\n", scenario.name(), hex(seed),
+                           expect_text(scenario.expect()));
+  std::cout << (shrink_plan ? "shrunk fault plan:\n" : "fault plan:\n") << plan.to_string() << "\n";
+  std::cout << result.timeline << "\n";
+  std::cout << result.summary << "\n";
+  std::cout << fmt::format("trace hash {:#018x}, {} events, ended at {:.6f}s\n", result.trace_hash,
+                           result.events,
+                           static_cast<double>(result.finished_at.time_since_epoch().count()) / 1e9);
+  if (result.violation) {
+    std::cout << "VIOLATION: " << result.violation->message << "\n";
+  } else {
+    std::cout << "invariant held\n";
+  }
+  if (!html_path.empty()) {
+    std::ofstream out(html_path);
+    out << result.html;
+    if (!out) {
+      std::cerr << "could not write " << html_path << "\n";
+      return 2;
+    }
+    std::cout << "timeline picture written to " << html_path << "\n";
+  }
+  const bool hazard = scenario.expect() == fs::Expect::kViolationFound;
+  return result.violation.has_value() == hazard ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"faultline: distributed-systems patterns under a deterministic, fault-injecting "
+               "simulator"};
+  app.require_subcommand(1);
+
+  auto* list = app.add_subcommand("list", "List the scenarios");
+
+  auto* run = app.add_subcommand("run", "Run scenarios over many seeds and check their verdicts");
+  std::string run_name;
+  std::uint64_t seeds = 1000;
+  std::string run_seed;
+  int jobs = 1;
+  bool json = false;
+  run->add_option("scenario", run_name, "Scenario name, or 'all'")->required();
+  run->add_option("--seeds", seeds, "How many seeds to try per scenario")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
+  run->add_option("--seed", run_seed, "First seed (decimal or 0x hex); with --seeds 1, just it");
+  run->add_option("--jobs", jobs, "Worker threads")->check(CLI::Range(1, 256));
+  run->add_flag("--json", json, "Print one JSON object per scenario");
+
+  auto* rep = app.add_subcommand("replay", "Replay one seed and print its timeline");
+  std::string rep_name;
+  std::string rep_seed;
+  bool shrink_plan = false;
+  std::string html;
+  rep->add_option("scenario", rep_name, "Scenario name")->required();
+  rep->add_option("--seed", rep_seed, "The seed to replay (decimal or 0x hex)")->required();
+  rep->add_flag("--shrink", shrink_plan, "Replay the shrunk fault plan instead of the full one");
+  rep->add_option("--html", html, "Also write the timeline as a self-contained HTML picture");
+
+  try {
+    app.parse(argc, argv);
+    if (*list) {
+      for (const auto& s : fs::catalogue()) {
+        std::cout << fmt::format("{:<24} {:<22} {}\n", s->name(), expect_text(s->expect()),
+                                 s->description());
+      }
+      return 0;
+    }
+    if (*run) {
+      const std::uint64_t first = run_seed.empty() ? kDefaultFirstSeed : parse_seed(run_seed);
+      std::vector<std::unique_ptr<fs::Scenario>> chosen;
+      if (run_name == "all") {
+        chosen = fs::catalogue();
+      } else if (auto s = fs::find_scenario(run_name)) {
+        chosen.push_back(std::move(s));
+      } else {
+        std::cerr << "unknown scenario '" << run_name << "' (see: faultline list)\n";
+        return 2;
+      }
+      bool all_expected = true;
+      for (const auto& s : chosen) {
+        Outcome o = run_one(*s, first, seeds, jobs, json);
+        all_expected = all_expected && o.as_expected;
+        if (json) std::cout << o.json.dump() << std::endl;
+      }
+      return all_expected ? 0 : 1;
+    }
+    if (*rep) {
+      auto s = fs::find_scenario(rep_name);
+      if (!s) {
+        std::cerr << "unknown scenario '" << rep_name << "' (see: faultline list)\n";
+        return 2;
+      }
+      return replay(*s, parse_seed(rep_seed), shrink_plan, html);
+    }
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const std::invalid_argument&) {
+    std::cerr << "--seed: not a number\n";
+    return 2;
+  } catch (const std::out_of_range&) {
+    std::cerr << "--seed: out of range for 64 bits\n";
+    return 2;
+  }
+  return 0;
+}

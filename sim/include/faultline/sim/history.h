@@ -1,0 +1,64 @@
+// History: what happened in a run, in the manner of Jepsen.
+//
+// Every operation of interest is recorded when it is invoked and again when it completes: ok,
+// fail (certainly did not happen) or unknown (may have happened; Jepsen's "info"). Faults and
+// other remarks are recorded as notes. Checkers read histories; the timeline printer renders
+// them. Every record is also mixed into the World's trace, so the trace hash covers outcomes.
+//
+// Thread-safety: none (belongs to one run).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "faultline/sim/world.h"
+
+namespace faultline::sim {
+
+enum class OpStatus { kPending, kOk, kFail, kUnknown };
+
+[[nodiscard]] const char* to_string(OpStatus status) noexcept;
+
+struct Operation {
+  std::size_t id = 0;
+  ProcessId process = 0;
+  std::string name;    // "acquire", "write", ...
+  std::string input;   // human-readable arguments
+  std::string output;  // human-readable result, filled at completion
+  SimTime invoked{};
+  SimTime completed{};
+  OpStatus status = OpStatus::kPending;
+  std::uint64_t invoke_seq = 0;    // order among all records, for the timeline
+  std::uint64_t complete_seq = 0;
+};
+
+struct Note {
+  SimTime at{};
+  ProcessId process = 0;  // kWorldProcess for world-wide notes
+  std::string text;
+  std::uint64_t seq = 0;
+};
+
+class History {
+ public:
+  explicit History(World& world) : world_(world) {}
+
+  // Records an invocation by `process`; returns the operation's id.
+  std::size_t invoke(ProcessId process, std::string name, std::string input = {});
+  // Records the completion of operation `id` (which must be pending).
+  void complete(std::size_t id, OpStatus status, std::string output = {});
+  void note(ProcessId process, std::string text);
+
+  [[nodiscard]] const std::vector<Operation>& operations() const noexcept { return ops_; }
+  [[nodiscard]] const std::vector<Note>& notes() const noexcept { return notes_; }
+  [[nodiscard]] World& world() noexcept { return world_; }
+
+ private:
+  World& world_;
+  std::vector<Operation> ops_;
+  std::vector<Note> notes_;
+  std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace faultline::sim

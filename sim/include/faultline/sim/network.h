@@ -1,0 +1,83 @@
+// Network: messages between simulated processes, with per-link latency, loss, duplication,
+// delay spikes and partitions.
+//
+// A message is a callable run on the destination process when it arrives. Arrival is an event
+// owned by the destination: it waits while the destination is paused and is discarded if the
+// destination crashes before it arrives (the connection died with it). Random latency reorders
+// messages; a duplicated message runs twice. Every decision is drawn from the World's Rng.
+//
+// Thread-safety: none (belongs to its World).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "faultline/random.h"
+#include "faultline/sim/world.h"
+
+namespace faultline::sim {
+
+struct LinkProfile {
+  Duration latency_min = std::chrono::microseconds(100);
+  Duration latency_max = std::chrono::milliseconds(2);
+  std::uint32_t loss_ppm = 0;       // message silently dropped
+  std::uint32_t duplicate_ppm = 0;  // message delivered twice
+  std::uint32_t spike_ppm = 0;      // message delayed by a spike on top of its latency
+  Duration spike_min = std::chrono::milliseconds(100);
+  Duration spike_max = std::chrono::seconds(1);
+};
+
+class Network {
+ public:
+  explicit Network(World& world) : world_(world) {}
+
+  // The profile of links with no profile of their own.
+  void set_default(const LinkProfile& profile) { default_ = profile; }
+  // The profile of the directed link from -> to.
+  void set_link(ProcessId from, ProcessId to, const LinkProfile& profile);
+
+  // Drops every message from -> to (and to -> from unless one_way) until healed.
+  void partition(ProcessId a, ProcessId b, bool one_way);
+  void heal(ProcessId a, ProcessId b);
+  [[nodiscard]] bool blocked(ProcessId from, ProcessId to) const;
+
+  // Sends a message that runs `deliver` on `to` (as of generation `to_generation`) when it
+  // arrives. `deliver` must be copyable: a duplicated message runs a copy.
+  template <class F>
+  void send(ProcessId from, ProcessId to, std::uint32_t to_generation, F deliver) {
+    const Route route = decide(from, to);
+    if (route.dropped) return;
+    if (route.duplicate_delay) {
+      world_.schedule(world_.now() + *route.duplicate_delay, to, to_generation, F(deliver));
+    }
+    world_.schedule(world_.now() + route.delay, to, to_generation, std::move(deliver));
+  }
+
+  [[nodiscard]] std::uint64_t sent() const noexcept { return sent_; }
+  [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
+
+ private:
+  struct Route {
+    bool dropped = false;
+    Duration delay{};
+    std::optional<Duration> duplicate_delay;
+  };
+  [[nodiscard]] Route decide(ProcessId from, ProcessId to);
+  [[nodiscard]] const LinkProfile& profile(ProcessId from, ProcessId to) const;
+  [[nodiscard]] std::size_t index(ProcessId from, ProcessId to) const;
+  void grow(ProcessId id);
+
+  World& world_;
+  LinkProfile default_;
+  std::size_t width_ = 0;                 // matrices below are width_ x width_, by process id
+  std::vector<std::int32_t> link_index_;  // -1: default profile, else index into links_
+  std::vector<LinkProfile> links_;
+  std::vector<bool> blocked_;
+  std::uint64_t sent_ = 0;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace faultline::sim

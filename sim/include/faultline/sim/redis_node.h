@@ -1,0 +1,79 @@
+// RedisNode: a simulated Redis server holding lease locks, and SimLockStore, a client of it.
+//
+// The node implements the LockStore operations with exactly the semantics of the Lua scripts in
+// backends/redis (the conformance suite checks both): each is one atomic step, and keys expire
+// on the node's *own* clock, so skew, drift and steps of the node change when a lease ends.
+// Expiry is checked on access, as an absolute time on the node's clock (as Redis stores it).
+//
+// Crash: with persistence (AOF, fsync always) the data survives a restart; without, the node
+// restarts empty: it forgets every lock *and* every fencing counter, so it may grant a held
+// lock again and issue smaller tokens than before.
+//
+// Ownership: the node hooks itself into its host process's crash; both must outlive the World's
+// run. Thread-safety: none.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "faultline/locks/lock_store.h"
+#include "faultline/sim/network.h"
+#include "faultline/sim/world.h"
+
+namespace faultline::sim {
+
+class RedisNode {
+ public:
+  explicit RedisNode(Process& host);
+  RedisNode(const RedisNode&) = delete;
+  RedisNode& operator=(const RedisNode&) = delete;
+
+  [[nodiscard]] Process& host() noexcept { return host_; }
+
+  // The atomic steps; arguments are assumed valid (the client validated them).
+  [[nodiscard]] locks::AcquireReply acquire(std::string_view key, std::string_view owner,
+                                            Duration ttl);
+  [[nodiscard]] bool release(std::string_view key, std::string_view owner);
+  [[nodiscard]] bool extend(std::string_view key, std::string_view owner, Duration ttl);
+  [[nodiscard]] locks::FencingToken incr(std::string_view counter);
+
+  // Who holds `key` now, or "" (for checkers and tests).
+  [[nodiscard]] std::string holder(std::string_view key);
+
+ private:
+  struct Lock {
+    std::string owner;
+    locks::FencingToken token = 0;
+    TimePoint expires_at{};
+  };
+  // The live lock under `key`, after dropping it if it has expired.
+  Lock* live(std::string_view key);
+
+  Process& host_;
+  std::map<std::string, Lock, std::less<>> locks_;
+  std::map<std::string, locks::FencingToken, std::less<>> counters_;
+};
+
+// A LockStore for one client process talking to one RedisNode over the simulated network.
+class SimLockStore final : public locks::LockStore {
+ public:
+  SimLockStore(Network& network, Process& client, RedisNode& node)
+      : network_(network), client_(client), node_(node) {}
+
+  Task<Result<locks::AcquireReply>> acquire(std::string_view key, std::string_view owner,
+                                            Duration ttl, Duration timeout) override;
+  Task<Result<bool>> release(std::string_view key, std::string_view owner,
+                             Duration timeout) override;
+  Task<Result<bool>> extend(std::string_view key, std::string_view owner, Duration ttl,
+                            Duration timeout) override;
+  Task<Result<locks::FencingToken>> next_fencing_token(std::string_view key,
+                                                       Duration timeout) override;
+
+ private:
+  Network& network_;
+  Process& client_;
+  RedisNode& node_;
+};
+
+}  // namespace faultline::sim

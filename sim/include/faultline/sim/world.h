@@ -1,0 +1,202 @@
+// World: the deterministic simulator's event loop, processes and their clocks.
+//
+// One 64-bit seed fixes everything that happens in a World: every random draw comes from an Rng
+// forked from it, events run in (time, sequence) order, and nothing reads a wall clock, starts a
+// thread or iterates a pointer-keyed container. Two runs with the same seed and the same fault
+// plan produce the same trace hash (see Trace).
+//
+// Time. The World keeps true (virtual) time, SimTime. Idle periods cost nothing: the loop jumps
+// straight to the next event. Each Process sees time through its own Clock, which may be offset
+// (skew), run fast or slow (drift, in ppm) and step; sleeps are converted from the process's
+// clock to true time.
+//
+// Processes. Pattern code runs as asio::awaitable coroutines on the World's io_context, each
+// belonging to a Process. Every event belongs to a process (or to the world itself):
+//   - pause(p, d): p's events are held back, not run, until it resumes; the world moves on.
+//   - crash(p): p's pending events are discarded (its coroutines never resume; volatile state is
+//     gone) and its on_crash hook runs; restart(p) runs its on_start hook again, as at boot.
+//
+// Ownership: the World owns its processes; a Process& stays valid for the World's lifetime.
+// Objects that coroutines refer to must outlive the World, or be owned by a process's state.
+// Thread-safety: none. A World and everything in it belong to the thread that runs it.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "faultline/clock.h"
+#include "faultline/sim/rng.h"
+#include "faultline/sim/trace.h"
+#include "faultline/sim/unique_function.h"
+#include "faultline/task.h"
+
+namespace faultline::sim {
+
+// True (virtual) time of the simulation; its epoch is the start of the run.
+struct SimClock {
+  using rep = std::int64_t;
+  using period = std::nano;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<SimClock, duration>;
+  static constexpr bool is_steady = true;
+};
+using SimTime = SimClock::time_point;
+
+using ProcessId = std::uint32_t;
+inline constexpr ProcessId kWorldProcess = 0;  // owner of events that belong to no process
+
+class World;
+class Process;
+
+// A process's view of time: offset, drift and steps against the World's true time.
+class ProcessClock final : public Clock {
+ public:
+  ProcessClock(World& world, Process& process) : world_(world), process_(process) {}
+
+  [[nodiscard]] TimePoint now() const override;
+  Task<void> sleep_for(Duration duration) override;
+
+  // How much true time passes while this clock advances by `local` (rounded up).
+  [[nodiscard]] Duration to_true(Duration local) const;
+  // Jumps the reading by `amount` (either sign), as NTP stepping a clock does.
+  void step(Duration amount);
+  // Runs the clock fast (ppm > 0) or slow (ppm < 0) from now on. |ppm| < 500000.
+  void set_drift_ppm(std::int32_t ppm);
+  [[nodiscard]] std::int32_t drift_ppm() const noexcept { return drift_ppm_; }
+
+ private:
+  void rebase();
+
+  World& world_;
+  Process& process_;
+  SimTime base_true_{};
+  TimePoint base_local_{};
+  std::int32_t drift_ppm_ = 0;
+};
+
+class Process {
+ public:
+  using Hook = std::function<void(Process&)>;
+
+  Process(World& world, ProcessId id, std::string name, std::uint64_t rng_seed);
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  [[nodiscard]] ProcessId id() const noexcept { return id_; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] World& world() noexcept { return world_; }
+  [[nodiscard]] ProcessClock& clock() noexcept { return clock_; }
+  [[nodiscard]] Rng& rng() noexcept { return rng_; }
+  [[nodiscard]] bool up() const noexcept { return up_; }
+  [[nodiscard]] bool paused() const noexcept { return paused_; }
+  // Incremented by every crash; events scheduled for an older generation are discarded.
+  [[nodiscard]] std::uint32_t generation() const noexcept { return generation_; }
+
+  // Runs at start() and at every restart: spawn the process's coroutines here.
+  void on_start(Hook hook) { on_start_ = std::move(hook); }
+  // Runs at every crash, after the process's events were discarded. `persist` says whether
+  // durable state survives (meaningful for store nodes).
+  void on_crash(std::function<void(Process&, bool persist)> hook) { on_crash_ = std::move(hook); }
+
+  // Runs `task` as a coroutine of this process. An exception escaping it propagates out of
+  // World::step(): a bug in the workload must not pass silently.
+  void spawn(Task<void> task);
+
+ private:
+  friend class World;
+
+  World& world_;
+  ProcessId id_;
+  std::string name_;
+  ProcessClock clock_;
+  Rng rng_;
+  bool up_ = true;
+  bool paused_ = false;
+  std::uint32_t generation_ = 0;
+  Hook on_start_;
+  std::function<void(Process&, bool)> on_crash_;
+};
+
+class World {
+ public:
+  explicit World(std::uint64_t seed);
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+  ~World();
+
+  // Adds a process. Names are unique; ids are assigned 1, 2, ... in order of addition.
+  Process& add_process(std::string name);
+  [[nodiscard]] Process& process(ProcessId id);
+  [[nodiscard]] Process* find_process(std::string_view name);
+  [[nodiscard]] std::size_t process_count() const noexcept { return processes_.size(); }
+
+  [[nodiscard]] std::uint64_t seed() const noexcept { return seed_; }
+  [[nodiscard]] SimTime now() const noexcept { return now_; }
+  [[nodiscard]] Rng& rng() noexcept { return rng_; }
+  [[nodiscard]] Trace& trace() noexcept { return trace_; }
+  [[nodiscard]] boost::asio::io_context& io() noexcept { return io_; }
+  [[nodiscard]] std::uint64_t events_run() const noexcept { return events_run_; }
+
+  // Runs `fn` at true time `at` (>= now) on behalf of `owner` as of `generation`.
+  void schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn);
+  // Runs `fn` after `delay` of true time, on behalf of `owner`'s current generation.
+  void schedule_after(Duration delay, ProcessId owner, UniqueFunction fn);
+
+  // Fault verbs. Each is recorded in the trace.
+  void pause(Process& p);
+  void resume(Process& p);
+  void crash(Process& p, bool persist);
+  void restart(Process& p);
+
+  // Calls every process's on_start hook, in id order. Call once, before running.
+  void start();
+  // Runs one event. Returns false when there is none left.
+  bool step();
+  // Runs events until none is left, true time would pass `limit`, or `max_events` have run.
+  // Returns the number of events run.
+  std::uint64_t run_until(SimTime limit, std::uint64_t max_events = UINT64_MAX);
+
+ private:
+  friend class Process;
+  struct Event {
+    SimTime at;
+    std::uint64_t seq;
+    ProcessId owner;
+    std::uint32_t generation;
+    UniqueFunction fn;
+  };
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const noexcept {
+      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+    }
+  };
+
+  void dispatch(Event& event);
+
+  std::uint64_t seed_;
+  Rng rng_;
+  Trace trace_;
+  SimTime now_{};
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t events_run_ = 0;
+  bool started_ = false;
+  // Declaration order is destruction order reversed: events (holding coroutine handlers) go
+  // first, then the io_context (which unwinds the coroutine frames they posted), then the
+  // processes the frames may refer to.
+  std::vector<std::unique_ptr<Process>> processes_;
+  std::vector<std::vector<Event>> frozen_;  // per process id, events held while paused
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      io_.get_executor()};
+  std::vector<Event> queue_;  // binary heap ordered by Later
+};
+
+}  // namespace faultline::sim

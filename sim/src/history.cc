@@ -1,0 +1,53 @@
+#include "faultline/sim/history.h"
+
+#include <cassert>
+
+namespace faultline::sim {
+
+const char* to_string(OpStatus status) noexcept {
+  switch (status) {
+    case OpStatus::kPending: return "pending";
+    case OpStatus::kOk: return "ok";
+    case OpStatus::kFail: return "fail";
+    case OpStatus::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
+std::size_t History::invoke(ProcessId process, std::string name, std::string input) {
+  Operation op;
+  op.id = ops_.size();
+  op.process = process;
+  op.name = std::move(name);
+  op.input = std::move(input);
+  op.invoked = world_.now();
+  op.invoke_seq = next_seq_++;
+  Trace& trace = world_.trace();
+  trace.mix(process);
+  trace.mix(op.name);
+  trace.mix(op.input);
+  ops_.push_back(std::move(op));
+  return ops_.size() - 1;
+}
+
+void History::complete(std::size_t id, OpStatus status, std::string output) {
+  assert(id < ops_.size());
+  Operation& op = ops_[id];
+  assert(op.status == OpStatus::kPending);
+  assert(status != OpStatus::kPending);
+  op.status = status;
+  op.output = std::move(output);
+  op.completed = world_.now();
+  op.complete_seq = next_seq_++;
+  Trace& trace = world_.trace();
+  trace.mix(id);
+  trace.mix(static_cast<std::uint64_t>(status));
+  trace.mix(op.output);
+}
+
+void History::note(ProcessId process, std::string text) {
+  world_.trace().mix(text);
+  notes_.push_back(Note{world_.now(), process, std::move(text), next_seq_++});
+}
+
+}  // namespace faultline::sim

@@ -1,0 +1,80 @@
+#include "faultline/sim/network.h"
+
+#include <cassert>
+
+namespace faultline::sim {
+
+void Network::grow(ProcessId id) {
+  if (id < width_) return;
+  const std::size_t width = id + 1;
+  std::vector<std::int32_t> link_index(width * width, -1);
+  std::vector<bool> blocked(width * width, false);
+  for (std::size_t from = 0; from < width_; ++from) {
+    for (std::size_t to = 0; to < width_; ++to) {
+      link_index[from * width + to] = link_index_[from * width_ + to];
+      blocked[from * width + to] = blocked_[from * width_ + to];
+    }
+  }
+  link_index_ = std::move(link_index);
+  blocked_ = std::move(blocked);
+  width_ = width;
+}
+
+std::size_t Network::index(ProcessId from, ProcessId to) const {
+  assert(from < width_ && to < width_);
+  return static_cast<std::size_t>(from) * width_ + to;
+}
+
+void Network::set_link(ProcessId from, ProcessId to, const LinkProfile& profile) {
+  assert(profile.latency_min >= Duration::zero());
+  assert(profile.latency_max >= profile.latency_min);
+  assert(profile.spike_max >= profile.spike_min);
+  grow(std::max(from, to));
+  links_.push_back(profile);
+  link_index_[index(from, to)] = static_cast<std::int32_t>(links_.size() - 1);
+}
+
+const LinkProfile& Network::profile(ProcessId from, ProcessId to) const {
+  if (from >= width_ || to >= width_) return default_;
+  const std::int32_t i = link_index_[index(from, to)];
+  return i < 0 ? default_ : links_[static_cast<std::size_t>(i)];
+}
+
+void Network::partition(ProcessId a, ProcessId b, bool one_way) {
+  grow(std::max(a, b));
+  blocked_[index(a, b)] = true;
+  if (!one_way) blocked_[index(b, a)] = true;
+}
+
+void Network::heal(ProcessId a, ProcessId b) {
+  grow(std::max(a, b));
+  blocked_[index(a, b)] = false;
+  blocked_[index(b, a)] = false;
+}
+
+bool Network::blocked(ProcessId from, ProcessId to) const {
+  if (from >= width_ || to >= width_) return false;
+  return blocked_[index(from, to)];
+}
+
+Network::Route Network::decide(ProcessId from, ProcessId to) {
+  ++sent_;
+  Route route;
+  const LinkProfile& link = profile(from, to);
+  Rng& rng = world_.rng();
+  if (blocked(from, to) || (link.loss_ppm > 0 && chance_ppm(rng, link.loss_ppm))) {
+    ++dropped_;
+    route.dropped = true;
+    return route;
+  }
+  route.delay = uniform_duration(rng, link.latency_min, link.latency_max);
+  if (link.spike_ppm > 0 && chance_ppm(rng, link.spike_ppm)) {
+    route.delay += uniform_duration(rng, link.spike_min, link.spike_max);
+  }
+  if (link.duplicate_ppm > 0 && chance_ppm(rng, link.duplicate_ppm)) {
+    route.duplicate_delay = uniform_duration(rng, link.latency_min, link.latency_max);
+  }
+  return route;
+}
+
+}  // namespace faultline::sim

@@ -1,0 +1,133 @@
+#include "faultline/sim/redis_node.h"
+
+#include "faultline/sim/rpc.h"
+
+namespace faultline::sim {
+namespace {
+
+std::string counter_key(std::string_view key) { return std::string(key) + ":fence"; }
+
+}  // namespace
+
+RedisNode::RedisNode(Process& host) : host_(host) {
+  host_.on_crash([this](Process&, bool persist) {
+    if (!persist) {
+      locks_.clear();
+      counters_.clear();
+    }
+  });
+}
+
+RedisNode::Lock* RedisNode::live(std::string_view key) {
+  auto it = locks_.find(key);
+  if (it == locks_.end()) return nullptr;
+  if (host_.clock().now() >= it->second.expires_at) {
+    locks_.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+locks::AcquireReply RedisNode::acquire(std::string_view key, std::string_view owner,
+                                       Duration ttl) {
+  const TimePoint expires_at = host_.clock().now() + ttl;
+  if (Lock* lock = live(key)) {
+    if (lock->owner != owner) return {false, 0};
+    lock->expires_at = expires_at;  // idempotent re-acquire by the same owner
+    return {true, lock->token};
+  }
+  const locks::FencingToken token = incr(counter_key(key));
+  locks_.insert_or_assign(std::string(key), Lock{std::string(owner), token, expires_at});
+  return {true, token};
+}
+
+bool RedisNode::release(std::string_view key, std::string_view owner) {
+  Lock* lock = live(key);
+  if (lock == nullptr || lock->owner != owner) return false;
+  locks_.erase(locks_.find(key));
+  return true;
+}
+
+bool RedisNode::extend(std::string_view key, std::string_view owner, Duration ttl) {
+  Lock* lock = live(key);
+  if (lock == nullptr || lock->owner != owner) return false;
+  lock->expires_at = host_.clock().now() + ttl;
+  return true;
+}
+
+locks::FencingToken RedisNode::incr(std::string_view counter) {
+  auto it = counters_.find(counter);
+  if (it == counters_.end()) it = counters_.emplace(std::string(counter), 0).first;
+  return ++it->second;
+}
+
+std::string RedisNode::holder(std::string_view key) {
+  Lock* lock = live(key);
+  return lock == nullptr ? std::string() : lock->owner;
+}
+
+// ---- SimLockStore ---------------------------------------------------------------------------
+
+Task<Result<locks::AcquireReply>> SimLockStore::acquire(std::string_view key,
+                                                        std::string_view owner, Duration ttl,
+                                                        Duration timeout) {
+  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_ttl(ttl); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  RedisNode* node = &node_;
+  // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
+  // of a co_await operand twice.
+  auto op = [node, key = std::string(key), owner = std::string(owner), ttl]() {
+    return Result<locks::AcquireReply>(node->acquire(key, owner, ttl));
+  };
+  auto reply = call<locks::AcquireReply>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+Task<Result<bool>> SimLockStore::release(std::string_view key, std::string_view owner,
+                                         Duration timeout) {
+  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  RedisNode* node = &node_;
+  // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
+  // of a co_await operand twice.
+  auto op = [node, key = std::string(key), owner = std::string(owner)]() {
+    return Result<bool>(node->release(key, owner));
+  };
+  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+Task<Result<bool>> SimLockStore::extend(std::string_view key, std::string_view owner,
+                                        Duration ttl, Duration timeout) {
+  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_ttl(ttl); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  RedisNode* node = &node_;
+  // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
+  // of a co_await operand twice.
+  auto op = [node, key = std::string(key), owner = std::string(owner), ttl]() {
+    return Result<bool>(node->extend(key, owner, ttl));
+  };
+  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+Task<Result<locks::FencingToken>> SimLockStore::next_fencing_token(std::string_view key,
+                                                                   Duration timeout) {
+  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  RedisNode* node = &node_;
+  // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
+  // of a co_await operand twice.
+  auto op = [node, counter = counter_key(key)]() {
+    return Result<locks::FencingToken>(node->incr(counter));
+  };
+  auto reply = call<locks::FencingToken>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+}  // namespace faultline::sim

@@ -1,0 +1,204 @@
+#include "faultline/sim/world.h"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cassert>
+#include <exception>
+#include <stdexcept>
+
+namespace faultline::sim {
+namespace {
+
+constexpr std::int64_t kPpm = 1'000'000;
+
+// Trace tags, so that different kinds of record never hash alike.
+enum TraceTag : std::uint64_t { kTagEvent = 1, kTagPause, kTagResume, kTagCrash, kTagRestart };
+
+}  // namespace
+
+// ---- ProcessClock ---------------------------------------------------------------------------
+
+TimePoint ProcessClock::now() const {
+  const auto elapsed = static_cast<int128>((world_.now() - base_true_).count());
+  const auto scaled = elapsed * (kPpm + drift_ppm_) / kPpm;
+  return base_local_ + Duration(static_cast<std::int64_t>(scaled));
+}
+
+Duration ProcessClock::to_true(Duration local) const {
+  if (local <= Duration::zero()) return Duration::zero();
+  const auto n = static_cast<int128>(local.count()) * kPpm;
+  const auto d = static_cast<int128>(kPpm + drift_ppm_);
+  return Duration(static_cast<std::int64_t>((n + d - 1) / d));
+}
+
+void ProcessClock::rebase() {
+  base_local_ = now();
+  base_true_ = world_.now();
+}
+
+void ProcessClock::step(Duration amount) {
+  rebase();
+  base_local_ += amount;
+}
+
+void ProcessClock::set_drift_ppm(std::int32_t ppm) {
+  assert(ppm > -500'000 && ppm < 500'000);
+  rebase();
+  drift_ppm_ = ppm;
+}
+
+Task<void> ProcessClock::sleep_for(Duration duration) {
+  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
+      [this, duration](auto handler) {
+        world_.schedule_after(to_true(duration), process_.id(),
+                              [h = std::move(handler)]() mutable { std::move(h)(); });
+      },
+      boost::asio::use_awaitable);
+}
+
+// ---- Process --------------------------------------------------------------------------------
+
+Process::Process(World& world, ProcessId id, std::string name, std::uint64_t rng_seed)
+    : world_(world), id_(id), name_(std::move(name)), clock_(world, *this), rng_(rng_seed) {}
+
+void Process::spawn(Task<void> task) {
+  boost::asio::co_spawn(world_.io(), std::move(task), [](std::exception_ptr error) {
+    if (error) std::rethrow_exception(error);
+  });
+}
+
+// ---- World ----------------------------------------------------------------------------------
+
+World::World(std::uint64_t seed) : seed_(seed), rng_(seed) {
+  trace_.mix(seed);
+  frozen_.emplace_back();  // index 0: the world itself never pauses
+}
+
+World::~World() {
+  // Discarding the queue destroys pending coroutine handlers; asio posts their unwinding to the
+  // io_context, which destroys the frames when it is destroyed right after.
+  queue_.clear();
+  frozen_.clear();
+}
+
+Process& World::add_process(std::string name) {
+  assert(find_process(name) == nullptr);
+  const auto id = static_cast<ProcessId>(processes_.size() + 1);
+  processes_.push_back(std::make_unique<Process>(*this, id, std::move(name), rng_.next_u64()));
+  frozen_.emplace_back();
+  return *processes_.back();
+}
+
+Process& World::process(ProcessId id) {
+  assert(id >= 1 && id <= processes_.size());
+  return *processes_[id - 1];
+}
+
+Process* World::find_process(std::string_view name) {
+  for (auto& p : processes_) {
+    if (p->name() == name) return p.get();
+  }
+  return nullptr;
+}
+
+void World::schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn) {
+  assert(at >= now_);
+  assert(owner <= processes_.size());
+  queue_.push_back(Event{at, next_seq_++, owner, generation, std::move(fn)});
+  std::push_heap(queue_.begin(), queue_.end(), Later{});
+}
+
+void World::schedule_after(Duration delay, ProcessId owner, UniqueFunction fn) {
+  const std::uint32_t generation = owner == kWorldProcess ? 0 : process(owner).generation();
+  schedule(now_ + std::max(delay, Duration::zero()), owner, generation, std::move(fn));
+}
+
+void World::pause(Process& p) {
+  trace_.mix(kTagPause);
+  trace_.mix(p.id());
+  p.paused_ = true;
+}
+
+void World::resume(Process& p) {
+  trace_.mix(kTagResume);
+  trace_.mix(p.id());
+  p.paused_ = false;
+  // What the process missed runs now, in the order it was due.
+  std::vector<Event> held = std::move(frozen_[p.id()]);
+  frozen_[p.id()].clear();
+  for (Event& event : held) {
+    schedule(now_, event.owner, event.generation, std::move(event.fn));
+  }
+}
+
+void World::crash(Process& p, bool persist) {
+  trace_.mix(kTagCrash);
+  trace_.mix(p.id());
+  ++p.generation_;
+  p.up_ = false;
+  p.paused_ = false;
+  frozen_[p.id()].clear();
+  if (p.on_crash_) p.on_crash_(p, persist);
+  io_.poll();  // unwind the discarded coroutines now, while everything they refer to exists
+}
+
+void World::restart(Process& p) {
+  trace_.mix(kTagRestart);
+  trace_.mix(p.id());
+  assert(!p.up_);
+  p.up_ = true;
+  if (p.on_start_) p.on_start_(p);
+  io_.poll();
+}
+
+void World::start() {
+  assert(!started_);
+  started_ = true;
+  for (auto& p : processes_) {
+    if (p->on_start_) p->on_start_(*p);
+  }
+  io_.poll();
+}
+
+void World::dispatch(Event& event) {
+  if (event.owner != kWorldProcess) {
+    Process& p = *processes_[event.owner - 1];
+    if (event.generation != p.generation_) return;  // its process crashed since: discard
+    if (p.paused_) {
+      frozen_[event.owner].push_back(std::move(event));
+      return;
+    }
+  }
+  trace_.mix(kTagEvent);
+  trace_.mix(static_cast<std::uint64_t>(now_.time_since_epoch().count()));
+  trace_.mix(event.owner);
+  ++events_run_;
+  event.fn();
+  io_.poll();  // run what the event posted: newly spawned coroutines, unwinding of dead ones
+}
+
+bool World::step() {
+  if (queue_.empty()) return false;
+  std::pop_heap(queue_.begin(), queue_.end(), Later{});
+  Event event = std::move(queue_.back());
+  queue_.pop_back();
+  assert(event.at >= now_);
+  now_ = event.at;
+  dispatch(event);
+  return true;
+}
+
+std::uint64_t World::run_until(SimTime limit, std::uint64_t max_events) {
+  std::uint64_t ran = 0;
+  while (!queue_.empty() && ran < max_events) {
+    if (queue_.front().at > limit) break;
+    step();
+    ++ran;
+  }
+  return ran;
+}
+
+}  // namespace faultline::sim
