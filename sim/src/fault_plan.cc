@@ -90,7 +90,9 @@ FaultPlan generate_plan(Rng& rng, const FaultSpace& space) {
   for (std::uint64_t i = 0; i < count; ++i) {
     Fault f;
     f.kind = kinds[uniform_below(rng, kinds.size())];
-    f.at = uniform_duration(rng, Duration::zero(), space.horizon);
+    // [0, horizon): a fault at the horizon itself would fall outside the space.
+    f.at = uniform_duration(rng, Duration::zero(),
+                            std::max(Duration::zero(), space.horizon - Duration(1)));
     switch (f.kind) {
       case FaultKind::kPause:
         f.target = pick(space.clients);

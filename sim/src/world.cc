@@ -177,10 +177,12 @@ void World::dispatch(Event& event) {
   trace_.mix(event.owner);
   ++events_run_;
   event.fn();
-  io_.poll();  // run what the event posted: newly spawned coroutines, unwinding of dead ones
+  // What the event posted to the io_context (coroutines it spawned, unwinding of dead ones) runs
+  // at the start of the next step(), still at this event's time.
 }
 
 bool World::step() {
+  io_.poll();  // coroutines spawned from outside any event start now, at the current time
   if (queue_.empty()) return false;
   std::pop_heap(queue_.begin(), queue_.end(), Later{});
   Event event = std::move(queue_.back());
@@ -193,8 +195,11 @@ bool World::step() {
 
 std::uint64_t World::run_until(SimTime limit, std::uint64_t max_events) {
   std::uint64_t ran = 0;
-  while (!queue_.empty() && ran < max_events) {
-    if (queue_.front().at > limit) break;
+  while (ran < max_events) {
+    if (queue_.empty() || queue_.front().at > limit) {
+      now_ = std::max(now_, limit);  // nothing is due before the limit: time moves on to it
+      break;
+    }
     step();
     ++ran;
   }

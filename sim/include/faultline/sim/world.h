@@ -160,8 +160,8 @@ class World {
   void start();
   // Runs one event. Returns false when there is none left.
   bool step();
-  // Runs events until none is left, true time would pass `limit`, or `max_events` have run.
-  // Returns the number of events run.
+  // Runs every event due up to `limit`, then moves true time on to `limit` (unless `max_events`
+  // ran first). Returns the number of events run.
   std::uint64_t run_until(SimTime limit, std::uint64_t max_events = UINT64_MAX);
 
  private:

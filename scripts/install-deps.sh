@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, whatever faultline needs that is missing, and says what it
+# did. Idempotent: on a machine that has everything it installs nothing.
+#   scripts/install-deps.sh          build + simulator dependencies
+#   scripts/install-deps.sh --servers   also redis-server and PostgreSQL 15 for the tests
+set -euo pipefail
+packages=(g++ cmake ninja-build pkg-config libboost1.81-dev librapidcheck-dev libfmt-dev
+          libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev libpq-dev libcli11-dev
+          nlohmann-json3-dev)
+if [[ "${1:-}" == "--servers" ]]; then
+  packages+=(redis-server redis-tools postgresql-15)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installed ${#missing[@]} package(s)"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing (redis-server included), builds, starts the test
+# servers on loopback (non-default ports, a temporary directory, no persistence), runs every
+# test, and stops the servers, also when a test fails.
+#   scripts/test-all.sh              RelWithDebInfo build in build/
+#   scripts/test-all.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/install-deps.sh" --servers
+
+build=build
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+if [[ "${1:-}" == "--sanitize" ]]; then
+  build=build-asan
+  # Benchmarks and the install test say nothing more under sanitizers; skip them there.
+  flags=(-DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=ON -DFAULTLINE_BUILD_BENCH=OFF)
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+jobs=$(nproc)
+cmake -S . -B "$build" -G Ninja "${flags[@]}" >/dev/null
+cmake --build "$build" -j "$jobs"
+exclude=()
+[[ "$build" == build-asan ]] && exclude=(-LE install)
+"$root/scripts/redis-servers.sh" run -- \
+  ctest --test-dir "$build" --output-on-failure -j "$jobs" "${exclude[@]}"
