@@ -59,21 +59,25 @@ bool Network::blocked(ProcessId from, ProcessId to) const {
 
 Network::Route Network::decide(ProcessId from, ProcessId to) {
   ++sent_;
-  Route route;
   const LinkProfile& link = profile(from, to);
   Rng& rng = world_.rng();
-  if (blocked(from, to) || (link.loss_ppm > 0 && chance_ppm(rng, link.loss_ppm))) {
+  // Always the same six draws per message, whatever the probabilities: turning one fault off
+  // (as the shrinker does) then changes only that fault's decisions, not every later draw.
+  const bool lost = uniform_below(rng, 1'000'000) < link.loss_ppm;
+  const Duration latency = uniform_duration(rng, link.latency_min, link.latency_max);
+  const bool spiked = uniform_below(rng, 1'000'000) < link.spike_ppm;
+  const Duration spike = uniform_duration(rng, link.spike_min, link.spike_max);
+  const bool duplicated = uniform_below(rng, 1'000'000) < link.duplicate_ppm;
+  const Duration duplicate_latency = uniform_duration(rng, link.latency_min, link.latency_max);
+
+  Route route;
+  if (lost || blocked(from, to)) {
     ++dropped_;
     route.dropped = true;
     return route;
   }
-  route.delay = uniform_duration(rng, link.latency_min, link.latency_max);
-  if (link.spike_ppm > 0 && chance_ppm(rng, link.spike_ppm)) {
-    route.delay += uniform_duration(rng, link.spike_min, link.spike_max);
-  }
-  if (link.duplicate_ppm > 0 && chance_ppm(rng, link.duplicate_ppm)) {
-    route.duplicate_delay = uniform_duration(rng, link.latency_min, link.latency_max);
-  }
+  route.delay = latency + (spiked ? spike : Duration::zero());
+  if (duplicated) route.duplicate_delay = duplicate_latency;
   return route;
 }
 

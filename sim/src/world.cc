@@ -78,10 +78,11 @@ World::World(std::uint64_t seed) : seed_(seed), rng_(seed) {
 }
 
 World::~World() {
-  // Discarding the queue destroys pending coroutine handlers; asio posts their unwinding to the
-  // io_context, which destroys the frames when it is destroyed right after.
+  // Discarding the callables destroys pending coroutine handlers; asio posts their unwinding to
+  // the io_context, which destroys the frames when it is destroyed right after.
   queue_.clear();
   frozen_.clear();
+  slots_.clear();
 }
 
 Process& World::add_process(std::string name) {
@@ -107,8 +108,27 @@ Process* World::find_process(std::string_view name) {
 void World::schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn) {
   assert(at >= now_);
   assert(owner <= processes_.size());
-  queue_.push_back(Event{at, next_seq_++, owner, generation, std::move(fn)});
+  assert(fn);
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(std::move(fn));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = std::move(fn);
+  }
+  push(at, owner, generation, slot);
+}
+
+void World::push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot) {
+  queue_.push_back(Event{at, next_seq_++, owner, generation, slot});
   std::push_heap(queue_.begin(), queue_.end(), Later{});
+}
+
+void World::free_slot(std::uint32_t slot) {
+  slots_[slot].reset();
+  free_slots_.push_back(slot);
 }
 
 void World::schedule_after(Duration delay, ProcessId owner, UniqueFunction fn) {
@@ -129,9 +149,7 @@ void World::resume(Process& p) {
   // What the process missed runs now, in the order it was due.
   std::vector<Event> held = std::move(frozen_[p.id()]);
   frozen_[p.id()].clear();
-  for (Event& event : held) {
-    schedule(now_, event.owner, event.generation, std::move(event.fn));
-  }
+  for (const Event& event : held) push(now_, event.owner, event.generation, event.slot);
 }
 
 void World::crash(Process& p, bool persist) {
@@ -140,6 +158,7 @@ void World::crash(Process& p, bool persist) {
   ++p.generation_;
   p.up_ = false;
   p.paused_ = false;
+  for (const Event& event : frozen_[p.id()]) free_slot(event.slot);
   frozen_[p.id()].clear();
   if (p.on_crash_) p.on_crash_(p, persist);
   io_.poll();  // unwind the discarded coroutines now, while everything they refer to exists
@@ -163,12 +182,15 @@ void World::start() {
   io_.poll();
 }
 
-void World::dispatch(Event& event) {
+void World::dispatch(const Event& event) {
   if (event.owner != kWorldProcess) {
     Process& p = *processes_[event.owner - 1];
-    if (event.generation != p.generation_) return;  // its process crashed since: discard
+    if (event.generation != p.generation_) {  // its process crashed since: discard
+      free_slot(event.slot);
+      return;
+    }
     if (p.paused_) {
-      frozen_[event.owner].push_back(std::move(event));
+      frozen_[event.owner].push_back(event);
       return;
     }
   }
@@ -176,7 +198,9 @@ void World::dispatch(Event& event) {
   trace_.mix(static_cast<std::uint64_t>(now_.time_since_epoch().count()));
   trace_.mix(event.owner);
   ++events_run_;
-  event.fn();
+  UniqueFunction fn = std::move(slots_[event.slot]);
+  free_slots_.push_back(event.slot);
+  fn();
   // What the event posted to the io_context (coroutines it spawned, unwinding of dead ones) runs
   // at the start of the next step(), still at this event's time.
 }
@@ -185,7 +209,7 @@ bool World::step() {
   io_.poll();  // coroutines spawned from outside any event start now, at the current time
   if (queue_.empty()) return false;
   std::pop_heap(queue_.begin(), queue_.end(), Later{});
-  Event event = std::move(queue_.back());
+  const Event event = queue_.back();
   queue_.pop_back();
   assert(event.at >= now_);
   now_ = event.at;

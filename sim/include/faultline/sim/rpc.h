@@ -63,12 +63,15 @@ Task<Result<R>> call(Network& network, Process& caller, Process& server, Duratio
                        });
 
         network.send(caller_id, server.id(), server.generation(),
-                     [pending, op, &network, &server, caller_id, caller_generation]() mutable {
+                     [pending, op = std::move(op), &network, &server, caller_id,
+                      caller_generation]() mutable {
                        Result<R> result =
                            server.up() ? op() : Result<R>(unavailable("connection refused by " +
                                                                       server.name()));
                        network.send(server.id(), caller_id, caller_generation,
-                                    [pending, result]() { pending->complete(result); });
+                                    [pending, result = std::move(result)]() mutable {
+                                      pending->complete(std::move(result));
+                                    });
                      });
       },
       boost::asio::use_awaitable);

@@ -166,12 +166,14 @@ class World {
 
  private:
   friend class Process;
+  // Heap entries stay small and trivially copyable; the callables live in `slots_`, so sifting
+  // the heap never moves a type-erased callable.
   struct Event {
     SimTime at;
     std::uint64_t seq;
     ProcessId owner;
     std::uint32_t generation;
-    UniqueFunction fn;
+    std::uint32_t slot;
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const noexcept {
@@ -179,7 +181,9 @@ class World {
     }
   };
 
-  void dispatch(Event& event);
+  void dispatch(const Event& event);
+  void push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot);
+  void free_slot(std::uint32_t slot);
 
   std::uint64_t seed_;
   Rng rng_;
@@ -196,6 +200,8 @@ class World {
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       io_.get_executor()};
+  std::vector<UniqueFunction> slots_;  // callables of pending and frozen events
+  std::vector<std::uint32_t> free_slots_;
   std::vector<Event> queue_;  // binary heap ordered by Later
 };
 
