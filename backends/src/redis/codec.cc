@@ -1,0 +1,114 @@
+#include "codec.h"
+
+#include <hiredis/hiredis.h>
+#include <string.h>  // explicit_bzero
+
+#include <limits>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace faultline::backends::redis::detail {
+namespace {
+
+std::size_t decimal_digits(std::size_t value) {
+  std::size_t digits = 1;
+  while (value >= 10) {
+    value /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
+// RESP request size: "*<argc>\r\n" then "$<len>\r\n<bytes>\r\n" per argument.
+std::size_t encoded_size(std::span<const std::string_view> argv) {
+  std::size_t size = 1 + decimal_digits(argv.size()) + 2;
+  for (std::string_view arg : argv) size += 1 + decimal_digits(arg.size()) + 2 + arg.size() + 2;
+  return size;
+}
+
+// hiredis builds a tree of redisReply; copy it into our owning value. Nesting is bounded by
+// hiredis itself (at most 7 levels), so the recursion is too.
+RedisReply convert(const redisReply& reply) {
+  switch (reply.type) {
+    case REDIS_REPLY_INTEGER: return RedisReply::integer(reply.integer);
+    case REDIS_REPLY_STRING: return RedisReply::string(std::string(reply.str, reply.len));
+    case REDIS_REPLY_STATUS: return RedisReply::status(std::string(reply.str, reply.len));
+    case REDIS_REPLY_ERROR: return RedisReply::error(std::string(reply.str, reply.len));
+    case REDIS_REPLY_ARRAY: {
+      std::vector<RedisReply> elements;
+      elements.reserve(reply.elements);
+      for (std::size_t i = 0; i < reply.elements; ++i) elements.push_back(convert(*reply.element[i]));
+      return RedisReply::array(std::move(elements));
+    }
+    case REDIS_REPLY_NIL:
+    default: return RedisReply::nil();
+  }
+}
+
+}  // namespace
+
+void EncodedCommand::Free::operator()(char* bytes) const noexcept { redisFreeCommand(bytes); }
+
+void EncodedCommand::wipe() noexcept {
+  if (bytes_) explicit_bzero(bytes_.get(), size_);
+  reset();
+}
+
+Result<EncodedCommand> encode(std::span<const std::string_view> argv, std::size_t max_bytes) {
+  if (argv.empty()) return invalid_argument("argv: must name a command");
+  if (argv.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    return invalid_argument("argv: too many arguments");
+  }
+  const std::size_t size = encoded_size(argv);
+  if (size > max_bytes) {
+    return invalid_argument("argv: request of " + std::to_string(size) +
+                            " bytes exceeds max_request_bytes = " + std::to_string(max_bytes));
+  }
+  std::vector<const char*> pointers;
+  std::vector<std::size_t> lengths;
+  pointers.reserve(argv.size());
+  lengths.reserve(argv.size());
+  for (std::string_view arg : argv) {
+    pointers.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  char* bytes = nullptr;
+  const int length = redisFormatCommandArgv(&bytes, static_cast<int>(argv.size()),
+                                            pointers.data(), lengths.data());
+  if (length < 0 || bytes == nullptr) throw std::bad_alloc();  // hiredis fails only on OOM
+  EncodedCommand command;
+  command.bytes_.reset(bytes);
+  command.size_ = static_cast<std::size_t>(length);
+  return command;
+}
+
+ReplyReader::ReplyReader() : reader_(redisReaderCreate()) {
+  if (reader_ == nullptr) throw std::bad_alloc();
+}
+
+ReplyReader::~ReplyReader() { redisReaderFree(reader_); }
+
+Result<void> ReplyReader::feed(const char* bytes, std::size_t size) {
+  if (redisReaderFeed(reader_, bytes, size) != REDIS_OK) {
+    return Error{ErrorCode::kProtocol, std::string("RESP parser: ") + reader_->errstr};
+  }
+  return Ok{};
+}
+
+Result<std::optional<RedisReply>> ReplyReader::next() {
+  void* raw = nullptr;
+  if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
+    return Error{ErrorCode::kProtocol, std::string("RESP parser: ") + reader_->errstr};
+  }
+  if (raw == nullptr) return std::optional<RedisReply>();
+  std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
+                                                                &freeReplyObject);
+  return std::optional<RedisReply>(convert(*reply));
+}
+
+std::size_t ReplyReader::buffered_bytes() const noexcept {
+  return reader_->buf == nullptr ? 0 : reader_->len - reader_->pos;
+}
+
+}  // namespace faultline::backends::redis::detail

@@ -1,0 +1,68 @@
+// The RESP codec: hiredis does the encoding and parsing, this wraps it in owning C++ types.
+// Internal to the Redis backend; no hiredis type appears in a public header.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "faultline/backends/redis/reply.h"
+#include "faultline/result.h"
+
+struct redisReader;
+
+namespace faultline::backends::redis::detail {
+
+// One request in RESP form, in memory allocated by hiredis.
+class EncodedCommand {
+ public:
+  EncodedCommand() = default;
+
+  [[nodiscard]] const char* data() const noexcept { return bytes_.get(); }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  // Zeroes the bytes (for requests carrying credentials), then frees them.
+  void wipe() noexcept;
+  // Frees the bytes once written: a request awaiting its reply keeps no payload.
+  void reset() noexcept {
+    bytes_.reset();
+    size_ = 0;
+  }
+
+ private:
+  struct Free {
+    void operator()(char* bytes) const noexcept;
+  };
+  friend Result<EncodedCommand> encode(std::span<const std::string_view>, std::size_t);
+
+  std::unique_ptr<char, Free> bytes_;
+  std::size_t size_ = 0;
+};
+
+// Encodes argv (command name first) with redisFormatCommandArgv. kInvalidArgument, before any
+// allocation, when argv is empty or the request would exceed max_bytes.
+[[nodiscard]] Result<EncodedCommand> encode(std::span<const std::string_view> argv,
+                                            std::size_t max_bytes);
+
+// An incremental reply parser over hiredis's redisReader: feed it bytes as they arrive, take
+// complete replies out in order.
+class ReplyReader {
+ public:
+  ReplyReader();
+  ReplyReader(const ReplyReader&) = delete;
+  ReplyReader& operator=(const ReplyReader&) = delete;
+  ~ReplyReader();
+
+  // kProtocol if the reader is already in error (it does not recover).
+  [[nodiscard]] Result<void> feed(const char* bytes, std::size_t size);
+  // The next complete reply, nothing if more bytes are needed, kProtocol on malformed input.
+  [[nodiscard]] Result<std::optional<RedisReply>> next();
+  // Bytes fed but not yet consumed by a complete reply: what a partial reply costs in memory.
+  [[nodiscard]] std::size_t buffered_bytes() const noexcept;
+
+ private:
+  redisReader* reader_;
+};
+
+}  // namespace faultline::backends::redis::detail

@@ -1,0 +1,107 @@
+#include "faultline/backends/redis/lock_store.h"
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "faultline/backends/redis/lock_scripts.h"
+
+namespace faultline::backends::redis {
+namespace {
+
+std::string ttl_millis(Duration ttl) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count());
+}
+
+std::string fence_key(std::string_view key) {
+  std::string fence(key);
+  fence.append(lock_scripts::kFenceSuffix);
+  return fence;
+}
+
+Error unexpected(std::string_view operation, const RedisReply& reply) {
+  return Error{ErrorCode::kProtocol, std::string(operation) + ": unexpected " +
+                                         std::string(to_string(reply.kind())) + " reply"};
+}
+
+// A 0/1 integer reply as a bool.
+Result<bool> to_flag(std::string_view operation, Result<RedisReply> reply) {
+  if (!reply.ok()) return std::move(reply).error();
+  if (!reply->is_integer() || (reply->as_integer() != 0 && reply->as_integer() != 1)) {
+    return unexpected(operation, *reply);
+  }
+  return reply->as_integer() == 1;
+}
+
+}  // namespace
+
+RedisLockStore::RedisLockStore(Connection connection)
+    : connection_(std::move(connection)),
+      acquire_(std::string(lock_scripts::kAcquire)),
+      release_(std::string(lock_scripts::kRelease)),
+      extend_(std::string(lock_scripts::kExtend)) {}
+
+Result<std::unique_ptr<RedisLockStore>> RedisLockStore::create(boost::asio::io_context& io,
+                                                               ConnectionOptions options) {
+  Result<Connection> connection = Connection::create(io, std::move(options));
+  if (!connection.ok()) return std::move(connection).error();
+  return std::make_unique<RedisLockStore>(std::move(connection).value());
+}
+
+Task<Result<locks::AcquireReply>> RedisLockStore::acquire(std::string_view key,
+                                                          std::string_view owner, Duration ttl,
+                                                          Duration timeout) {
+  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_ttl(ttl); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  const std::string fence = fence_key(key);
+  const std::string ttl_ms = ttl_millis(ttl);
+  const std::array<std::string_view, 2> keys{key, fence};
+  const std::array<std::string_view, 2> args{owner, ttl_ms};
+  Result<RedisReply> reply = co_await acquire_.run(connection_, keys, args, timeout);
+  if (!reply.ok()) co_return std::move(reply).error();
+  if (!reply->is_integer() || reply->as_integer() < 0) co_return unexpected("acquire", *reply);
+  if (reply->as_integer() == 0) co_return locks::AcquireReply{};
+  co_return locks::AcquireReply{true, static_cast<locks::FencingToken>(reply->as_integer())};
+}
+
+Task<Result<bool>> RedisLockStore::release(std::string_view key, std::string_view owner,
+                                           Duration timeout) {
+  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  const std::array<std::string_view, 1> keys{key};
+  const std::array<std::string_view, 1> args{owner};
+  co_return to_flag("release", co_await release_.run(connection_, keys, args, timeout));
+}
+
+Task<Result<bool>> RedisLockStore::extend(std::string_view key, std::string_view owner,
+                                          Duration ttl, Duration timeout) {
+  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_ttl(ttl); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  const std::string ttl_ms = ttl_millis(ttl);
+  const std::array<std::string_view, 1> keys{key};
+  const std::array<std::string_view, 2> args{owner, ttl_ms};
+  co_return to_flag("extend", co_await extend_.run(connection_, keys, args, timeout));
+}
+
+Task<Result<locks::FencingToken>> RedisLockStore::next_fencing_token(std::string_view key,
+                                                                     Duration timeout) {
+  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  const std::string fence = fence_key(key);
+  // A named array, not a braced list: g++ 12 miscompiles initializer_list inside co_await.
+  const std::array<std::string_view, 2> argv{"INCR", fence};
+  Result<RedisReply> reply = co_await connection_.command(argv, timeout);
+  if (!reply.ok()) co_return std::move(reply).error();
+  if (!reply->is_integer() || reply->as_integer() <= 0) {
+    co_return unexpected("next_fencing_token", *reply);
+  }
+  co_return static_cast<locks::FencingToken>(reply->as_integer());
+}
+
+}  // namespace faultline::backends::redis

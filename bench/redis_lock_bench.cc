@@ -1,0 +1,167 @@
+// redis_lock_bench: lease-lock round trips through RedisLockStore against redis-benchmark, both
+// on the same loopback server in the same run.
+//
+//   scripts/redis-servers.sh run -- build/bench/redis_lock_bench
+//
+// Ours: kClients coroutines on one io_context thread, each with its own Connection (like
+// redis-benchmark's -c 50), each doing acquire + release (two EVALSHA requests) on its own key,
+// without pipelining. Theirs: redis-benchmark -c 50 running EVALSHA of the same acquire script
+// on random keys. Counters: ours_requests_per_s, redis_benchmark_requests_per_s, and
+// ratio = ours / theirs (the project's target is >= 0.8; reported, not asserted).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "faultline/backends/block_on.h"
+#include "faultline/backends/redis/lock_scripts.h"
+#include "faultline/backends/redis/lock_store.h"
+#include "faultline/backends/redis/script.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using faultline::Result;
+using faultline::Task;
+using faultline::backends::redis::Connection;
+using faultline::backends::redis::ConnectionOptions;
+using faultline::backends::redis::RedisLockStore;
+using faultline::backends::redis::Script;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kClients = 50;
+constexpr int kWarmupRoundTrips = 20;  // per client: connect, load scripts, warm caches
+
+std::optional<int> first_redis_port() {
+  const char* ports = std::getenv("FAULTLINE_REDIS_PORTS");
+  if (ports == nullptr || *ports == '\0') return std::nullopt;
+  return std::atoi(ports);
+}
+
+// Lock round trips until the shared budget is spent; failures are counted, not retried.
+Task<void> client(RedisLockStore& store, std::string key, std::string owner, int& budget,
+                  int& failures) {
+  while (budget > 0) {
+    --budget;
+    Result<faultline::locks::AcquireReply> acquired = co_await store.acquire(key, owner, 10s, 2s);
+    if (!acquired.ok() || !acquired->acquired) {
+      ++failures;
+      continue;
+    }
+    Result<bool> released = co_await store.release(key, owner, 2s);
+    if (!released.ok() || !*released) ++failures;
+  }
+}
+
+// Runs `round_trips` acquire+release pairs over kClients clients; returns the elapsed seconds.
+double run_clients(boost::asio::io_context& io,
+                   std::vector<std::unique_ptr<RedisLockStore>>& stores, int round_trips,
+                   int& failures) {
+  int budget = round_trips;
+  int running = static_cast<int>(stores.size());
+  const auto started = SteadyClock::now();
+  for (std::size_t i = 0; i < stores.size(); ++i) {
+    boost::asio::co_spawn(io,
+                          client(*stores[i], "bench:ours:" + std::to_string(i),
+                                 "owner-" + std::to_string(i), budget, failures),
+                          [&running](std::exception_ptr) { --running; });
+  }
+  while (running > 0) io.run_one();
+  return std::chrono::duration<double>(SteadyClock::now() - started).count();
+}
+
+// The SHA1 the server gives the acquire script (loads it, so EVALSHA finds it).
+std::optional<std::string> load_acquire_script(boost::asio::io_context& io, int port) {
+  ConnectionOptions options;
+  options.port = port;
+  Result<Connection> connection = Connection::create(io, options);
+  if (!connection.ok()) return std::nullopt;
+  Script script{std::string(faultline::backends::redis::lock_scripts::kAcquire)};
+  Result<void> loaded = faultline::backends::block_on(io, script.load(*connection, 2s));
+  if (!loaded.ok()) return std::nullopt;
+  return script.sha1();
+}
+
+// Runs redis-benchmark and returns its requests per second, or nothing if it could not run.
+std::optional<double> redis_benchmark(int port, int requests, const std::string& sha) {
+  const std::string command =
+      "redis-benchmark -h 127.0.0.1 -p " + std::to_string(port) + " -c " +
+      std::to_string(kClients) + " -n " + std::to_string(requests) +
+      " -r 1000000 -q EVALSHA " + sha +
+      " 2 bench:theirs:__rand_int__ bench:theirs:__rand_int__:fence owner 10000 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::nullopt;
+  std::string output;
+  char chunk[4096];
+  for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) output.append(chunk, n);
+  if (::pclose(pipe) != 0) return std::nullopt;
+  // "-q" prints "<command>: 27000.00 requests per second, p50=..." (after \r progress lines).
+  const std::size_t label = output.rfind(" requests per second");
+  if (label == std::string::npos) return std::nullopt;
+  const std::size_t start = output.rfind(' ', label - 1);
+  return std::strtod(output.c_str() + (start == std::string::npos ? 0 : start + 1), nullptr);
+}
+
+void BM_LeaseLockAcquireRelease(benchmark::State& state) {
+  const std::optional<int> port = first_redis_port();
+  if (!port) {
+    state.SkipWithError("FAULTLINE_REDIS_PORTS is not set; run via scripts/redis-servers.sh");
+    return;
+  }
+  const int round_trips = static_cast<int>(state.range(0));
+  boost::asio::io_context io(1);  // one thread: no locking inside Asio
+
+  std::vector<std::unique_ptr<RedisLockStore>> stores;
+  for (int i = 0; i < kClients; ++i) {
+    ConnectionOptions options;
+    options.port = *port;
+    Result<std::unique_ptr<RedisLockStore>> store = RedisLockStore::create(io, options);
+    if (!store.ok()) {
+      state.SkipWithError(store.error().to_string().c_str());
+      return;
+    }
+    stores.push_back(std::move(store).value());
+  }
+  const std::optional<std::string> sha = load_acquire_script(io, *port);
+  if (!sha) {
+    state.SkipWithError("could not load the acquire script");
+    return;
+  }
+
+  int failures = 0;
+  double ours = 0;
+  double theirs = 0;
+  for (auto _ : state) {
+    run_clients(io, stores, kClients * kWarmupRoundTrips, failures);
+    const double seconds = run_clients(io, stores, round_trips, failures);
+    ours = 2.0 * round_trips / seconds;  // acquire and release are one request each
+    const std::optional<double> measured = redis_benchmark(*port, 2 * round_trips, *sha);
+    if (!measured) {
+      state.SkipWithError("redis-benchmark failed to run");
+      return;
+    }
+    theirs = *measured;
+  }
+  state.counters["ours_requests_per_s"] = ours;
+  state.counters["redis_benchmark_requests_per_s"] = theirs;
+  state.counters["ratio"] = theirs > 0 ? ours / theirs : 0;
+  state.counters["failures"] = failures;
+}
+
+BENCHMARK(BM_LeaseLockAcquireRelease)
+    ->Arg(50'000)  // lock round trips = 100,000 requests, the same count redis-benchmark sends
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

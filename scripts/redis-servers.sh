@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# redis-servers.sh: start and stop throw-away Redis servers on loopback for tests and benchmarks.
+#
+#   redis-servers.sh start N BASE_PORT DIR   start N servers on 127.0.0.1:BASE_PORT.. with state in DIR
+#   redis-servers.sh stop DIR                stop every server started into DIR
+#   redis-servers.sh run [N] -- CMD...       start N servers (default $FAULTLINE_REDIS_COUNT or 3) in a
+#                                            fresh temporary directory, run CMD with
+#                                            FAULTLINE_REDIS_PORTS=p1,p2,... exported, stop the servers
+#                                            on exit (also when CMD fails), exit with CMD's status.
+#
+# Ports start at $FAULTLINE_REDIS_BASE_PORT (default 6390) in `run` mode.
+# The servers never persist anything (--save '' --appendonly no): a restart forgets every key,
+# exactly like the simulator's "Redis without persistence". DEBUG is enabled so that tests can
+# make a server slow on purpose (DEBUG SLEEP), which is how timeouts are tested for real.
+set -euo pipefail
+
+readonly READY_ATTEMPTS=100        # x 0.05 s: at most 5 s for a server to answer PING
+readonly STOP_ATTEMPTS=100         # x 0.05 s: at most 5 s for a server to exit before SIGKILL
+
+die() { echo "redis-servers.sh: $*" >&2; exit 2; }
+
+usage() {
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+require_number() {  # NAME VALUE
+  [[ "$2" =~ ^[0-9]+$ ]] || die "$1 must be a non-negative integer, got '$2'"
+}
+
+# True while PID is a live process; a zombie (state Z) counts as stopped.
+alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null || true)
+  [[ -n "$state" && "$state" != Z* ]]
+}
+
+# The pid of the server answering on PORT, or nothing.
+server_pid() {
+  redis-cli -p "$1" info server 2>/dev/null | tr -d '\r' | sed -n 's/^process_id://p' || true
+}
+
+# Waits until OUR server on PORT answers PING. A server someone else runs on that port answers
+# too, so the answer must come from the pid in our pidfile.
+wait_ready() {  # PORT NODE_DIR
+  local i pid
+  for ((i = 0; i < READY_ATTEMPTS; i++)); do
+    pid=$(cat "$2/redis.pid" 2>/dev/null || true)
+    if [[ -n "$pid" && "$(redis-cli -p "$1" ping 2>/dev/null || true)" == "PONG" ]]; then
+      if [[ "$(server_pid "$1")" == "$pid" ]]; then return 0; fi
+    fi
+    sleep 0.05
+  done
+  echo "redis-servers.sh: our server on port $1 did not answer PING within 5 s" \
+    "(is the port taken? set FAULTLINE_REDIS_BASE_PORT); log:" >&2
+  tail -n 20 "$2/redis.log" >&2 || true
+  return 1
+}
+
+start() {  # N BASE_PORT DIR
+  local count=$1 base=$2 dir=$3 i port node
+  require_number N "$count"
+  require_number BASE_PORT "$base"
+  ((count >= 1 && count <= 64)) || die "N must be in [1, 64], got $count"
+  ((base >= 1024 && base + count - 1 <= 65535)) || die "BASE_PORT must leave N ports in [1024, 65535]"
+  command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
+  mkdir -p "$dir"
+  : >"$dir/ports"
+  for ((i = 0; i < count; i++)); do
+    port=$((base + i))
+    node="$dir/$port"
+    mkdir -p "$node"
+    redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+      --enable-debug-command yes --dir "$node" --pidfile "$node/redis.pid" \
+      --logfile "$node/redis.log" >/dev/null
+    echo "$port" >>"$dir/ports"
+  done
+  while read -r port; do
+    wait_ready "$port" "$dir/$port" || { stop "$dir"; return 1; }
+  done <"$dir/ports"
+}
+
+stop() {  # DIR
+  local dir=$1 port pid i
+  [[ -f "$dir/ports" ]] || return 0
+  while read -r port; do
+    [[ -n "$port" ]] || continue
+    pid=$(cat "$dir/$port/redis.pid" 2>/dev/null || true)
+    if [[ -z "$pid" ]] || ! alive "$pid"; then continue; fi
+    # Only ever stop our own server: another one may own the port if ours failed to start.
+    if [[ "$(server_pid "$port")" == "$pid" ]]; then
+      redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    else
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+    for ((i = 0; i < STOP_ATTEMPTS; i++)); do
+      alive "$pid" || break
+      sleep 0.05
+    done
+    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done <"$dir/ports"
+  rm -f "$dir/ports"
+}
+
+run() {  # [N] -- CMD...
+  local count=${FAULTLINE_REDIS_COUNT:-3} base=${FAULTLINE_REDIS_BASE_PORT:-6390} dir status
+  if [[ $# -gt 0 && "$1" != "--" ]]; then count=$1; shift; fi
+  [[ $# -gt 0 && "$1" == "--" ]] || usage
+  shift
+  [[ $# -gt 0 ]] || usage
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/faultline-redis.XXXXXX")
+  # Stop the servers however we leave: CMD failing, set -e, or a signal. The path is expanded
+  # now: the trap may run after this function's locals are gone.
+  # shellcheck disable=SC2064
+  trap "stop '$dir'; rm -rf '$dir'" EXIT
+  trap 'exit 130' INT TERM
+  start "$count" "$base" "$dir"
+  FAULTLINE_REDIS_PORTS=$(paste -sd, "$dir/ports")
+  export FAULTLINE_REDIS_PORTS
+  status=0
+  "$@" || status=$?
+  exit "$status"
+}
+
+[[ $# -ge 1 ]] || usage
+mode=$1
+shift
+case "$mode" in
+  start) [[ $# -eq 3 ]] || usage; start "$@" ;;
+  stop) [[ $# -eq 1 ]] || usage; stop "$@" ;;
+  run) run "$@" ;;
+  *) usage ;;
+esac
