@@ -3,11 +3,6 @@
 #include "faultline/sim/rpc.h"
 
 namespace faultline::sim {
-namespace {
-
-std::string counter_key(std::string_view key) { return std::string(key) + ":fence"; }
-
-}  // namespace
 
 RedisNode::RedisNode(Process& host) : host_(host) {
   host_.on_crash([this](Process&, bool persist) {
@@ -36,7 +31,7 @@ locks::AcquireReply RedisNode::acquire(std::string_view key, std::string_view ow
     lock->expires_at = expires_at;  // idempotent re-acquire by the same owner
     return {true, lock->token};
   }
-  const locks::FencingToken token = incr(counter_key(key));
+  const locks::FencingToken token = incr(locks::fence_key(key));
   locks_.insert_or_assign(std::string(key), Lock{std::string(owner), token, expires_at});
   return {true, token};
 }
@@ -71,10 +66,9 @@ std::string RedisNode::holder(std::string_view key) {
 Task<Result<locks::AcquireReply>> SimLockStore::acquire(std::string_view key,
                                                         std::string_view owner, Duration ttl,
                                                         Duration timeout) {
-  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_ttl(ttl); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_request(key, owner, ttl, timeout); !r) {
+    co_return std::move(r).error();
+  }
   RedisNode* node = &node_;
   // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
   // of a co_await operand twice.
@@ -87,9 +81,9 @@ Task<Result<locks::AcquireReply>> SimLockStore::acquire(std::string_view key,
 
 Task<Result<bool>> SimLockStore::release(std::string_view key, std::string_view owner,
                                          Duration timeout) {
-  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_request(key, owner, std::nullopt, timeout); !r) {
+    co_return std::move(r).error();
+  }
   RedisNode* node = &node_;
   // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
   // of a co_await operand twice.
@@ -102,10 +96,9 @@ Task<Result<bool>> SimLockStore::release(std::string_view key, std::string_view 
 
 Task<Result<bool>> SimLockStore::extend(std::string_view key, std::string_view owner,
                                         Duration ttl, Duration timeout) {
-  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_ttl(ttl); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_request(key, owner, ttl, timeout); !r) {
+    co_return std::move(r).error();
+  }
   RedisNode* node = &node_;
   // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
   // of a co_await operand twice.
@@ -118,12 +111,13 @@ Task<Result<bool>> SimLockStore::extend(std::string_view key, std::string_view o
 
 Task<Result<locks::FencingToken>> SimLockStore::next_fencing_token(std::string_view key,
                                                                    Duration timeout) {
-  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_request(key, std::nullopt, std::nullopt, timeout); !r) {
+    co_return std::move(r).error();
+  }
   RedisNode* node = &node_;
   // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
   // of a co_await operand twice.
-  auto op = [node, counter = counter_key(key)]() {
+  auto op = [node, counter = locks::fence_key(key)]() {
     return Result<locks::FencingToken>(node->incr(counter));
   };
   auto reply = call<locks::FencingToken>(network_, client_, node_.host(), timeout, std::move(op));

@@ -14,12 +14,6 @@ std::string ttl_millis(Duration ttl) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count());
 }
 
-std::string fence_key(std::string_view key) {
-  std::string fence(key);
-  fence.append(lock_scripts::kFenceSuffix);
-  return fence;
-}
-
 Error unexpected(std::string_view operation, const RedisReply& reply) {
   return Error{ErrorCode::kProtocol, std::string(operation) + ": unexpected " +
                                          std::string(to_string(reply.kind())) + " reply"};
@@ -52,11 +46,10 @@ Result<std::unique_ptr<RedisLockStore>> RedisLockStore::create(boost::asio::io_c
 Task<Result<locks::AcquireReply>> RedisLockStore::acquire(std::string_view key,
                                                           std::string_view owner, Duration ttl,
                                                           Duration timeout) {
-  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_ttl(ttl); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
-  const std::string fence = fence_key(key);
+  if (auto r = locks::validate_request(key, owner, ttl, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  const std::string fence = locks::fence_key(key);
   const std::string ttl_ms = ttl_millis(ttl);
   const std::array<std::string_view, 2> keys{key, fence};
   const std::array<std::string_view, 2> args{owner, ttl_ms};
@@ -69,9 +62,9 @@ Task<Result<locks::AcquireReply>> RedisLockStore::acquire(std::string_view key,
 
 Task<Result<bool>> RedisLockStore::release(std::string_view key, std::string_view owner,
                                            Duration timeout) {
-  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_request(key, owner, std::nullopt, timeout); !r) {
+    co_return std::move(r).error();
+  }
   const std::array<std::string_view, 1> keys{key};
   const std::array<std::string_view, 1> args{owner};
   co_return to_flag("release", co_await release_.run(connection_, keys, args, timeout));
@@ -79,10 +72,9 @@ Task<Result<bool>> RedisLockStore::release(std::string_view key, std::string_vie
 
 Task<Result<bool>> RedisLockStore::extend(std::string_view key, std::string_view owner,
                                           Duration ttl, Duration timeout) {
-  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_owner(owner); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_ttl(ttl); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = locks::validate_request(key, owner, ttl, timeout); !r) {
+    co_return std::move(r).error();
+  }
   const std::string ttl_ms = ttl_millis(ttl);
   const std::array<std::string_view, 1> keys{key};
   const std::array<std::string_view, 2> args{owner, ttl_ms};
@@ -91,9 +83,10 @@ Task<Result<bool>> RedisLockStore::extend(std::string_view key, std::string_view
 
 Task<Result<locks::FencingToken>> RedisLockStore::next_fencing_token(std::string_view key,
                                                                      Duration timeout) {
-  if (auto r = locks::validate_key(key); !r) co_return std::move(r).error();
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
-  const std::string fence = fence_key(key);
+  if (auto r = locks::validate_request(key, std::nullopt, std::nullopt, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  const std::string fence = locks::fence_key(key);
   // A named array, not a braced list: g++ 12 miscompiles initializer_list inside co_await.
   const std::array<std::string_view, 2> argv{"INCR", fence};
   Result<RedisReply> reply = co_await connection_.command(argv, timeout);

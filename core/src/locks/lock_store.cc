@@ -45,4 +45,18 @@ Result<void> validate_timeout(Duration timeout) {
   return Ok{};
 }
 
+Result<void> validate_request(std::string_view key, std::optional<std::string_view> owner,
+                              std::optional<Duration> ttl, Duration timeout) {
+  if (auto r = validate_key(key); !r) return r;
+  if (owner) {
+    if (auto r = validate_owner(*owner); !r) return r;
+  }
+  if (ttl) {
+    if (auto r = validate_ttl(*ttl); !r) return r;
+  }
+  return validate_timeout(timeout);
+}
+
+std::string fence_key(std::string_view key) { return std::string(key) + ":fence"; }
+
 }  // namespace faultline::locks

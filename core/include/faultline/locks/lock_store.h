@@ -77,5 +77,13 @@ class LockStore {
 [[nodiscard]] Result<void> validate_owner(std::string_view owner);
 [[nodiscard]] Result<void> validate_ttl(Duration ttl);
 [[nodiscard]] Result<void> validate_timeout(Duration timeout);
+// All of a request's arguments at once, in the order key, owner, ttl, timeout; absent ones
+// (nullopt) are not checked. Every implementation calls this before sending anything.
+[[nodiscard]] Result<void> validate_request(std::string_view key,
+                                            std::optional<std::string_view> owner,
+                                            std::optional<Duration> ttl, Duration timeout);
+
+// Where a key's fencing counter lives, in every backend: the key followed by ":fence".
+[[nodiscard]] std::string fence_key(std::string_view key);
 
 }  // namespace faultline::locks

@@ -48,7 +48,6 @@ end
 return 0
 )lua";
 
-// The suffix of the fencing counter's key.
-inline constexpr std::string_view kFenceSuffix = ":fence";
+// The fencing counter's key is locks::fence_key(key), passed in as KEYS[2].
 
 }  // namespace faultline::backends::redis::lock_scripts
