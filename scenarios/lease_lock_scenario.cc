@@ -219,6 +219,12 @@ RunResult LeaseLockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
     p.on_start([r, &client](sim::Process& self) { self.spawn(client_loop(*r, client)); });
   }
 
+  sim::History& history = run->history;
+  run->network.set_observer([&world, &history](sim::ProcessId from, sim::ProcessId to,
+                                               const std::string& what) {
+    history.note(from, what + " (" + world.process(from).name() + " -> " +
+                           world.process(to).name() + ")");
+  });
   sim::apply(world, run->network, run->history, plan);
   world.start();
   const sim::SimTime limit = sim::SimTime(workload_.run_limit);
@@ -231,6 +237,7 @@ RunResult LeaseLockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
   result.trace_hash = world.trace().hash();
   result.events = world.events_run();
   result.finished_at = world.now();
+  result.stale_refused = run->storage.refused();
   const Counters& c = run->counters;
   result.summary = fmt::format(
       "acquired {} (failed {}), sections ok {}, refused {}, abandoned {}, unknown {}, failed {}; "

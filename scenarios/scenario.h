@@ -33,6 +33,9 @@ struct RunResult {
   std::uint64_t events = 0;
   sim::SimTime finished_at{};
   std::string summary;   // workload counters, one line
+  // Operations a fenced store refused for carrying a stale fencing token (server side: counted
+  // even when the client never learned of the refusal). 0 for scenarios without fencing.
+  std::uint64_t stale_refused = 0;
   std::string timeline;  // filled only when asked for
   std::string html;      // filled only when asked for
 };

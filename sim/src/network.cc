@@ -1,5 +1,7 @@
 #include "faultline/sim/network.h"
 
+#include <fmt/format.h>
+
 #include <cassert>
 
 namespace faultline::sim {
@@ -74,10 +76,15 @@ Network::Route Network::decide(ProcessId from, ProcessId to) {
   if (lost || blocked(from, to)) {
     ++dropped_;
     route.dropped = true;
+    if (observer_) observer_(from, to, lost ? "message lost" : "message dropped by partition");
     return route;
   }
   route.delay = latency + (spiked ? spike : Duration::zero());
   if (duplicated) route.duplicate_delay = duplicate_latency;
+  if (observer_ && spiked) {
+    observer_(from, to, fmt::format("message delayed {:.3f}s", static_cast<double>(route.delay.count()) / 1e9));
+  }
+  if (observer_ && duplicated) observer_(from, to, "message duplicated");
   return route;
 }
 

@@ -11,7 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -56,6 +58,12 @@ class Network {
     world_.schedule(world_.now() + route.delay, to, to_generation, std::move(deliver));
   }
 
+  // Called for every message a fault touched: dropped (lost or partitioned), delayed by a spike,
+  // or duplicated. Scenarios note these in their history so a timeline shows why a message was
+  // late. Must not send messages itself.
+  using Observer = std::function<void(ProcessId from, ProcessId to, const std::string& what)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
   [[nodiscard]] std::uint64_t sent() const noexcept { return sent_; }
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
 
@@ -71,6 +79,7 @@ class Network {
   void grow(ProcessId id);
 
   World& world_;
+  Observer observer_;
   LinkProfile default_;
   std::size_t width_ = 0;                 // matrices below are width_ x width_, by process id
   std::vector<std::int32_t> link_index_;  // -1: default profile, else index into links_
