@@ -35,6 +35,7 @@ struct Client {
   std::unique_ptr<sim::SimLockStore> store;
   std::unique_ptr<sim::RegisterClient> storage;
   std::optional<locks::LeaseLock> lock;
+  bool finished = false;  // survives crashes: a restarted client that had finished stays idle
 };
 
 // Everything one run needs, in construction order. Coroutines refer to it; it outlives them.
@@ -122,6 +123,7 @@ Task<void> client_loop(Run& run, Client& client) {
       run.history.complete(release, status_of(released.error()), released.error().to_string());
     }
   }
+  client.finished = true;
   ++run.finished;
 }
 
@@ -174,6 +176,12 @@ sim::FaultSpace LeaseLockScenario::fault_space() const {
   sim::FaultSpace space;
   for (int i = 1; i <= workload_.clients; ++i) space.clients.push_back(fmt::format("client-{}", i));
   space.nodes = {"redis"};
+  space.client_crashes = true;
+  // Fencing is only as good as its counter. Redis without persistence forgets the counter on a
+  // restart and issues the same tokens again, so two holders can carry equal tokens, which a
+  // fenced resource cannot tell apart. The fenced claim therefore assumes a durable counter
+  // (AOF); the unfenced hazard keeps data-losing restarts.
+  space.node_crash_without_persistence = !fenced_;
   space.horizon = std::chrono::seconds(6);
   space.max_faults = 6;
   space.pause_max = std::chrono::seconds(2);
@@ -216,7 +224,11 @@ RunResult LeaseLockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
     assert(lock.ok());
     client.lock.emplace(std::move(lock).value());
     Run* r = run.get();
-    p.on_start([r, &client](sim::Process& self) { self.spawn(client_loop(*r, client)); });
+    // At boot and after every crash: a crash loses the coroutine (and any lease it held in
+    // memory); the restarted process starts its sections afresh.
+    p.on_start([r, &client](sim::Process& self) {
+      if (!client.finished) self.spawn(client_loop(*r, client));
+    });
   }
 
   sim::History& history = run->history;

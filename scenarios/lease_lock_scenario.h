@@ -3,15 +3,17 @@
 //
 // Workload: `clients` processes each run `sections` critical sections: acquire the lease lock
 // (bounded retry with jitter), read the register, compute for a while, check the lease is still
-// valid by its own clock, prepare the write, write value + 1, release. Faults: pauses, clock
-// skew/drift/steps, lost and duplicated and delayed messages, partitions, Redis restarts with and
-// without persistence.
+// valid by its own clock, prepare the write, write value + 1, release. Faults: pauses, client
+// crashes and restarts, clock skew/drift/steps, lost and duplicated and delayed messages,
+// partitions, Redis restarts with and without persistence.
 //
 // Invariant (no lost update): the register's applied writes form the chain 1, 2, 3, ... (each
 // write read the value the previous one wrote), and every critical section that reported success
 // is among them exactly once.
 //
-// Fenced, this holds for every seed: a resumed holder's stale token is refused. Unfenced it does
+// Fenced, this holds for every seed: a resumed holder's stale token is refused. It assumes a
+// durable fencing counter (Redis restarts keep their data): a counter that resets can issue
+// one token twice, and equal tokens are indistinguishable to the resource. Unfenced it does
 // not (Kleppmann 2016): a pause or a delayed write outlives the lease, another client takes the
 // lock and writes, and the first one's write, based on an old read, overwrites it.
 #pragma once

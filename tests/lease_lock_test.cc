@@ -534,8 +534,9 @@ RC_GTEST_PROP(LeaseLockProperty, NodeMatchesReferenceModel, ()) {
   ModelLock model;
   FencingToken counter = 0;
   FencingToken last_token = 0;
+  // Redis semantics: a key set to expire at T (whole ms) is gone once now > T, not at T.
   auto expire = [&](SimTime now) {
-    if (model.held && now >= model.expires_at) model.held = false;
+    if (model.held && now > model.expires_at) model.held = false;
   };
 
   for (const auto& [who, kind_index, gap_ms] : ops) {

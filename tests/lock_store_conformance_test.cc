@@ -82,6 +82,17 @@ TEST(LockStoreConformance, ReacquireBySameOwnerIsIdempotent) {
   EXPECT_EQ(first->token, again->token) << "a retried acquire must return the same token";
 }
 
+TEST(LockStoreConformance, ReacquireRefreshesTheTtl) {
+  REQUIRE_HARNESS(h);
+  const std::string key = h->unique_key();
+  ASSERT_TRUE(acquire(*h, 0, key, "owner-a", 300ms)->acquired);
+  h->wait(200ms);
+  ASSERT_TRUE(acquire(*h, 0, key, "owner-a", 1s)->acquired);
+  h->wait(300ms);  // past the first ttl, within the refreshed one
+  EXPECT_FALSE(acquire(*h, 1, key, "owner-b", kLongTtl)->acquired)
+      << "a retried acquire did not refresh the ttl";
+}
+
 TEST(LockStoreConformance, OnlyTheOwnerReleases) {
   REQUIRE_HARNESS(h);
   const std::string key = h->unique_key();

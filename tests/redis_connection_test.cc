@@ -435,6 +435,12 @@ TEST(RuntimeTest, SystemRandomDrawsDistinctTokens) {
   std::set<std::string> tokens;
   for (int i = 0; i < 1000; ++i) tokens.insert(faultline::random_token(random));
   EXPECT_EQ(tokens.size(), 1000u);
+  // Two sources must not share a stream, as two seeded generators with one seed would: each
+  // process's owner tokens must be unguessable from another's.
+  SystemRandom other;
+  EXPECT_FALSE(tokens.contains(faultline::random_token(other)));
+  SystemRandom third;
+  EXPECT_NE(faultline::random_token(other), faultline::random_token(third));
 }
 
 TEST(RuntimeTest, AsioClockSleepsAtLeastTheDuration) {

@@ -381,7 +381,7 @@ TEST_F(NetFixture, PartitionDropsBothWaysAndHealRestores) {
   EXPECT_EQ(at_a.delivered, 0);
   EXPECT_EQ(net.dropped(), 2u);
 
-  net.heal(a.id(), b.id());
+  net.heal(a.id(), b.id(), /*one_way=*/false);
   EXPECT_FALSE(net.blocked(a.id(), b.id()));
   send_one(world, net, a, b, at_b);
   send_one(world, net, b, a, at_a);
@@ -397,7 +397,7 @@ TEST_F(NetFixture, OneWayPartitionDropsOnlyThatDirection) {
   drain(world);
   EXPECT_EQ(at_b.delivered, 0) << "a -> b is cut";
   EXPECT_EQ(at_a.delivered, 1) << "b -> a still flows";
-  net.heal(a.id(), b.id());
+  net.heal(a.id(), b.id(), /*one_way=*/true);
   send_one(world, net, a, b, at_b);
   drain(world);
   EXPECT_EQ(at_b.delivered, 1);

@@ -159,8 +159,10 @@ void apply(World& world, Network& network, History& history, const FaultPlan& pl
           if (!target.up() || target.paused()) return;
           history.note(target.id(), text);
           world.pause(target);
-          world.schedule_after(fault.duration, kWorldProcess, [&world, &history, &target] {
-            if (!target.paused()) return;
+          // Resume only this pause: a crash and a later pause must not be ended by it.
+          const std::uint64_t epoch = target.pause_epoch();
+          world.schedule_after(fault.duration, kWorldProcess, [&world, &history, &target, epoch] {
+            if (!target.paused() || target.pause_epoch() != epoch) return;
             history.note(target.id(), "resumes after pause");
             world.resume(target);
           });
@@ -171,8 +173,10 @@ void apply(World& world, Network& network, History& history, const FaultPlan& pl
           if (!target.up()) return;
           history.note(target.id(), text);
           world.crash(target, fault.persist);
-          world.schedule_after(fault.duration, kWorldProcess, [&world, &history, &target] {
-            if (target.up()) return;
+          const std::uint32_t generation = target.generation();
+          world.schedule_after(fault.duration, kWorldProcess,
+                               [&world, &history, &target, generation] {
+            if (target.up() || target.generation() != generation) return;
             history.note(target.id(), "restarts");
             world.restart(target);
           });
@@ -197,10 +201,10 @@ void apply(World& world, Network& network, History& history, const FaultPlan& pl
           history.note(target.id(), text);
           network.partition(target.id(), peer.id(), fault.one_way);
           world.schedule_after(fault.duration, kWorldProcess,
-                               [&network, &history, &target, &peer] {
+                               [&network, &history, &target, &peer, fault] {
                                  history.note(target.id(), "partition with " + peer.name() +
                                                                " heals");
-                                 network.heal(target.id(), peer.id());
+                                 network.heal(target.id(), peer.id(), fault.one_way);
                                });
         });
         break;

@@ -10,15 +10,15 @@ void Network::grow(ProcessId id) {
   if (id < width_) return;
   const std::size_t width = id + 1;
   std::vector<std::int32_t> link_index(width * width, -1);
-  std::vector<bool> blocked(width * width, false);
+  std::vector<std::uint16_t> cuts(width * width, 0);
   for (std::size_t from = 0; from < width_; ++from) {
     for (std::size_t to = 0; to < width_; ++to) {
       link_index[from * width + to] = link_index_[from * width_ + to];
-      blocked[from * width + to] = blocked_[from * width_ + to];
+      cuts[from * width + to] = cuts_[from * width_ + to];
     }
   }
   link_index_ = std::move(link_index);
-  blocked_ = std::move(blocked);
+  cuts_ = std::move(cuts);
   width_ = width;
 }
 
@@ -44,19 +44,24 @@ const LinkProfile& Network::profile(ProcessId from, ProcessId to) const {
 
 void Network::partition(ProcessId a, ProcessId b, bool one_way) {
   grow(std::max(a, b));
-  blocked_[index(a, b)] = true;
-  if (!one_way) blocked_[index(b, a)] = true;
+  assert(cuts_[index(a, b)] < UINT16_MAX);
+  ++cuts_[index(a, b)];
+  if (!one_way) ++cuts_[index(b, a)];
 }
 
-void Network::heal(ProcessId a, ProcessId b) {
+void Network::heal(ProcessId a, ProcessId b, bool one_way) {
   grow(std::max(a, b));
-  blocked_[index(a, b)] = false;
-  blocked_[index(b, a)] = false;
+  assert(cuts_[index(a, b)] > 0 && "healing a partition that was never made");
+  --cuts_[index(a, b)];
+  if (!one_way) {
+    assert(cuts_[index(b, a)] > 0);
+    --cuts_[index(b, a)];
+  }
 }
 
 bool Network::blocked(ProcessId from, ProcessId to) const {
   if (from >= width_ || to >= width_) return false;
-  return blocked_[index(from, to)];
+  return cuts_[index(from, to)] > 0;
 }
 
 Network::Route Network::decide(ProcessId from, ProcessId to) {

@@ -3,6 +3,15 @@
 #include "faultline/sim/rpc.h"
 
 namespace faultline::sim {
+namespace {
+
+// Redis keeps time in whole milliseconds: PEXPIRE stores now_ms + ttl_ms, and a key is expired
+// once now_ms > that (not >=). The model does the same, so boundaries match the real server.
+TimePoint whole_ms(TimePoint t) {
+  return std::chrono::floor<std::chrono::milliseconds>(t);
+}
+
+}  // namespace
 
 RedisNode::RedisNode(Process& host) : host_(host) {
   host_.on_crash([this](Process&, bool persist) {
@@ -16,7 +25,7 @@ RedisNode::RedisNode(Process& host) : host_(host) {
 RedisNode::Lock* RedisNode::live(std::string_view key) {
   auto it = locks_.find(key);
   if (it == locks_.end()) return nullptr;
-  if (host_.clock().now() >= it->second.expires_at) {
+  if (whole_ms(host_.clock().now()) > it->second.expires_at) {
     locks_.erase(it);
     return nullptr;
   }
@@ -25,7 +34,7 @@ RedisNode::Lock* RedisNode::live(std::string_view key) {
 
 locks::AcquireReply RedisNode::acquire(std::string_view key, std::string_view owner,
                                        Duration ttl) {
-  const TimePoint expires_at = host_.clock().now() + ttl;
+  const TimePoint expires_at = whole_ms(host_.clock().now()) + ttl;
   if (Lock* lock = live(key)) {
     if (lock->owner != owner) return {false, 0};
     lock->expires_at = expires_at;  // idempotent re-acquire by the same owner
@@ -46,7 +55,7 @@ bool RedisNode::release(std::string_view key, std::string_view owner) {
 bool RedisNode::extend(std::string_view key, std::string_view owner, Duration ttl) {
   Lock* lock = live(key);
   if (lock == nullptr || lock->owner != owner) return false;
-  lock->expires_at = host_.clock().now() + ttl;
+  lock->expires_at = whole_ms(host_.clock().now()) + ttl;
   return true;
 }
 

@@ -140,6 +140,7 @@ void World::pause(Process& p) {
   trace_.mix(kTagPause);
   trace_.mix(p.id());
   p.paused_ = true;
+  ++p.pause_epoch_;
 }
 
 void World::resume(Process& p) {
@@ -220,6 +221,7 @@ bool World::step() {
 std::uint64_t World::run_until(SimTime limit, std::uint64_t max_events) {
   std::uint64_t ran = 0;
   while (ran < max_events) {
+    io_.poll();  // work the last event posted runs at its time, before time moves on
     if (queue_.empty() || queue_.front().at > limit) {
       now_ = std::max(now_, limit);  // nothing is due before the limit: time moves on to it
       break;

@@ -142,7 +142,10 @@ Task<Result<RedisReply>> Connection::Impl::command(std::shared_ptr<Impl> self,
   if (self->link_) {
     if (self->link_->writer_idle) self->link_->wake.cancel();
   } else if (!self->connecting_) {
-    self->start_connecting(timeout);
+    // The attempt serves every queued caller, so one caller's short deadline must not cut it
+    // short for the others: it gets the configured connect_timeout (each caller still gives up
+    // at its own deadline).
+    self->start_connecting(self->options_.connect_timeout);
   }
 
   error_code woken;  // operation_aborted when woken early; the state says why
@@ -243,8 +246,10 @@ Task<Result<void>> Connection::Impl::establish(Link& link) {
         net::redirect_error(net::use_awaitable, ec));
   } else {
     ec.clear();
+    // A named local, not a temporary inside co_await: g++ 12 destroys those twice.
+    const std::string service = std::to_string(options_.port);
     const tcp::resolver::results_type endpoints = co_await link.resolver.async_resolve(
-        options_.host, std::to_string(options_.port), net::redirect_error(net::use_awaitable, ec));
+        options_.host, service, net::redirect_error(net::use_awaitable, ec));
     if (ec) co_return unavailable("resolve " + options_.host + ": " + ec.message());
     co_await net::async_connect(link.socket, endpoints,
                                 net::redirect_error(net::use_awaitable, ec));
@@ -365,7 +370,10 @@ Task<void> Connection::Impl::read_loop(std::shared_ptr<Impl> self, LinkPtr link)
       if (pending->state == Pending::State::kAbandoned) continue;  // its caller timed out
       RedisReply reply = std::move(**next);
       if (reply.is_error()) {
-        self->complete(*pending, self->redacted(server_error(reply.as_text())));
+        // Redact before server_error truncates: a cut could leave part of a password behind.
+        std::string text(reply.as_text());
+        detail::redact(text, self->options_.password);
+        self->complete(*pending, self->redacted(server_error(text)));
       } else {
         self->complete(*pending, std::move(reply));
       }

@@ -44,8 +44,9 @@ Result<LeaseLock> LeaseLock::create(LockStore& store, Clock& clock, Random& rand
 
 TimePoint LeaseLock::validity_end(TimePoint started) const {
   // The server's ttl started no earlier than `started` (we read the clock before sending), so
-  // the lease certainly lasts until started + ttl on the server's clock; our clock may run fast
-  // relative to it, hence the drift allowance.
+  // the lease lasts until started + ttl on the server's clock. If our clock runs *slow*
+  // relative to the server's, our reading of that moment comes late: the drift allowance
+  // shortens the lease to cover it. (A fast holder clock errs on the safe side.)
   const Duration drift = options_.ttl / 1'000'000 * options_.drift_ppm;
   return started + options_.ttl - drift;
 }
@@ -68,11 +69,11 @@ Task<Result<Lease>> LeaseLock::acquire() {
         co_await store_->acquire(key_, owner, options_.ttl, options_.call_timeout);
     if (!reply.ok()) {
       Error error = std::move(reply).error();
-      if (error.code == ErrorCode::kInvalidArgument || error.code == ErrorCode::kProtocol) {
-        co_return error;
-      }
       maybe_held = maybe_held || error.may_have_happened();
       last = std::move(error);
+      // Retrying cannot mend bad arguments or a server we do not understand; stop, but still
+      // release below if an attempt may have taken the lock.
+      if (last.code == ErrorCode::kInvalidArgument || last.code == ErrorCode::kProtocol) break;
       continue;
     }
     if (!reply->acquired) {
@@ -95,7 +96,9 @@ Task<Result<Lease>> LeaseLock::acquire() {
     // until the ttl runs out. Its own failure changes nothing we can report.
     (void)co_await store_->release(key_, owner, options_.call_timeout);
   }
-  last.message += " (after " + std::to_string(options_.attempts) + " attempts)";
+  if (last.code != ErrorCode::kInvalidArgument && last.code != ErrorCode::kProtocol) {
+    last.message += " (after " + std::to_string(options_.attempts) + " attempts)";
+  }
   co_return last;
 }
 

@@ -41,9 +41,11 @@ class Network {
   // The profile of the directed link from -> to.
   void set_link(ProcessId from, ProcessId to, const LinkProfile& profile);
 
-  // Drops every message from -> to (and to -> from unless one_way) until healed.
+  // Drops every message a -> b (and b -> a unless one_way) until the same partition is healed
+  // with the same arguments. Partitions nest: a link is cut while any partition covers it, so
+  // healing one of two overlapping partitions leaves the other in force.
   void partition(ProcessId a, ProcessId b, bool one_way);
-  void heal(ProcessId a, ProcessId b);
+  void heal(ProcessId a, ProcessId b, bool one_way);
   [[nodiscard]] bool blocked(ProcessId from, ProcessId to) const;
 
   // Sends a message that runs `deliver` on `to` (as of generation `to_generation`) when it
@@ -84,7 +86,7 @@ class Network {
   std::size_t width_ = 0;                 // matrices below are width_ x width_, by process id
   std::vector<std::int32_t> link_index_;  // -1: default profile, else index into links_
   std::vector<LinkProfile> links_;
-  std::vector<bool> blocked_;
+  std::vector<std::uint16_t> cuts_;  // partitions covering each directed link
   std::uint64_t sent_ = 0;
   std::uint64_t dropped_ = 0;
 };

@@ -97,6 +97,8 @@ class Process {
   [[nodiscard]] Rng& rng() noexcept { return rng_; }
   [[nodiscard]] bool up() const noexcept { return up_; }
   [[nodiscard]] bool paused() const noexcept { return paused_; }
+  // Incremented by every pause, so that a resume can tell whether it ends the pause it meant.
+  [[nodiscard]] std::uint64_t pause_epoch() const noexcept { return pause_epoch_; }
   // Incremented by every crash; events scheduled for an older generation are discarded.
   [[nodiscard]] std::uint32_t generation() const noexcept { return generation_; }
 
@@ -120,6 +122,7 @@ class Process {
   Rng rng_;
   bool up_ = true;
   bool paused_ = false;
+  std::uint64_t pause_epoch_ = 0;
   std::uint32_t generation_ = 0;
   Hook on_start_;
   std::function<void(Process&, bool)> on_crash_;
