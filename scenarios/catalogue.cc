@@ -1,4 +1,5 @@
 #include "scenarios/lease_lock_scenario.h"
+#include "scenarios/redlock_scenarios.h"
 #include "scenarios/scenario.h"
 
 namespace faultline::scenarios {
@@ -7,6 +8,9 @@ std::vector<std::unique_ptr<Scenario>> catalogue() {
   std::vector<std::unique_ptr<Scenario>> all;
   all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/true));
   all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/false));
+  for (LockScenarioSpec& spec : redlock_specs()) {
+    all.push_back(std::make_unique<LockScenario>(std::move(spec)));
+  }
   return all;
 }
 

@@ -65,13 +65,17 @@ FaultPlan generate_plan(Rng& rng, const FaultSpace& space) {
   plan.network.spike_ppm = upto(max.spike_ppm);
   plan.network.spike_max = max.spike_max;
 
+  std::vector<std::string> everyone = space.clients;
+  everyone.insert(everyone.end(), space.nodes.begin(), space.nodes.end());
   std::vector<FaultKind> kinds;
   if (space.pauses && !space.clients.empty()) kinds.push_back(FaultKind::kPause);
   if ((space.client_crashes && !space.clients.empty()) ||
       (space.node_crashes && !space.nodes.empty())) {
     kinds.push_back(FaultKind::kCrash);
   }
-  if (space.clock_faults) {
+  const std::vector<std::string>& clock_targets =
+      space.client_clock_faults ? everyone : space.nodes;
+  if (space.clock_faults && !clock_targets.empty()) {
     kinds.push_back(FaultKind::kClockStep);
     kinds.push_back(FaultKind::kClockDrift);
   }
@@ -79,9 +83,6 @@ FaultPlan generate_plan(Rng& rng, const FaultSpace& space) {
     kinds.push_back(FaultKind::kPartition);
   }
   if (kinds.empty() || space.max_faults <= 0) return plan;
-
-  std::vector<std::string> everyone = space.clients;
-  everyone.insert(everyone.end(), space.nodes.begin(), space.nodes.end());
   auto pick = [&rng](const std::vector<std::string>& names) -> const std::string& {
     return names[uniform_below(rng, names.size())];
   };
@@ -104,17 +105,22 @@ FaultPlan generate_plan(Rng& rng, const FaultSpace& space) {
                           (!space.client_crashes || space.clients.empty() ||
                            uniform_below(rng, 2) == 0);
         f.target = node ? pick(space.nodes) : pick(space.clients);
-        f.duration = uniform_duration(rng, Duration(std::chrono::milliseconds(1)),
+        f.duration = uniform_duration(rng, Duration(space.downtime_min),
                                       Duration(space.downtime_max));
-        f.persist = !(node && space.node_crash_without_persistence && uniform_below(rng, 2) == 0);
+        // Always the same draw, whatever the space says, so spaces differ only in outcome.
+        const bool coin = uniform_below(rng, 2) == 0;
+        f.persist = !(node && space.node_crash_without_persistence &&
+                      (space.node_crash_always_loses_data || coin));
         break;
       }
       case FaultKind::kClockStep:
-        f.target = pick(everyone);
-        f.amount = uniform_duration(rng, -Duration(space.step_max), Duration(space.step_max));
+        f.target = pick(clock_targets);
+        f.amount = uniform_duration(
+            rng, space.forward_steps_only ? Duration::zero() : -Duration(space.step_max),
+            Duration(space.step_max));
         break;
       case FaultKind::kClockDrift:
-        f.target = pick(everyone);
+        f.target = pick(clock_targets);
         f.drift_ppm = static_cast<std::int32_t>(
             uniform_between(rng, -space.drift_ppm_max, space.drift_ppm_max));
         break;

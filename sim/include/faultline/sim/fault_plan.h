@@ -72,10 +72,14 @@ struct FaultSpace {
   Duration pause_max = std::chrono::seconds(2);
   bool client_crashes = false;
   bool node_crashes = true;
-  bool node_crash_without_persistence = true;
+  bool node_crash_without_persistence = true;  // allowed at all
+  bool node_crash_always_loses_data = false;   // when allowed: every time, not half the time
+  Duration downtime_min = std::chrono::milliseconds(1);
   Duration downtime_max = std::chrono::seconds(2);
   bool clock_faults = true;
+  bool client_clock_faults = true;  // false: only store nodes' clocks step and drift
   Duration step_max = std::chrono::milliseconds(200);
+  bool forward_steps_only = false;
   std::int32_t drift_ppm_max = 2'000;
   bool partitions = true;
   Duration partition_max = std::chrono::seconds(2);

@@ -1,0 +1,165 @@
+#include "faultline/locks/redlock.h"
+
+#include <string>
+#include <utility>
+
+namespace faultline::locks {
+namespace {
+
+std::string ns_text(Duration d) { return std::to_string(d.count()) + "ns"; }
+
+}  // namespace
+
+Result<void> RedlockOptions::validate() const {
+  if (auto r = validate_ttl(ttl); !r) return r;
+  if (node_timeout <= Duration::zero() || node_timeout > ttl / 10) {
+    return invalid_argument("node_timeout: " + ns_text(node_timeout) +
+                            "; must be in (0, ttl / 10] so that slow nodes cost little lease");
+  }
+  if (attempts < 1 || attempts > 100) {
+    return invalid_argument("attempts: " + std::to_string(attempts) + "; must be in [1, 100]");
+  }
+  if (retry_delay_min < Duration::zero()) {
+    return invalid_argument("retry_delay_min: " + ns_text(retry_delay_min) +
+                            "; must not be negative");
+  }
+  if (retry_delay_max < retry_delay_min) {
+    return invalid_argument("retry_delay_max: " + ns_text(retry_delay_max) +
+                            "; must be >= retry_delay_min");
+  }
+  if (drift_ppm > 500'000) {
+    return invalid_argument("drift_ppm: " + std::to_string(drift_ppm) +
+                            "; must be in [0, 500000]");
+  }
+  if (drift_fixed < Duration::zero() || drift_fixed >= ttl) {
+    return invalid_argument("drift_fixed: " + ns_text(drift_fixed) + "; must be in [0, ttl)");
+  }
+  return Ok{};
+}
+
+Result<Redlock> Redlock::create(std::vector<LockStore*> nodes, LockStore* token_source,
+                                Clock& clock, Random& random, std::string key,
+                                RedlockOptions options) {
+  if (nodes.empty() || nodes.size() > kMaxNodes) {
+    return invalid_argument("nodes: " + std::to_string(nodes.size()) + "; must be 1 to " +
+                            std::to_string(kMaxNodes));
+  }
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i] == nullptr) return invalid_argument("nodes[" + std::to_string(i) + "]: null");
+  }
+  if (auto r = validate_key(key); !r) return std::move(r).error();
+  if (auto r = options.validate(); !r) return std::move(r).error();
+  return Redlock(std::move(nodes), token_source, clock, random, std::move(key), options);
+}
+
+Duration Redlock::drift() const {
+  return options_.ttl / 1'000'000 * options_.drift_ppm + options_.drift_fixed;
+}
+
+Task<Redlock::Round> Redlock::acquire_round(const std::string& owner) {
+  Round round;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    Result<AcquireReply> reply =
+        co_await nodes_[i]->acquire(key_, owner, options_.ttl, options_.node_timeout);
+    if (reply.ok() && reply->acquired) {
+      ++round.granted;
+    } else if (reply.ok()) {
+      round.refused += (round.refused.empty() ? "" : ", ") + std::to_string(i);
+    } else {
+      ++round.unreachable;
+    }
+  }
+  co_return round;
+}
+
+Task<void> Redlock::release_all(const std::string& owner) {
+  // Every node, not only those that said yes: a grant whose reply was lost is a grant.
+  for (LockStore* node : nodes_) {
+    (void)co_await node->release(key_, owner, options_.node_timeout);
+  }
+}
+
+Task<Result<Lease>> Redlock::acquire() {
+  Error last{ErrorCode::kBusy, "lock '" + key_ + "': no majority"};
+  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
+    if (attempt > 0) {
+      co_await clock_->sleep_for(
+          uniform_duration(*random_, options_.retry_delay_min, options_.retry_delay_max));
+    }
+    // A fresh owner for every attempt: a failed attempt's release may arrive late (or twice),
+    // and must not free what a later attempt of ours has taken, while we believe we hold it.
+    const std::string owner = random_token(*random_);
+    const TimePoint started = clock_->now();
+    const Round round = co_await acquire_round(owner);
+    // Measured after the majority is known, so that slow replies shorten the lease.
+    const Duration elapsed = clock_->now() - started;
+    const Duration validity = options_.ttl - elapsed - drift();
+    if (round.granted >= quorum() && validity > Duration::zero()) {
+      Lease lease{key_, owner, 0, started, started + elapsed + validity};
+      if (token_source_ == nullptr) co_return lease;
+      Result<FencingToken> token =
+          co_await token_source_->next_fencing_token(key_, options_.node_timeout);
+      if (token.ok() && clock_->now() < lease.valid_until) {
+        lease.token = *token;
+        co_return lease;
+      }
+      last = token.ok() ? Error{ErrorCode::kUnavailable, "lock '" + key_ +
+                                                              "': lease ran out while fetching "
+                                                              "its fencing token"}
+                        : std::move(token).error();
+    } else if (round.granted >= quorum()) {
+      last = Error{ErrorCode::kUnavailable,
+                   "lock '" + key_ + "': majority granted but the ttl was spent acquiring it"};
+    } else if (round.unreachable > nodes_.size() - quorum()) {
+      last = Error{ErrorCode::kUnavailable,
+                   "lock '" + key_ + "': " + std::to_string(round.unreachable) + " of " +
+                       std::to_string(nodes_.size()) + " nodes unreachable"};
+    } else {
+      last = Error{ErrorCode::kBusy, "lock '" + key_ + "': granted by " +
+                                         std::to_string(round.granted) + " of " +
+                                         std::to_string(nodes_.size()) +
+                                         " nodes, refused by nodes " + round.refused};
+    }
+    co_await release_all(owner);
+  }
+  last.message += " (after " + std::to_string(options_.attempts) + " attempts)";
+  co_return last;
+}
+
+Task<Result<void>> Redlock::release(const Lease& lease) {
+  assert(lease.key == key_);
+  std::size_t released = 0;
+  for (LockStore* node : nodes_) {
+    Result<bool> r = co_await node->release(key_, lease.owner, options_.node_timeout);
+    if (r.ok() && *r) ++released;
+  }
+  if (released < quorum()) {
+    co_return failed_precondition("lock '" + key_ + "': released on " +
+                                  std::to_string(released) + " nodes only; the lease had " +
+                                  "already lapsed on a majority");
+  }
+  co_return Ok{};
+}
+
+Task<Result<Lease>> Redlock::extend(const Lease& lease) {
+  assert(lease.key == key_);
+  const TimePoint started = clock_->now();
+  std::size_t extended = 0;
+  for (LockStore* node : nodes_) {
+    Result<bool> r =
+        co_await node->extend(key_, lease.owner, options_.ttl, options_.node_timeout);
+    if (r.ok() && *r) ++extended;
+  }
+  const Duration elapsed = clock_->now() - started;
+  const Duration validity = options_.ttl - elapsed - drift();
+  if (extended < quorum() || validity <= Duration::zero()) {
+    co_return failed_precondition("lock '" + key_ + "': extended on " +
+                                  std::to_string(extended) + " of " +
+                                  std::to_string(nodes_.size()) + " nodes; not held");
+  }
+  Lease renewed = lease;
+  renewed.valid_until = started + elapsed + validity;
+  co_return renewed;
+}
+
+}  // namespace faultline::locks

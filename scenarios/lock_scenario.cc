@@ -1,0 +1,324 @@
+#include "scenarios/lock_scenario.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "faultline/locks/lease_lock.h"
+#include "faultline/locks/redlock.h"
+#include "faultline/sim/history.h"
+#include "faultline/sim/redis_node.h"
+#include "faultline/sim/register_node.h"
+#include "faultline/sim/timeline.h"
+#include "scenarios/naive_redlock.h"
+
+namespace faultline::scenarios {
+namespace {
+
+using sim::OpStatus;
+
+constexpr std::uint64_t kPlanStream = 0x6C65617365UL;  // the plan's own generator stream
+
+struct Counters {
+  int acquired = 0;
+  int acquire_failed = 0;
+  int sections_ok = 0;
+  int sections_refused = 0;    // a stale token, refused by the register
+  int sections_abandoned = 0;  // the lease ran out before the write
+  int sections_unknown = 0;    // the write's outcome is unknown
+  int sections_failed = 0;     // other failures (read failed, write not sent)
+};
+
+// The two operations the workload needs from any lock kind.
+class WorkloadLock {
+ public:
+  virtual ~WorkloadLock() = default;
+  virtual Task<Result<locks::Lease>> acquire() = 0;
+  virtual Task<Result<void>> release(const locks::Lease& lease) = 0;
+};
+
+template <class Lock>
+class LockAdapter final : public WorkloadLock {
+ public:
+  explicit LockAdapter(Lock lock) : lock_(std::move(lock)) {}
+  Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
+  Task<Result<void>> release(const locks::Lease& lease) override { return lock_.release(lease); }
+
+ private:
+  Lock lock_;
+};
+
+struct Client {
+  sim::Process* process = nullptr;
+  std::vector<std::unique_ptr<sim::SimLockStore>> stores;  // one per lock node
+  std::unique_ptr<sim::SimLockStore> token_store;          // fenced Redlock's token source
+  std::unique_ptr<sim::RegisterClient> storage;
+  std::unique_ptr<WorkloadLock> lock;
+  bool finished = false;  // survives crashes: a restarted client that had finished stays idle
+};
+
+// Everything one run needs, in construction order. Coroutines refer to it; it outlives them.
+struct Run {
+  Run(std::uint64_t seed, const LockScenarioSpec& s)
+      : world(seed),
+        spec(s),
+        workload(s.workload),
+        network(world),
+        history(world),
+        storage(world.add_process("storage"), s.fenced) {
+    for (int i = 0; i < s.nodes; ++i) {
+      const std::string name = s.nodes == 1 ? "redis" : fmt::format("redis-{}", i + 1);
+      nodes.push_back(std::make_unique<sim::RedisNode>(world.add_process(name)));
+    }
+    if (s.fenced && s.kind != LockKind::kLease) {
+      tokens = std::make_unique<sim::RedisNode>(world.add_process("tokens"));
+    }
+  }
+
+  sim::World world;
+  const LockScenarioSpec& spec;
+  LeaseLockWorkload workload;
+  sim::Network network;
+  sim::History history;
+  sim::RegisterNode storage;
+  std::vector<std::unique_ptr<sim::RedisNode>> nodes;
+  std::unique_ptr<sim::RedisNode> tokens;  // durable counter for Redlock's fencing tokens
+  std::vector<Client> clients;
+  Counters counters;
+  int finished = 0;
+};
+
+OpStatus status_of(const Error& error) {
+  return error.may_have_happened() ? OpStatus::kUnknown : OpStatus::kFail;
+}
+
+Task<void> critical_section(Run& run, Client& client, const locks::Lease& lease) {
+  sim::Process& p = *client.process;
+  const LeaseLockWorkload& w = run.workload;
+  const std::size_t cs = run.history.invoke(p.id(), "cs", fmt::format("token={}", lease.token));
+
+  Result<std::int64_t> read = co_await client.storage->read(lease.token, w.call_timeout);
+  if (!read) {
+    ++run.counters.sections_failed;
+    run.history.complete(cs, OpStatus::kFail, "read: " + read.error().to_string());
+    co_return;
+  }
+  co_await p.clock().sleep_for(uniform_duration(p.rng(), w.work_min, w.work_max));
+  if (p.clock().now() + run.spec.safety_margin >= lease.valid_until) {
+    ++run.counters.sections_abandoned;
+    run.history.complete(cs, OpStatus::kFail, "lease ran out before the write; abandoned");
+    co_return;
+  }
+  // Serialising the write, a page fault, a GC safepoint: time a pause can fall into after the
+  // check and before the write leaves. Kleppmann's point is that this window always exists.
+  co_await p.clock().sleep_for(w.prepare);
+  const std::int64_t value = *read + 1;
+  Result<void> written = co_await client.storage->write(lease.token, value, cs, w.call_timeout);
+  if (written) {
+    ++run.counters.sections_ok;
+    run.history.complete(cs, OpStatus::kOk, fmt::format("read {} wrote {}", *read, value));
+  } else if (written.error().code == ErrorCode::kFailedPrecondition) {
+    ++run.counters.sections_refused;
+    run.history.complete(cs, OpStatus::kFail, "write refused: " + written.error().message);
+  } else {
+    const OpStatus status = status_of(written.error());
+    ++(status == OpStatus::kUnknown ? run.counters.sections_unknown
+                                    : run.counters.sections_failed);
+    run.history.complete(cs, status, "write: " + written.error().to_string());
+  }
+}
+
+Task<void> client_loop(Run& run, Client& client) {
+  sim::Process& p = *client.process;
+  const LeaseLockWorkload& w = run.workload;
+  for (int section = 0; section < w.sections; ++section) {
+    co_await p.clock().sleep_for(uniform_duration(p.rng(), Duration::zero(), w.think_max));
+    const std::size_t acquire = run.history.invoke(p.id(), "acquire");
+    Result<locks::Lease> lease = co_await client.lock->acquire();
+    if (!lease) {
+      ++run.counters.acquire_failed;
+      run.history.complete(acquire, status_of(lease.error()), lease.error().to_string());
+      continue;
+    }
+    ++run.counters.acquired;
+    run.history.complete(acquire, OpStatus::kOk, fmt::format("token={}", lease->token));
+    co_await critical_section(run, client, *lease);
+    const std::size_t release =
+        run.history.invoke(p.id(), "release", fmt::format("token={}", lease->token));
+    Result<void> released = co_await client.lock->release(*lease);
+    if (released) {
+      run.history.complete(release, OpStatus::kOk);
+    } else {
+      run.history.complete(release, status_of(released.error()), released.error().to_string());
+    }
+  }
+  client.finished = true;
+  ++run.finished;
+}
+
+// No lost update: applied writes chain 1, 2, 3, ...; every successful section is applied.
+std::optional<Violation> check(Run& run) {
+  const auto& log = run.storage.log();
+  std::set<std::uint64_t> applied;
+  for (const auto& write : log) {
+    if (write.value != write.previous + 1) {
+      return Violation{
+          fmt::format("lost update: {} (section #{}, token {}) wrote {} over {} at {:.6f}s, so "
+                      "an update was lost; its read was stale",
+                      run.world.process(write.writer).name(), write.write_id, write.token,
+                      write.value, write.previous,
+                      static_cast<double>(write.at.time_since_epoch().count()) / 1e9),
+          static_cast<std::ptrdiff_t>(write.write_id)};
+    }
+    applied.insert(write.write_id);
+  }
+  for (const auto& op : run.history.operations()) {
+    if (op.name == "cs" && op.status == OpStatus::kOk && !applied.contains(op.id)) {
+      return Violation{fmt::format("section #{} reported success but its write is not in the "
+                                   "register",
+                                   op.id),
+                       static_cast<std::ptrdiff_t>(op.id)};
+    }
+  }
+  if (run.finished < static_cast<int>(run.clients.size())) {
+    return Violation{fmt::format("only {} of {} clients finished by {:.0f}s of virtual time",
+                                 run.finished, run.clients.size(),
+                                 static_cast<double>(run.workload.run_limit.count()) / 1e9)};
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> node_names(const LockScenarioSpec& spec) {
+  std::vector<std::string> names;
+  for (int i = 0; i < spec.nodes; ++i) {
+    names.push_back(spec.nodes == 1 ? std::string("redis") : fmt::format("redis-{}", i + 1));
+  }
+  return names;
+}
+
+std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
+  const LockScenarioSpec& spec = run.spec;
+  sim::Process& p = *client.process;
+  const std::string key = "resource-lock";
+  if (spec.kind == LockKind::kLease) {
+    locks::LeaseLockOptions options;
+    options.ttl = spec.workload.ttl;
+    options.call_timeout = spec.workload.call_timeout;
+    options.attempts = 20;
+    options.retry_base = std::chrono::milliseconds(5);
+    options.retry_max = std::chrono::milliseconds(200);
+    auto lock = locks::LeaseLock::create(*client.stores.front(), p.clock(), p.rng(), key, options);
+    assert(lock.ok());
+    return std::make_unique<LockAdapter<locks::LeaseLock>>(std::move(lock).value());
+  }
+  std::vector<locks::LockStore*> stores;
+  for (auto& store : client.stores) stores.push_back(store.get());
+  locks::RedlockOptions options;
+  options.ttl = spec.workload.ttl;
+  options.node_timeout = spec.workload.ttl / 20;
+  options.attempts = 10;
+  options.retry_delay_min = std::chrono::milliseconds(5);
+  options.retry_delay_max = std::chrono::milliseconds(100);
+  if (spec.kind == LockKind::kNaiveRedlock) {
+    return std::make_unique<LockAdapter<NaiveRedlock>>(
+        NaiveRedlock(std::move(stores), p.clock(), p.rng(), key, options));
+  }
+  auto lock = locks::Redlock::create(std::move(stores), client.token_store.get(), p.clock(),
+                                     p.rng(), key, options);
+  assert(lock.ok());
+  return std::make_unique<LockAdapter<locks::Redlock>>(std::move(lock).value());
+}
+
+}  // namespace
+
+LockScenario::LockScenario(LockScenarioSpec spec) : spec_(std::move(spec)) {
+  spec_.faults.clients.clear();
+  for (int i = 1; i <= spec_.workload.clients; ++i) {
+    spec_.faults.clients.push_back(fmt::format("client-{}", i));
+  }
+  spec_.faults.nodes = node_names(spec_);
+}
+
+sim::FaultPlan LockScenario::plan_for_seed(std::uint64_t seed) const {
+  sim::Rng rng(seed ^ kPlanStream);
+  return sim::generate_plan(rng, spec_.faults);
+}
+
+RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
+                            const RunOptions& options) const {
+  auto run = std::make_unique<Run>(seed, spec_);
+  sim::World& world = run->world;
+  const LeaseLockWorkload& workload = spec_.workload;
+  const sim::LinkProfile base;
+  const sim::LinkProfile request = sim::request_link(base, plan.network);
+  const sim::LinkProfile reply = sim::reply_link(base, plan.network);
+
+  std::vector<sim::Process*> servers = {&run->storage.host()};
+  for (auto& node : run->nodes) servers.push_back(&node->host());
+  if (run->tokens) servers.push_back(&run->tokens->host());
+
+  run->clients.resize(static_cast<std::size_t>(workload.clients));
+  for (int i = 0; i < workload.clients; ++i) {
+    Client& client = run->clients[static_cast<std::size_t>(i)];
+    sim::Process& p = world.add_process(fmt::format("client-{}", i + 1));
+    client.process = &p;
+    for (sim::Process* server : servers) {
+      run->network.set_link(p.id(), server->id(), request);
+      run->network.set_link(server->id(), p.id(), reply);
+    }
+    for (auto& node : run->nodes) {
+      client.stores.push_back(std::make_unique<sim::SimLockStore>(run->network, p, *node));
+    }
+    if (run->tokens) {
+      client.token_store = std::make_unique<sim::SimLockStore>(run->network, p, *run->tokens);
+    }
+    client.storage = std::make_unique<sim::RegisterClient>(run->network, p, run->storage);
+    client.lock = make_lock(*run, client);
+    Run* r = run.get();
+    // At boot and after every crash: a crash loses the coroutine (and any lease it held in
+    // memory); the restarted process starts its sections afresh.
+    p.on_start([r, &client](sim::Process& self) {
+      if (!client.finished) self.spawn(client_loop(*r, client));
+    });
+  }
+
+  sim::History& history = run->history;
+  run->network.set_observer([&world, &history](sim::ProcessId from, sim::ProcessId to,
+                                               const std::string& what) {
+    history.note(from, what + " (" + world.process(from).name() + " -> " +
+                           world.process(to).name() + ")");
+  });
+  sim::apply(world, run->network, run->history, plan);
+  world.start();
+  const sim::SimTime limit = sim::SimTime(workload.run_limit);
+  while (run->finished < workload.clients && world.now() <= limit && world.step()) {
+  }
+
+  RunResult result;
+  result.seed = seed;
+  result.violation = check(*run);
+  result.trace_hash = world.trace().hash();
+  result.events = world.events_run();
+  result.finished_at = world.now();
+  result.stale_refused = run->storage.refused();
+  const Counters& c = run->counters;
+  result.summary = fmt::format(
+      "acquired {} (failed {}), sections ok {}, refused {}, abandoned {}, unknown {}, failed {}; "
+      "writes applied {}",
+      c.acquired, c.acquire_failed, c.sections_ok, c.sections_refused, c.sections_abandoned,
+      c.sections_unknown, c.sections_failed, run->storage.log().size());
+  if (options.timeline) result.timeline = sim::render_timeline(run->history);
+  if (options.html) {
+    result.html = sim::render_timeline_html(
+        run->history,
+        fmt::format("{} seed {:#x}{}", name(), seed,
+                    result.violation ? ": " + result.violation->message : ": invariant held"),
+        result.violation ? result.violation->operation : -1);
+  }
+  return result;
+}
+
+}  // namespace faultline::scenarios
