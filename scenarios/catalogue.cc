@@ -1,4 +1,5 @@
 #include "scenarios/lease_lock_scenario.h"
+#include "scenarios/pg_scenarios.h"
 #include "scenarios/redlock_scenarios.h"
 #include "scenarios/scenario.h"
 
@@ -9,6 +10,9 @@ std::vector<std::unique_ptr<Scenario>> catalogue() {
   all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/true));
   all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/false));
   for (LockScenarioSpec& spec : redlock_specs()) {
+    all.push_back(std::make_unique<LockScenario>(std::move(spec)));
+  }
+  for (LockScenarioSpec& spec : pg_advisory_specs()) {
     all.push_back(std::make_unique<LockScenario>(std::move(spec)));
   }
   return all;

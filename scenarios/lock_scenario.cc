@@ -7,9 +7,11 @@
 #include <set>
 #include <vector>
 
+#include "faultline/locks/advisory_lock.h"
 #include "faultline/locks/lease_lock.h"
 #include "faultline/locks/redlock.h"
 #include "faultline/sim/history.h"
+#include "faultline/sim/pg_node.h"
 #include "faultline/sim/redis_node.h"
 #include "faultline/sim/register_node.h"
 #include "faultline/sim/timeline.h"
@@ -38,6 +40,9 @@ class WorkloadLock {
   virtual ~WorkloadLock() = default;
   virtual Task<Result<locks::Lease>> acquire() = 0;
   virtual Task<Result<void>> release(const locks::Lease& lease) = 0;
+  // What the holder can know, without a call, about whether it still holds the lock (beyond
+  // the lease's valid_until): a session lock knows once its session is known lost.
+  [[nodiscard]] virtual bool still_held() const { return true; }
 };
 
 template <class Lock>
@@ -46,6 +51,13 @@ class LockAdapter final : public WorkloadLock {
   explicit LockAdapter(Lock lock) : lock_(std::move(lock)) {}
   Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
   Task<Result<void>> release(const locks::Lease& lease) override { return lock_.release(lease); }
+  [[nodiscard]] bool still_held() const override {
+    if constexpr (requires { lock_.held(); }) {
+      return lock_.held();
+    } else {
+      return true;
+    }
+  }
 
  private:
   Lock lock_;
@@ -55,6 +67,7 @@ struct Client {
   sim::Process* process = nullptr;
   std::vector<std::unique_ptr<sim::SimLockStore>> stores;  // one per lock node
   std::unique_ptr<sim::SimLockStore> token_store;          // fenced Redlock's token source
+  std::unique_ptr<sim::SimSessionLockStore> session_store;  // kPgAdvisory
   std::unique_ptr<sim::RegisterClient> storage;
   std::unique_ptr<WorkloadLock> lock;
   bool finished = false;  // survives crashes: a restarted client that had finished stays idle
@@ -69,6 +82,10 @@ struct Run {
         network(world),
         history(world),
         storage(world.add_process("storage"), s.fenced) {
+    if (s.kind == LockKind::kPgAdvisory) {
+      pg = std::make_unique<sim::PgNode>(world.add_process("postgres"));
+      return;
+    }
     for (int i = 0; i < s.nodes; ++i) {
       const std::string name = s.nodes == 1 ? "redis" : fmt::format("redis-{}", i + 1);
       nodes.push_back(std::make_unique<sim::RedisNode>(world.add_process(name)));
@@ -86,6 +103,7 @@ struct Run {
   sim::RegisterNode storage;
   std::vector<std::unique_ptr<sim::RedisNode>> nodes;
   std::unique_ptr<sim::RedisNode> tokens;  // durable counter for Redlock's fencing tokens
+  std::unique_ptr<sim::PgNode> pg;         // kPgAdvisory
   std::vector<Client> clients;
   Counters counters;
   int finished = 0;
@@ -107,7 +125,8 @@ Task<void> critical_section(Run& run, Client& client, const locks::Lease& lease)
     co_return;
   }
   co_await p.clock().sleep_for(uniform_duration(p.rng(), w.work_min, w.work_max));
-  if (p.clock().now() + run.spec.safety_margin >= lease.valid_until) {
+  if (p.clock().now() + run.spec.safety_margin >= lease.valid_until ||
+      !client.lock->still_held()) {
     ++run.counters.sections_abandoned;
     run.history.complete(cs, OpStatus::kFail, "lease ran out before the write; abandoned");
     co_return;
@@ -192,6 +211,7 @@ std::optional<Violation> check(Run& run) {
 }
 
 std::vector<std::string> node_names(const LockScenarioSpec& spec) {
+  if (spec.kind == LockKind::kPgAdvisory) return {"postgres"};
   std::vector<std::string> names;
   for (int i = 0; i < spec.nodes; ++i) {
     names.push_back(spec.nodes == 1 ? std::string("redis") : fmt::format("redis-{}", i + 1));
@@ -203,6 +223,14 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
   const LockScenarioSpec& spec = run.spec;
   sim::Process& p = *client.process;
   const std::string key = "resource-lock";
+  if (spec.kind == LockKind::kPgAdvisory) {
+    locks::AdvisoryLockOptions options;
+    options.wait = std::chrono::milliseconds(500);
+    options.call_timeout = spec.workload.call_timeout;
+    auto lock = locks::AdvisoryLock::create(*client.session_store, key, options);
+    assert(lock.ok());
+    return std::make_unique<LockAdapter<locks::AdvisoryLock>>(std::move(lock).value());
+  }
   if (spec.kind == LockKind::kLease) {
     locks::LeaseLockOptions options;
     options.ttl = spec.workload.ttl;
@@ -259,6 +287,7 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
   std::vector<sim::Process*> servers = {&run->storage.host()};
   for (auto& node : run->nodes) servers.push_back(&node->host());
   if (run->tokens) servers.push_back(&run->tokens->host());
+  if (run->pg) servers.push_back(&run->pg->host());
 
   run->clients.resize(static_cast<std::size_t>(workload.clients));
   for (int i = 0; i < workload.clients; ++i) {
@@ -274,6 +303,9 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
     }
     if (run->tokens) {
       client.token_store = std::make_unique<sim::SimLockStore>(run->network, p, *run->tokens);
+    }
+    if (run->pg) {
+      client.session_store = std::make_unique<sim::SimSessionLockStore>(run->network, p, *run->pg);
     }
     client.storage = std::make_unique<sim::RegisterClient>(run->network, p, run->storage);
     client.lock = make_lock(*run, client);

@@ -12,7 +12,9 @@
 // The lock kinds: a lease lock on one simulated Redis node ("redis"), Redlock over N nodes
 // ("redis-1".."redis-N", fencing tokens from a separate durable "tokens" node when fenced), and
 // a deliberately naive Redlock that does not subtract the acquisition time from the validity
-// (scenarios/naive_redlock.h), for the hazard that shows why the real one does.
+// (scenarios/naive_redlock.h), for the hazard that shows why the real one does, and a
+// PostgreSQL advisory lock on a simulated server ("postgres"), whose session dies with its
+// connection (its fencing tokens come from the same server's durable counter).
 #pragma once
 
 #include <chrono>
@@ -34,14 +36,14 @@ struct LeaseLockWorkload {
   Duration run_limit = std::chrono::seconds(300);  // virtual; a run that reaches it is a bug
 };
 
-enum class LockKind { kLease, kRedlock, kNaiveRedlock };
+enum class LockKind { kLease, kRedlock, kNaiveRedlock, kPgAdvisory };
 
 struct LockScenarioSpec {
   std::string name;
   std::string description;
   Expect expect = Expect::kHolds;
   LockKind kind = LockKind::kLease;
-  int nodes = 1;        // lock servers (Redlock: 5)
+  int nodes = 1;        // lock servers (Redlock: 5; ignored for kPgAdvisory)
   bool fenced = false;  // does the register check fencing tokens
   // The client writes only while its own clock shows more than this left of the lease.
   Duration safety_margin = Duration::zero();

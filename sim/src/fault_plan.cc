@@ -35,6 +35,8 @@ std::string Fault::to_string() const {
     case FaultKind::kPartition:
       return fmt::format("at {} partition {} {} {} for {}", ms(at), target,
                          one_way ? "-/->" : "<-/->", peer, ms(duration));
+    case FaultKind::kDisconnect:
+      return fmt::format("at {} drop the connections of {} to {}", ms(at), target, peer);
   }
   return "?";
 }
@@ -81,6 +83,9 @@ FaultPlan generate_plan(Rng& rng, const FaultSpace& space) {
   }
   if (space.partitions && !space.clients.empty() && !space.nodes.empty()) {
     kinds.push_back(FaultKind::kPartition);
+  }
+  if (space.disconnects && !space.clients.empty() && !space.nodes.empty()) {
+    kinds.push_back(FaultKind::kDisconnect);
   }
   if (kinds.empty() || space.max_faults <= 0) return plan;
   auto pick = [&rng](const std::vector<std::string>& names) -> const std::string& {
@@ -130,6 +135,10 @@ FaultPlan generate_plan(Rng& rng, const FaultSpace& space) {
         f.one_way = uniform_below(rng, 2) == 0;
         f.duration = uniform_duration(rng, Duration(std::chrono::milliseconds(1)),
                                       Duration(space.partition_max));
+        break;
+      case FaultKind::kDisconnect:
+        f.target = pick(space.clients);
+        f.peer = pick(space.nodes);
         break;
     }
     plan.faults.push_back(std::move(f));
@@ -200,6 +209,14 @@ void apply(World& world, Network& network, History& history, const FaultPlan& pl
           target.clock().set_drift_ppm(fault.drift_ppm);
         });
         break;
+      case FaultKind::kDisconnect: {
+        Process& peer = resolve(world, fault.peer);
+        world.schedule(at, kWorldProcess, 0, [&world, &history, &target, &peer, text] {
+          history.note(target.id(), text);
+          world.disconnect(target, peer);
+        });
+        break;
+      }
       case FaultKind::kPartition: {
         Process& peer = resolve(world, fault.peer);
         world.schedule(at, kWorldProcess, 0, [&world, &network, &history, &target, &peer, fault,

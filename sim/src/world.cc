@@ -15,7 +15,14 @@ namespace {
 constexpr std::int64_t kPpm = 1'000'000;
 
 // Trace tags, so that different kinds of record never hash alike.
-enum TraceTag : std::uint64_t { kTagEvent = 1, kTagPause, kTagResume, kTagCrash, kTagRestart };
+enum TraceTag : std::uint64_t {
+  kTagEvent = 1,
+  kTagPause,
+  kTagResume,
+  kTagCrash,
+  kTagRestart,
+  kTagDisconnect
+};
 
 }  // namespace
 
@@ -136,6 +143,13 @@ void World::schedule_after(Duration delay, ProcessId owner, UniqueFunction fn) {
   schedule(now_ + std::max(delay, Duration::zero()), owner, generation, std::move(fn));
 }
 
+void World::disconnect(Process& a, Process& b) {
+  trace_.mix(kTagDisconnect);
+  trace_.mix(a.id());
+  trace_.mix(b.id());
+  for (const DisconnectHook& hook : disconnect_hooks_) hook(a.id(), b.id());
+}
+
 void World::pause(Process& p) {
   trace_.mix(kTagPause);
   trace_.mix(p.id());
@@ -161,6 +175,7 @@ void World::crash(Process& p, bool persist) {
   p.paused_ = false;
   for (const Event& event : frozen_[p.id()]) free_slot(event.slot);
   frozen_[p.id()].clear();
+  for (const DisconnectHook& hook : disconnect_hooks_) hook(p.id(), kWorldProcess);
   if (p.on_crash_) p.on_crash_(p, persist);
   io_.poll();  // unwind the discarded coroutines now, while everything they refer to exists
 }

@@ -12,6 +12,8 @@
 //   drift     the process's clock runs fast/slow by `drift_ppm` from then on
 //   partition messages between `target` and `peer` are dropped for `duration`
 //             (only target -> peer when `one_way`)
+//   disconnect the connections between client `target` and server `peer` drop (the server ends
+//             their sessions; the client finds out at its next call)
 // plus per-message network faults on every client<->server link (NetworkFaults).
 #pragma once
 
@@ -26,7 +28,7 @@
 
 namespace faultline::sim {
 
-enum class FaultKind { kPause, kCrash, kClockStep, kClockDrift, kPartition };
+enum class FaultKind { kPause, kCrash, kClockStep, kClockDrift, kPartition, kDisconnect };
 
 struct Fault {
   FaultKind kind = FaultKind::kPause;
@@ -83,6 +85,7 @@ struct FaultSpace {
   std::int32_t drift_ppm_max = 2'000;
   bool partitions = true;
   Duration partition_max = std::chrono::seconds(2);
+  bool disconnects = false;
   NetworkFaults network_max{50'000, 50'000, 10'000, 10'000, std::chrono::seconds(1)};
 };
 

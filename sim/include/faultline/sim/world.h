@@ -153,7 +153,14 @@ class World {
   // Runs `fn` after `delay` of true time, on behalf of `owner`'s current generation.
   void schedule_after(Duration delay, ProcessId owner, UniqueFunction fn);
 
+  // Called when connections drop: (a, b) for the connections between a and b, and
+  // (p, kWorldProcess) for all of p's connections when p crashes. Servers that keep per-connection
+  // state (sessions, their locks) register here. Hooks run in registration order.
+  using DisconnectHook = std::function<void(ProcessId a, ProcessId b)>;
+  void on_disconnect(DisconnectHook hook) { disconnect_hooks_.push_back(std::move(hook)); }
+
   // Fault verbs. Each is recorded in the trace.
+  void disconnect(Process& a, Process& b);
   void pause(Process& p);
   void resume(Process& p);
   void crash(Process& p, bool persist);
@@ -195,6 +202,7 @@ class World {
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;
   bool started_ = false;
+  std::vector<DisconnectHook> disconnect_hooks_;
   // Declaration order is destruction order reversed: events (holding coroutine handlers) go
   // first, then the io_context (which unwinds the coroutine frames they posted), then the
   // processes the frames may refer to.

@@ -1,0 +1,46 @@
+#include "scenarios/pg_scenarios.h"
+
+namespace faultline::scenarios {
+
+std::vector<LockScenarioSpec> pg_advisory_specs() {
+  using namespace std::chrono_literals;
+  std::vector<LockScenarioSpec> specs;
+  for (const bool fenced : {true, false}) {
+    LockScenarioSpec s;
+    s.kind = LockKind::kPgAdvisory;
+    s.fenced = fenced;
+    s.name = fenced ? "pg-advisory/fenced" : "pg-advisory/connection-drop";
+    s.description =
+        fenced ? "PostgreSQL advisory lock + fencing tokens from the database: no lost update "
+                 "under dropped connections, pauses, crashes, partitions and lost messages "
+                 "(must hold)"
+               : "PostgreSQL advisory lock without fencing: a connection drops, the server "
+                 "releases the session's lock, another client takes it, and the first one, "
+                 "unaware, writes (must be found)";
+    s.expect = fenced ? Expect::kHolds : Expect::kViolationFound;
+    sim::FaultSpace& f = s.faults;
+    f.horizon = 6s;
+    f.max_faults = 8;
+    f.disconnects = true;
+    if (fenced) {
+      f.pauses = true;
+      f.pause_max = 2s;
+      f.client_crashes = true;
+      f.node_crashes = true;
+      f.node_crash_without_persistence = false;  // the counter is a table: it survives
+      f.clock_faults = true;
+      f.partitions = true;
+    } else {
+      f.pauses = false;
+      f.client_crashes = false;
+      f.node_crashes = false;
+      f.clock_faults = false;
+      f.partitions = false;
+      f.network_max = sim::NetworkFaults{0, 0, 0, 0, 1s};
+    }
+    specs.push_back(std::move(s));
+  }
+  return specs;
+}
+
+}  // namespace faultline::scenarios

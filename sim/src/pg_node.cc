@@ -1,0 +1,168 @@
+#include "faultline/sim/pg_node.h"
+
+#include <vector>
+
+#include "faultline/sim/rpc.h"
+
+namespace faultline::sim {
+namespace {
+
+Error terminated() { return unavailable("session terminated: its connection was lost"); }
+
+}  // namespace
+
+PgNode::PgNode(Process& host) : host_(host) {
+  host_.world().on_disconnect([this](ProcessId a, ProcessId b) {
+    if (a == host_.id()) {  // the node itself went down: every session ends
+      std::vector<SessionId> all;
+      for (const auto& [session, client] : sessions_) all.push_back(session);
+      for (SessionId session : all) end_session(session);
+    } else if (b == host_.id() || b == kWorldProcess) {
+      terminate_sessions_of(a);
+    }
+  });
+}
+
+SessionId PgNode::open_session(ProcessId client) {
+  const SessionId session = next_session_++;
+  sessions_.emplace(session, client);
+  return session;
+}
+
+bool PgNode::alive(SessionId session) const { return sessions_.contains(session); }
+
+Result<bool> PgNode::try_lock(SessionId session, locks::AdvisoryLockId id) {
+  if (!alive(session)) return terminated();
+  auto it = holds_.find(id);
+  if (it == holds_.end()) {
+    holds_.emplace(id, Hold{session, 1});
+    return true;
+  }
+  if (it->second.session != session) return false;
+  ++it->second.count;  // re-entrant, as pg_try_advisory_lock is within one session
+  return true;
+}
+
+Result<bool> PgNode::unlock(SessionId session, locks::AdvisoryLockId id) {
+  if (!alive(session)) return terminated();
+  auto it = holds_.find(id);
+  if (it == holds_.end() || it->second.session != session) return false;
+  if (--it->second.count == 0) holds_.erase(it);
+  return true;
+}
+
+Result<locks::FencingToken> PgNode::next_token(SessionId session, const std::string& key) {
+  if (!alive(session)) return terminated();
+  return ++counters_[key];
+}
+
+void PgNode::close_session(SessionId session) { end_session(session); }
+
+void PgNode::terminate_sessions_of(ProcessId client) {
+  std::vector<SessionId> ending;
+  for (const auto& [session, owner] : sessions_) {
+    if (owner == client) ending.push_back(session);
+  }
+  for (SessionId session : ending) end_session(session);
+}
+
+void PgNode::end_session(SessionId session) {
+  sessions_.erase(session);
+  for (auto it = holds_.begin(); it != holds_.end();) {
+    it = it->second.session == session ? holds_.erase(it) : std::next(it);
+  }
+}
+
+SessionId PgNode::holder(locks::AdvisoryLockId id) const {
+  auto it = holds_.find(id);
+  return it == holds_.end() ? 0 : it->second.session;
+}
+
+// ---- client side ----------------------------------------------------------------------------
+
+template <class R>
+Result<R> SimLockSession::observe(Result<R> result) {
+  // A session that the server ended stays ended: there is no reconnecting to it.
+  if (!result.ok() && result.error().code == ErrorCode::kUnavailable &&
+      result.error().message.rfind("session terminated", 0) == 0) {
+    lost_ = true;
+  }
+  return result;
+}
+
+Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration timeout) {
+  if (lost_) co_return terminated();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  PgNode* node = &node_;
+  const SessionId session = session_;
+  auto op = [node, session, id]() { return node->try_lock(session, id); };
+  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return observe(co_await std::move(reply));
+}
+
+Task<Result<void>> SimLockSession::lock(locks::AdvisoryLockId id, Duration timeout) {
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  constexpr Duration kPoll = std::chrono::milliseconds(10);
+  const TimePoint deadline = client_.clock().now() + timeout;
+  for (;;) {
+    const Duration left = deadline - client_.clock().now();
+    if (left <= Duration::zero()) break;
+    Result<bool> taken = co_await try_lock(id, left);
+    if (!taken) co_return std::move(taken).error();
+    if (*taken) co_return Ok{};
+    co_await client_.clock().sleep_for(std::min(kPoll, deadline - client_.clock().now()));
+  }
+  co_return Error{ErrorCode::kBusy, "advisory lock " + std::to_string(id) +
+                                        " still held by another session at the deadline"};
+}
+
+Task<Result<bool>> SimLockSession::unlock(locks::AdvisoryLockId id, Duration timeout) {
+  if (lost_) co_return terminated();
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  PgNode* node = &node_;
+  const SessionId session = session_;
+  auto op = [node, session, id]() { return node->unlock(session, id); };
+  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return observe(co_await std::move(reply));
+}
+
+Task<Result<locks::FencingToken>> SimLockSession::next_fencing_token(std::string_view key,
+                                                                     Duration timeout) {
+  if (lost_) co_return terminated();
+  if (auto r = locks::validate_request(key, std::nullopt, std::nullopt, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  PgNode* node = &node_;
+  const SessionId session = session_;
+  auto op = [node, session, key = std::string(key)]() { return node->next_token(session, key); };
+  auto reply = call<locks::FencingToken>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return observe(co_await std::move(reply));
+}
+
+Task<void> SimLockSession::close(Duration timeout) {
+  if (lost_) co_return;
+  lost_ = true;
+  PgNode* node = &node_;
+  const SessionId session = session_;
+  auto op = [node, session]() {
+    node->close_session(session);
+    return Result<bool>(true);
+  };
+  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  (void)co_await std::move(reply);
+}
+
+Task<Result<std::unique_ptr<locks::LockSession>>> SimSessionLockStore::open_session(
+    Duration timeout) {
+  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  PgNode* node = &node_;
+  const ProcessId client = client_.id();
+  auto op = [node, client]() { return Result<SessionId>(node->open_session(client)); };
+  auto reply = call<SessionId>(network_, client_, node_.host(), timeout, std::move(op));
+  Result<SessionId> session = co_await std::move(reply);
+  if (!session) co_return std::move(session).error();
+  co_return std::unique_ptr<locks::LockSession>(
+      std::make_unique<SimLockSession>(network_, client_, node_, *session));
+}
+
+}  // namespace faultline::sim
