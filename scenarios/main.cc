@@ -3,8 +3,10 @@
 //   faultline list
 //   faultline run SCENARIO|all [--seeds N] [--seed S] [--jobs J] [--json]
 //   faultline replay SCENARIO --seed S [--shrink] [--html FILE]
+//   faultline check --model cas-register|kv|mutex FILE   (see scenarios/check_command.h)
 //
 // Exit status: 0 when every verdict is the expected one, 1 when one differs, 2 on bad usage.
+// `check`: 0 linearizable, 1 not, 2 unreadable input, 3 unknown (step budget exhausted).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +18,7 @@
 #include <sstream>
 #include <string>
 
+#include "scenarios/check_command.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 
@@ -163,8 +166,20 @@ int main(int argc, char** argv) {
   rep->add_flag("--shrink", shrink_plan, "Replay the shrunk fault plan instead of the full one");
   rep->add_option("--html", html, "Also write the timeline as a self-contained HTML picture");
 
+  auto* chk = app.add_subcommand("check", "Check that a recorded history is linearizable");
+  std::string chk_model;
+  std::string chk_file;
+  faultline::sim::CheckOptions chk_options;
+  chk->add_option("--model", chk_model, "The object's sequential model")
+      ->required()
+      ->check(CLI::IsMember({"cas-register", "kv", "mutex"}));
+  chk->add_option("file", chk_file, "History: Jepsen log, EDN maps or JSON lines")->required();
+  chk->add_option("--max-steps", chk_options.max_steps, "Search budget in model steps")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000'000}));
+
   try {
     app.parse(argc, argv);
+    if (*chk) return fs::run_check(chk_model, chk_file, std::cout, std::cerr, chk_options);
     if (*list) {
       for (const auto& s : fs::catalogue()) {
         std::cout << fmt::format("{:<24} {:<22} {}\n", s->name(), expect_text(s->expect()),

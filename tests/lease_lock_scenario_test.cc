@@ -90,6 +90,9 @@ std::vector<FaultKind> admitted_kinds(const FaultSpace& space) {
   if (space.partitions && !space.clients.empty() && !space.nodes.empty()) {
     kinds.push_back(FaultKind::kPartition);
   }
+  if (space.disconnects && !space.clients.empty() && !space.nodes.empty()) {
+    kinds.push_back(FaultKind::kDisconnect);
+  }
   return kinds;
 }
 
@@ -177,6 +180,17 @@ rc::Gen<Fault> gen_fault_of(FaultKind kind, const FaultSpace& space) {
           },
           at, rc::gen::elementOf(space.clients), rc::gen::elementOf(space.nodes),
           rc::gen::arbitrary<bool>(), gen_ms(1, whole_ms(space.partition_max)));
+    case FaultKind::kDisconnect:
+      return rc::gen::apply(
+          [](Duration when, std::string target, std::string peer) {
+            Fault f;
+            f.kind = FaultKind::kDisconnect;
+            f.at = when;
+            f.target = std::move(target);
+            f.peer = std::move(peer);
+            return f;
+          },
+          at, rc::gen::elementOf(space.clients), rc::gen::elementOf(space.nodes));
   }
   throw std::logic_error("unknown fault kind");
 }
@@ -243,6 +257,11 @@ RC_GTEST_PROP(FaultPlanGenerator, StaysWithinTheSpace, ()) {
         RC_ASSERT(names(space.clients, f.target));
         RC_ASSERT(names(space.nodes, f.peer));
         RC_ASSERT(f.duration > Duration::zero() && f.duration <= space.partition_max);
+        break;
+      case FaultKind::kDisconnect:
+        RC_ASSERT(space.disconnects);
+        RC_ASSERT(names(space.clients, f.target));
+        RC_ASSERT(names(space.nodes, f.peer));
         break;
     }
   }

@@ -644,6 +644,11 @@ void expect_within(const FaultPlan& plan, const FaultSpace& space, std::uint64_t
         EXPECT_GT(f.duration, Duration::zero());
         EXPECT_LE(f.duration, space.partition_max);
         break;
+      case FaultKind::kDisconnect:
+        EXPECT_TRUE(space.disconnects);
+        EXPECT_TRUE(contains(space.clients, f.target)) << f.target;
+        EXPECT_TRUE(contains(space.nodes, f.peer)) << f.peer;
+        break;
     }
   }
 }

@@ -1,0 +1,428 @@
+// Connection and Pool against a real PostgreSQL server (scripts/postgres-server.sh starts it and
+// sets FAULTLINE_PG_*; without it every test here skips).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "faultline/backends/block_on.h"
+#include "faultline/backends/postgres/connection.h"
+#include "faultline/backends/postgres/pool.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using faultline::Duration;
+using faultline::ErrorCode;
+using faultline::Result;
+using faultline::Task;
+using faultline::backends::block_on;
+using faultline::backends::postgres::Connection;
+using faultline::backends::postgres::ConnectionOptions;
+using faultline::backends::postgres::PgResult;
+using faultline::backends::postgres::Pool;
+using faultline::backends::postgres::PooledConnection;
+using faultline::backends::postgres::PoolOptions;
+using SteadyClock = std::chrono::steady_clock;
+
+std::optional<ConnectionOptions> options_from_env() {
+  const char* host = std::getenv("FAULTLINE_PG_HOST");
+  const char* port = std::getenv("FAULTLINE_PG_PORT");
+  const char* user = std::getenv("FAULTLINE_PG_USER");
+  const char* password = std::getenv("FAULTLINE_PG_PASSWORD");
+  const char* db = std::getenv("FAULTLINE_PG_DB");
+  if (host == nullptr || port == nullptr || user == nullptr || password == nullptr ||
+      db == nullptr) {
+    return std::nullopt;
+  }
+  ConnectionOptions options;
+  options.host = host;
+  options.port = std::atoi(port);
+  options.user = user;
+  options.password = password;
+  options.dbname = db;
+  options.sslmode = "disable";
+  return options;
+}
+
+// A TCP port nothing listens on: bind an ephemeral port, note it, close it.
+int unused_port(boost::asio::io_context& io) {
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+class PostgresConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::optional<ConnectionOptions> options = options_from_env();
+    if (!options) GTEST_SKIP() << "FAULTLINE_PG_* is not set; run via scripts/postgres-server.sh";
+    options_ = std::move(*options);
+  }
+
+  template <class T>
+  T run(Task<T> task) {
+    return block_on(io_, std::move(task));
+  }
+
+  Connection connect() {
+    Result<Connection> connection = run(Connection::connect(io_, options_, 5s));
+    EXPECT_TRUE(connection.ok()) << connection.error().to_string();
+    return std::move(connection).value();
+  }
+
+  // Starts `task` now; its result appears in the returned slot when it finishes.
+  template <class T>
+  std::shared_ptr<std::optional<T>> spawn(Task<T> task) {
+    auto slot = std::make_shared<std::optional<T>>();
+    boost::asio::co_spawn(
+        io_,
+        [](Task<T> t, std::shared_ptr<std::optional<T>> out) -> Task<void> {
+          out->emplace(co_await std::move(t));
+        }(std::move(task), slot),
+        boost::asio::detached);
+    return slot;
+  }
+
+  // Runs the io_context until `done` or `limit` passes.
+  template <class T>
+  void run_until(const std::shared_ptr<std::optional<T>>& done, Duration limit) {
+    const auto until = SteadyClock::now() + limit;
+    while (!done->has_value() && SteadyClock::now() < until) step();
+  }
+  // Runs the io_context for `limit` of wall time (the backends keep no background work, so the
+  // io_context stops whenever it runs dry; restart it).
+  void pump_for(Duration limit) {
+    const auto until = SteadyClock::now() + limit;
+    while (SteadyClock::now() < until) step();
+  }
+  void poll() {
+    io_.restart();
+    io_.poll();
+  }
+  void step() {
+    io_.restart();
+    if (io_.run_one_for(10ms) == 0) std::this_thread::sleep_for(1ms);
+  }
+
+  Result<PgResult> query(Connection& connection, std::string_view sql,
+                         const std::vector<std::string>& params = {}, Duration timeout = 5s) {
+    return run(connection.query(sql, params, timeout));
+  }
+
+  boost::asio::io_context io_{1};
+  ConnectionOptions options_;
+};
+
+TEST_F(PostgresConnectionTest, QueryRoundTripWithParams) {
+  Connection connection = connect();
+  Result<PgResult> result =
+      query(connection, "SELECT $1::int + $2::int AS sum, $3::text AS text, NULL::text AS nothing",
+            {"2", "3", "it's \"quoted\" ; DROP TABLE x"});
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  ASSERT_FALSE(result->is_error()) << result->error_message();
+  EXPECT_EQ(result->command_status(), "SELECT 1");
+  EXPECT_EQ(result->columns(), (std::vector<std::string>{"sum", "text", "nothing"}));
+  ASSERT_EQ(result->rows().size(), 1u);
+  EXPECT_EQ(result->cell(0, 0), "5");
+  EXPECT_EQ(result->cell(0, 1), "it's \"quoted\" ; DROP TABLE x");
+  EXPECT_EQ(result->cell(0, 2), std::nullopt);
+
+  Result<PgResult> many = query(connection, "SELECT g FROM generate_series(1, 1000) g");
+  ASSERT_TRUE(many.ok());
+  EXPECT_EQ(many->rows().size(), 1000u);
+  EXPECT_EQ(many->cell(999, 0), "1000");
+  EXPECT_FALSE(connection.lost());
+  EXPECT_GT(connection.backend_pid(), 0);
+}
+
+TEST_F(PostgresConnectionTest, ServerErrorCarriesSqlstateAndKeepsTheConnection) {
+  Connection connection = connect();
+  Result<PgResult> result = query(connection, "SELECT 1 / $1::int", {"0"});
+  ASSERT_TRUE(result.ok()) << result.error().to_string();
+  ASSERT_TRUE(result->is_error());
+  EXPECT_EQ(result->sqlstate(), "22012");  // division_by_zero
+  EXPECT_EQ(result->to_error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(result->to_error().message.find("22012"), std::string::npos);
+
+  Result<PgResult> after = query(connection, "SELECT 1");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->cell(0, 0), "1");
+}
+
+TEST_F(PostgresConnectionTest, BadOptionsAreTypedErrorsNamingTheField) {
+  const auto rejected = [&](ConnectionOptions options, Duration timeout, std::string_view field) {
+    const auto started = SteadyClock::now();
+    Result<Connection> connection = run(Connection::connect(io_, options, timeout));
+    ASSERT_FALSE(connection.ok()) << field;
+    EXPECT_EQ(connection.error().code, ErrorCode::kInvalidArgument) << field;
+    EXPECT_EQ(connection.error().message.rfind(field, 0), 0u) << connection.error().message;
+    EXPECT_LT(SteadyClock::now() - started, 100ms);
+  };
+  ConnectionOptions o = options_;
+  o.port = 0;
+  rejected(o, 1s, "port");
+  o = options_;
+  o.dbname.clear();
+  rejected(o, 1s, "dbname");
+  o = options_;
+  o.user = std::string(64, 'u');
+  rejected(o, 1s, "user");
+  o = options_;
+  o.host.clear();
+  rejected(o, 1s, "host");
+  o = options_;
+  o.connect_timeout = 0s;
+  rejected(o, 1s, "connect_timeout");
+  o = options_;
+  o.sslmode = "sometimes";
+  rejected(o, 1s, "sslmode");
+  o = options_;
+  o.password = std::string("se\0cret", 7);
+  rejected(o, 1s, "password");
+  rejected(options_, 0s, "timeout");
+
+  Connection connection = connect();
+  Result<PgResult> too_big =
+      query(connection, "SELECT $1", {std::string(options_.max_statement_bytes, 'x')});
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(too_big.error().message.find("max_statement_bytes"), std::string::npos);
+  Result<PgResult> no_time = query(connection, "SELECT 1", {}, 0s);
+  ASSERT_FALSE(no_time.ok());
+  EXPECT_EQ(no_time.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(connection.lost());
+}
+
+TEST_F(PostgresConnectionTest, UnreachablePortIsUnavailableWithinTheDeadline) {
+  ConnectionOptions options = options_;
+  options.port = unused_port(io_);
+  const auto started = SteadyClock::now();
+  Result<Connection> connection = run(Connection::connect(io_, options, 500ms));
+  ASSERT_FALSE(connection.ok());
+  EXPECT_EQ(connection.error().code, ErrorCode::kUnavailable) << connection.error().message;
+  EXPECT_LT(SteadyClock::now() - started, 600ms);
+
+  // A black-holed address (TEST-NET-1, RFC 5737): no answer at all, so the deadline decides.
+  options.host = "192.0.2.1";
+  options.port = 5432;
+  const auto started_blackhole = SteadyClock::now();
+  Result<Connection> blackhole = run(Connection::connect(io_, options, 300ms));
+  ASSERT_FALSE(blackhole.ok());
+  EXPECT_EQ(blackhole.error().code, ErrorCode::kUnavailable) << blackhole.error().message;
+  EXPECT_LT(SteadyClock::now() - started_blackhole, 500ms);
+}
+
+TEST_F(PostgresConnectionTest, WrongPasswordIsATypedErrorWithoutThePassword) {
+  ConnectionOptions options = options_;
+  options.password = "Wr0ng-S3cret-Passw0rd";
+  Result<Connection> connection = run(Connection::connect(io_, options, 5s));
+  ASSERT_FALSE(connection.ok());
+  EXPECT_EQ(connection.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(connection.error().message.find("password authentication failed"), std::string::npos)
+      << connection.error().message;
+  EXPECT_EQ(connection.error().message.find(options.password), std::string::npos);
+}
+
+TEST_F(PostgresConnectionTest, TimeoutAfterSendIsOutcomeUnknownAndLosesTheConnection) {
+  Connection connection = connect();
+  const auto started = SteadyClock::now();
+  Result<PgResult> slow = query(connection, "SELECT pg_sleep(2)", {}, 200ms);
+  const auto elapsed = SteadyClock::now() - started;
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.error().code, ErrorCode::kOutcomeUnknown) << slow.error().message;
+  EXPECT_GE(elapsed, 200ms);
+  EXPECT_LT(elapsed, 700ms);
+  EXPECT_TRUE(connection.lost());
+  Result<PgResult> after = query(connection, "SELECT 1");
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(PostgresConnectionTest, OneStatementAtATime) {
+  Connection connection = connect();
+  auto first = spawn(connection.query("SELECT pg_sleep(0.2)", 5s));
+  poll();  // let it send
+  Result<PgResult> second = query(connection, "SELECT 1");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+  run_until(first, 5s);
+  ASSERT_TRUE(first->has_value());
+  EXPECT_TRUE((*first)->ok());
+  EXPECT_FALSE(connection.lost());
+}
+
+TEST_F(PostgresConnectionTest, TerminatedBackendIsDetectedWithoutACall) {
+  Connection victim = connect();
+  Connection killer = connect();
+  const std::string pid = std::to_string(victim.backend_pid());
+  Result<PgResult> killed = query(killer, "SELECT pg_terminate_backend($1::int)", {pid});
+  ASSERT_TRUE(killed.ok());
+  EXPECT_EQ(killed->cell(0, 0), "t");
+  const auto until = SteadyClock::now() + 2s;
+  while (!victim.lost() && SteadyClock::now() < until) step();
+  EXPECT_TRUE(victim.lost());
+  Result<PgResult> after = query(victim, "SELECT 1");
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(PostgresConnectionTest, TerminatedBackendDuringAStatementIsOutcomeUnknown) {
+  Connection victim = connect();
+  Connection killer = connect();
+  auto slow = spawn(victim.query("SELECT pg_sleep(5)", 10s));
+  poll();
+  const std::string pid = std::to_string(victim.backend_pid());
+  Result<PgResult> killed = query(killer, "SELECT pg_terminate_backend($1::int)", {pid});
+  ASSERT_TRUE(killed.ok());
+  run_until(slow, 3s);
+  ASSERT_TRUE(slow->has_value());
+  ASSERT_FALSE((*slow)->ok());
+  EXPECT_EQ((*slow)->error().code, ErrorCode::kOutcomeUnknown) << (*slow)->error().message;
+  EXPECT_TRUE(victim.lost());
+}
+
+TEST_F(PostgresConnectionTest, ClosingWakesAStatementInProgress) {
+  Connection connection = connect();
+  auto slow = spawn(connection.query("SELECT pg_sleep(5)", 10s));
+  poll();
+  connection.close();
+  run_until(slow, 1s);
+  ASSERT_TRUE(slow->has_value());
+  ASSERT_FALSE((*slow)->ok());
+  EXPECT_EQ((*slow)->error().code, ErrorCode::kOutcomeUnknown);
+}
+
+// ---- Pool --------------------------------------------------------------------------------------
+
+class PostgresPoolTest : public PostgresConnectionTest {
+ protected:
+  std::unique_ptr<Pool> make_pool(std::size_t max_connections) {
+    PoolOptions options;
+    options.connection = options_;
+    options.max_connections = max_connections;
+    Result<std::unique_ptr<Pool>> pool = Pool::create(io_, options);
+    EXPECT_TRUE(pool.ok()) << pool.error().to_string();
+    return std::move(pool).value();
+  }
+};
+
+TEST_F(PostgresPoolTest, BadOptionsNameTheField) {
+  PoolOptions options;
+  options.connection = options_;
+  options.max_connections = 0;
+  Result<std::unique_ptr<Pool>> pool = Pool::create(io_, options);
+  ASSERT_FALSE(pool.ok());
+  EXPECT_EQ(pool.error().message.rfind("max_connections", 0), 0u);
+  options.max_connections = 2;
+  options.connection.port = 70000;
+  pool = Pool::create(io_, options);
+  ASSERT_FALSE(pool.ok());
+  EXPECT_EQ(pool.error().message.rfind("connection.port", 0), 0u);
+}
+
+TEST_F(PostgresPoolTest, BoundIsRespectedAndWaitersGetReturnedConnections) {
+  std::unique_ptr<Pool> pool = make_pool(2);
+  Result<PooledConnection> a = run(pool->acquire(2s));
+  Result<PooledConnection> b = run(pool->acquire(2s));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(pool->size(), 2u);
+
+  const auto started = SteadyClock::now();
+  Result<PooledConnection> c = run(pool->acquire(200ms));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_LT(SteadyClock::now() - started, 500ms);
+  EXPECT_EQ(pool->size(), 2u);
+
+  // A waiter gets the next returned connection.
+  const int pid_a = (*a)->backend_pid();
+  auto waiter = spawn(pool->acquire(2s));
+  poll();
+  EXPECT_EQ(pool->waiting(), 1u);
+  a->release();
+  run_until(waiter, 2s);
+  ASSERT_TRUE(waiter->has_value() && (*waiter)->ok());
+  EXPECT_EQ((**waiter).value()->backend_pid(), pid_a);
+  EXPECT_EQ(pool->size(), 2u);
+}
+
+TEST_F(PostgresPoolTest, DeadConnectionsAreReplaced) {
+  std::unique_ptr<Pool> pool = make_pool(1);
+  Connection killer = connect();
+  int first_pid = 0;
+  {
+    Result<PooledConnection> lease = run(pool->acquire(2s));
+    ASSERT_TRUE(lease.ok());
+    first_pid = (*lease)->backend_pid();
+  }
+  EXPECT_EQ(pool->idle(), 1u);
+  const std::string pid = std::to_string(first_pid);
+  Result<PgResult> killed = query(killer, "SELECT pg_terminate_backend($1::int)", {pid});
+  ASSERT_TRUE(killed.ok());
+  // Let the termination message and EOF arrive, then the idle connection is found dead.
+  pump_for(200ms);
+
+  Result<PooledConnection> lease = run(pool->acquire(2s));
+  ASSERT_TRUE(lease.ok()) << lease.error().to_string();
+  EXPECT_NE((*lease)->backend_pid(), first_pid);
+  Result<PgResult> works = query(**lease, "SELECT 1");
+  ASSERT_TRUE(works.ok());
+  EXPECT_EQ(pool->size(), 1u);
+
+  // A connection returned inside a transaction, or lost while leased, is not reused either.
+  Result<PgResult> begun = query(**lease, "BEGIN");
+  ASSERT_TRUE(begun.ok());
+  const int second_pid = (*lease)->backend_pid();
+  lease->release();
+  EXPECT_EQ(pool->size(), 0u);
+  Result<PooledConnection> fresh = run(pool->acquire(2s));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_NE((*fresh)->backend_pid(), second_pid);
+  Result<PgResult> slow = query(**fresh, "SELECT pg_sleep(1)", {}, 50ms);
+  EXPECT_FALSE(slow.ok());
+  fresh->release();
+  EXPECT_EQ(pool->size(), 0u);
+}
+
+TEST_F(PostgresPoolTest, WaitersBeyondTheBoundFailAtOnce) {
+  PoolOptions options;
+  options.connection = options_;
+  options.max_connections = 1;
+  options.max_waiters = 0;
+  Result<std::unique_ptr<Pool>> pool = Pool::create(io_, options);
+  ASSERT_TRUE(pool.ok());
+  Result<PooledConnection> held = run((*pool)->acquire(2s));
+  ASSERT_TRUE(held.ok());
+  Result<PooledConnection> refused = run((*pool)->acquire(2s));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(PostgresPoolTest, UnreachableServerFreesTheSlot) {
+  PoolOptions options;
+  options.connection = options_;
+  options.connection.port = unused_port(io_);
+  options.max_connections = 1;
+  Result<std::unique_ptr<Pool>> pool = Pool::create(io_, options);
+  ASSERT_TRUE(pool.ok());
+  for (int i = 0; i < 3; ++i) {
+    Result<PooledConnection> lease = run((*pool)->acquire(500ms));
+    ASSERT_FALSE(lease.ok());
+    EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ((*pool)->size(), 0u);
+  }
+}
+
+}  // namespace
