@@ -1,3 +1,4 @@
+#include "scenarios/anti_pattern_scenarios.h"
 #include "scenarios/lease_lock_scenario.h"
 #include "scenarios/pg_scenarios.h"
 #include "scenarios/redlock_scenarios.h"
@@ -13,6 +14,9 @@ std::vector<std::unique_ptr<Scenario>> catalogue() {
     all.push_back(std::make_unique<LockScenario>(std::move(spec)));
   }
   for (LockScenarioSpec& spec : pg_advisory_specs()) {
+    all.push_back(std::make_unique<LockScenario>(std::move(spec)));
+  }
+  for (LockScenarioSpec& spec : anti_pattern_specs()) {
     all.push_back(std::make_unique<LockScenario>(std::move(spec)));
   }
   return all;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <set>
@@ -15,6 +16,7 @@
 #include "faultline/sim/redis_node.h"
 #include "faultline/sim/register_node.h"
 #include "faultline/sim/timeline.h"
+#include "faultline/sim/rpc.h"
 #include "scenarios/naive_redlock.h"
 
 namespace faultline::scenarios {
@@ -61,6 +63,30 @@ class LockAdapter final : public WorkloadLock {
 
  private:
   Lock lock_;
+};
+
+// The anti-pattern "release without an owner check": a plain DEL of the key, whoever holds it.
+class UncheckedReleaseLock final : public WorkloadLock {
+ public:
+  UncheckedReleaseLock(locks::LeaseLock lock, sim::Network& network, sim::Process& client,
+                       sim::RedisNode& node)
+      : lock_(std::move(lock)), network_(network), client_(client), node_(node) {}
+  Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
+  Task<Result<void>> release(const locks::Lease& lease) override {
+    sim::RedisNode* node = &node_;
+    auto op = [node, key = lease.key]() { return Result<bool>(node->remove(key)); };
+    auto reply = sim::call<bool>(network_, client_, node_.host(),
+                                 lock_.options().call_timeout, std::move(op));
+    Result<bool> removed = co_await std::move(reply);
+    if (!removed) co_return std::move(removed).error();
+    co_return Ok{};
+  }
+
+ private:
+  locks::LeaseLock lock_;
+  sim::Network& network_;
+  sim::Process& client_;
+  sim::RedisNode& node_;
 };
 
 struct Client {
@@ -133,7 +159,7 @@ Task<void> critical_section(Run& run, Client& client, const locks::Lease& lease)
   }
   // Serialising the write, a page fault, a GC safepoint: time a pause can fall into after the
   // check and before the write leaves. Kleppmann's point is that this window always exists.
-  co_await p.clock().sleep_for(w.prepare);
+  if (w.prepare > Duration::zero()) co_await p.clock().sleep_for(w.prepare);
   const std::int64_t value = *read + 1;
   Result<void> written = co_await client.storage->write(lease.token, value, cs, w.call_timeout);
   if (written) {
@@ -179,7 +205,36 @@ Task<void> client_loop(Run& run, Client& client) {
 }
 
 // No lost update: applied writes chain 1, 2, 3, ...; every successful section is applied.
+// Liveness: no failed acquire without a successful one (by anyone) in the window before it.
+std::optional<Violation> check_liveness(Run& run) {
+  const Duration window = run.spec.max_unavailable;
+  if (window <= Duration::zero()) return std::nullopt;
+  std::vector<sim::SimTime> successes;
+  for (const auto& op : run.history.operations()) {
+    if (op.name == "acquire" && op.status == OpStatus::kOk) successes.push_back(op.completed);
+  }
+  std::sort(successes.begin(), successes.end());
+  for (const auto& op : run.history.operations()) {
+    if (op.name != "acquire" || op.status != OpStatus::kFail) continue;
+    const sim::SimTime since = op.completed - window;
+    auto it = std::upper_bound(successes.begin(), successes.end(), op.completed);
+    const bool recent = it != successes.begin() && *std::prev(it) >= since;
+    if (!recent && op.completed - sim::SimTime{} >= window) {
+      return Violation{
+          fmt::format("liveness: {} gave up acquiring at {:.6f}s and nobody had acquired the "
+                      "lock for {:.0f}s before that: it is held by someone who will never "
+                      "release it",
+                      run.world.process(op.process).name(),
+                      static_cast<double>(op.completed.time_since_epoch().count()) / 1e9,
+                      static_cast<double>(window.count()) / 1e9),
+          static_cast<std::ptrdiff_t>(op.id)};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Violation> check(Run& run) {
+  if (auto v = check_liveness(run)) return v;
   const auto& log = run.storage.log();
   std::set<std::uint64_t> applied;
   for (const auto& write : log) {
@@ -231,15 +286,21 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
     assert(lock.ok());
     return std::make_unique<LockAdapter<locks::AdvisoryLock>>(std::move(lock).value());
   }
-  if (spec.kind == LockKind::kLease) {
+  if (spec.kind == LockKind::kLease || spec.kind == LockKind::kLeaseWithoutTtl ||
+      spec.kind == LockKind::kReleaseWithoutOwnerCheck) {
     locks::LeaseLockOptions options;
-    options.ttl = spec.workload.ttl;
+    // "No ttl" is the longest the store allows: a day, for ever as far as a run is concerned.
+    options.ttl = spec.kind == LockKind::kLeaseWithoutTtl ? locks::kMaxTtl : spec.workload.ttl;
     options.call_timeout = spec.workload.call_timeout;
     options.attempts = 20;
     options.retry_base = std::chrono::milliseconds(5);
     options.retry_max = std::chrono::milliseconds(200);
     auto lock = locks::LeaseLock::create(*client.stores.front(), p.clock(), p.rng(), key, options);
     assert(lock.ok());
+    if (spec.kind == LockKind::kReleaseWithoutOwnerCheck) {
+      return std::make_unique<UncheckedReleaseLock>(std::move(lock).value(), run.network, p,
+                                                    *run.nodes.front());
+    }
     return std::make_unique<LockAdapter<locks::LeaseLock>>(std::move(lock).value());
   }
   std::vector<locks::LockStore*> stores;

@@ -36,7 +36,15 @@ struct LeaseLockWorkload {
   Duration run_limit = std::chrono::seconds(300);  // virtual; a run that reaches it is a bug
 };
 
-enum class LockKind { kLease, kRedlock, kNaiveRedlock, kPgAdvisory };
+enum class LockKind {
+  kLease,
+  kRedlock,
+  kNaiveRedlock,
+  kPgAdvisory,
+  // The catalogue's forbidden anti-patterns, each on one Redis node:
+  kLeaseWithoutTtl,         // SET without expiry: a crashed holder keeps it for ever
+  kReleaseWithoutOwnerCheck  // DEL on release: frees whoever holds it now
+};
 
 struct LockScenarioSpec {
   std::string name;
@@ -48,6 +56,10 @@ struct LockScenarioSpec {
   // The client writes only while its own clock shows more than this left of the lease.
   Duration safety_margin = Duration::zero();
   LeaseLockWorkload workload;
+  // Liveness: while clients keep trying, some acquire must succeed at least this often; a
+  // failed acquire with no success by anyone in the window before it is a violation. Zero
+  // disables the check (safety-only scenarios).
+  Duration max_unavailable = Duration::zero();
   // The fault space; `clients` and `nodes` are filled in from the names above.
   sim::FaultSpace faults;
 };

@@ -65,6 +65,12 @@ locks::FencingToken RedisNode::incr(std::string_view counter) {
   return ++it->second;
 }
 
+bool RedisNode::remove(std::string_view key) {
+  if (live(key) == nullptr) return false;
+  locks_.erase(locks_.find(key));
+  return true;
+}
+
 std::string RedisNode::holder(std::string_view key) {
   Lock* lock = live(key);
   return lock == nullptr ? std::string() : lock->owner;

@@ -38,6 +38,10 @@ class RedisNode {
   [[nodiscard]] bool extend(std::string_view key, std::string_view owner, Duration ttl);
   [[nodiscard]] locks::FencingToken incr(std::string_view counter);
 
+  // DEL: removes `key` whoever holds it. Not a LockStore operation on purpose (release must
+  // check the owner); here for the scenario that shows why.
+  [[nodiscard]] bool remove(std::string_view key);
+
   // Who holds `key` now, or "" (for checkers and tests).
   [[nodiscard]] std::string holder(std::string_view key);
 
