@@ -2,6 +2,9 @@
 
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "faultline/gather.h"
 
 namespace faultline::locks {
 namespace {
@@ -57,10 +60,15 @@ Duration Redlock::drift() const {
 }
 
 Task<Redlock::Round> Redlock::acquire_round(const std::string& owner) {
+  // All nodes at once: a round costs one round trip, not N, so less of the ttl is spent.
+  std::vector<Task<Result<AcquireReply>>> calls;
+  for (LockStore* node : nodes_) {
+    calls.push_back(node->acquire(key_, owner, options_.ttl, options_.node_timeout));
+  }
+  std::vector<Result<AcquireReply>> replies = co_await gather(std::move(calls));
   Round round;
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    Result<AcquireReply> reply =
-        co_await nodes_[i]->acquire(key_, owner, options_.ttl, options_.node_timeout);
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    const Result<AcquireReply>& reply = replies[i];
     if (reply.ok() && reply->acquired) {
       ++round.granted;
     } else if (reply.ok()) {
@@ -72,11 +80,14 @@ Task<Redlock::Round> Redlock::acquire_round(const std::string& owner) {
   co_return round;
 }
 
-Task<void> Redlock::release_all(const std::string& owner) {
+Task<std::size_t> Redlock::release_all(const std::string& owner) {
   // Every node, not only those that said yes: a grant whose reply was lost is a grant.
-  for (LockStore* node : nodes_) {
-    (void)co_await node->release(key_, owner, options_.node_timeout);
-  }
+  std::vector<Task<Result<bool>>> calls;
+  for (LockStore* node : nodes_) calls.push_back(node->release(key_, owner, options_.node_timeout));
+  std::vector<Result<bool>> replies = co_await gather(std::move(calls));
+  std::size_t released = 0;
+  for (const Result<bool>& r : replies) released += (r.ok() && *r) ? 1 : 0;
+  co_return released;
 }
 
 Task<Result<Lease>> Redlock::acquire() {
@@ -120,7 +131,7 @@ Task<Result<Lease>> Redlock::acquire() {
                                          std::to_string(nodes_.size()) +
                                          " nodes, refused by nodes " + round.refused};
     }
-    co_await release_all(owner);
+    (void)co_await release_all(owner);
   }
   last.message += " (after " + std::to_string(options_.attempts) + " attempts)";
   co_return last;
@@ -128,11 +139,7 @@ Task<Result<Lease>> Redlock::acquire() {
 
 Task<Result<void>> Redlock::release(const Lease& lease) {
   assert(lease.key == key_);
-  std::size_t released = 0;
-  for (LockStore* node : nodes_) {
-    Result<bool> r = co_await node->release(key_, lease.owner, options_.node_timeout);
-    if (r.ok() && *r) ++released;
-  }
+  const std::size_t released = co_await release_all(lease.owner);
   if (released < quorum()) {
     co_return failed_precondition("lock '" + key_ + "': released on " +
                                   std::to_string(released) + " nodes only; the lease had " +
@@ -144,12 +151,13 @@ Task<Result<void>> Redlock::release(const Lease& lease) {
 Task<Result<Lease>> Redlock::extend(const Lease& lease) {
   assert(lease.key == key_);
   const TimePoint started = clock_->now();
-  std::size_t extended = 0;
+  std::vector<Task<Result<bool>>> calls;
   for (LockStore* node : nodes_) {
-    Result<bool> r =
-        co_await node->extend(key_, lease.owner, options_.ttl, options_.node_timeout);
-    if (r.ok() && *r) ++extended;
+    calls.push_back(node->extend(key_, lease.owner, options_.ttl, options_.node_timeout));
   }
+  std::vector<Result<bool>> replies = co_await gather(std::move(calls));
+  std::size_t extended = 0;
+  for (const Result<bool>& r : replies) extended += (r.ok() && *r) ? 1 : 0;
   const Duration elapsed = clock_->now() - started;
   const Duration validity = options_.ttl - elapsed - drift();
   if (extended < quorum() || validity <= Duration::zero()) {

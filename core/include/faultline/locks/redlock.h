@@ -1,7 +1,7 @@
 // Redlock: a lease lock over N independent lock servers, held when a majority grants it.
 //
 // The algorithm (antirez, "Distributed locks with Redis"):
-//   1. read the clock; try to acquire the key on every node in turn, each call bounded by
+//   1. read the clock; try to acquire the key on every node, all at once, each call bounded by
 //      node_timeout, which is much smaller than the ttl, so a dead node costs little;
 //   2. the lock is held if a majority (N/2 + 1) granted it AND the validity left is positive:
 //      validity = ttl - elapsed - drift, where elapsed is measured *after* the majority was
@@ -90,7 +90,7 @@ class Redlock {
     std::string refused;  // names of nodes that said no, for the error
   };
   Task<Round> acquire_round(const std::string& owner);
-  Task<void> release_all(const std::string& owner);
+  Task<std::size_t> release_all(const std::string& owner);  // how many released
   [[nodiscard]] Duration drift() const;
 
   std::vector<LockStore*> nodes_;
