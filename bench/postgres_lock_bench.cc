@@ -29,6 +29,7 @@
 
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/postgres/advisory_lock_store.h"
+#include "tests/postgres_env.h"
 
 namespace {
 
@@ -38,6 +39,7 @@ using faultline::Task;
 using faultline::backends::postgres::ConnectionOptions;
 using faultline::backends::postgres::PgLockSession;
 using faultline::backends::postgres::PgSessionLockStore;
+using faultline::testing::options_from_env;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int kSessions = 8;
@@ -45,26 +47,6 @@ constexpr auto kSeconds = 5s;
 constexpr auto kWarmup = 500ms;
 constexpr std::int64_t kIdRange = 1'000'000;
 constexpr const char* kPgbench = "/usr/lib/postgresql/15/bin/pgbench";
-
-std::optional<ConnectionOptions> options_from_env() {
-  const char* host = std::getenv("FAULTLINE_PG_HOST");
-  const char* port = std::getenv("FAULTLINE_PG_PORT");
-  const char* user = std::getenv("FAULTLINE_PG_USER");
-  const char* password = std::getenv("FAULTLINE_PG_PASSWORD");
-  const char* db = std::getenv("FAULTLINE_PG_DB");
-  if (host == nullptr || port == nullptr || user == nullptr || password == nullptr ||
-      db == nullptr) {
-    return std::nullopt;
-  }
-  ConnectionOptions options;
-  options.host = host;
-  options.port = std::atoi(port);
-  options.user = user;
-  options.password = password;
-  options.dbname = db;
-  options.sslmode = "disable";  // as pgbench against a server without TLS
-  return options;
-}
 
 // A small per-client generator for lock ids (xorshift64*); quality is irrelevant here.
 std::int64_t next_id(std::uint64_t& state) {
@@ -157,7 +139,7 @@ std::optional<double> pgbench(const ConnectionOptions& options) {
 void BM_AdvisoryLockUnlock(benchmark::State& state) {
   const std::optional<ConnectionOptions> options = options_from_env();
   if (!options) {
-    state.SkipWithError("FAULTLINE_PG_* is not set; run via scripts/postgres-server.sh");
+    state.SkipWithError(faultline::testing::kPgEnvMissing);
     return;
   }
   boost::asio::io_context io(1);  // one thread: no locking inside Asio

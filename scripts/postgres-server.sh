@@ -23,23 +23,14 @@ readonly APP_ROLE=app
 readonly APP_PASSWORD=app
 readonly APP_DB=app
 
-die() { echo "postgres-server.sh: $*" >&2; exit 2; }
+# shellcheck source-path=SCRIPTDIR source=lib/servers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
 
-usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
+usage() { usage_from_header 16; }
 
 # Runs a server tool as the cluster's owner: user postgres when we are root, ourselves otherwise.
 as_owner() {
   if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-# True while PID is a live process; a zombie (state Z) counts as stopped.
-alive() {
-  local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null || true)
-  [[ -n "$state" && "$state" != Z* ]]
 }
 
 port_number() {
@@ -77,7 +68,7 @@ start() {  # DIR
 }
 
 stop() {  # DIR
-  local dir=$1 pid i
+  local dir=$1 pid
   [[ -f "$dir/data/postmaster.pid" ]] || return 0
   pid=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)
   if [[ -z "$pid" ]] || ! alive "$pid"; then return 0; fi
@@ -86,34 +77,23 @@ stop() {  # DIR
   # pg_ctl may report failure while the postmaster lingers as a zombie: decide by process state.
   if alive "$pid"; then
     kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < KILL_ATTEMPTS; i++)); do
-      alive "$pid" || break
-      sleep 0.05
-    done
+    wait_exit "$pid" "$KILL_ATTEMPTS" || true
   fi
 }
 
 run() {  # -- CMD...
-  local dir status
   [[ $# -gt 0 && "$1" == "--" ]] || usage
   shift
   [[ $# -gt 0 ]] || usage
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/faultline-pg.XXXXXX")
-  # Stop the cluster however we leave: CMD failing, set -e, or a signal. The path is expanded
-  # now: the trap may run after this function's locals are gone.
-  # shellcheck disable=SC2064
-  trap "stop '$dir'; rm -rf '$dir'" EXIT
-  trap 'exit 130' INT TERM
-  start "$dir"
+  enter_run_dir faultline-pg  # the cluster is stopped however we leave
+  start "$RUN_DIR"
   export FAULTLINE_PG_HOST=127.0.0.1
   export FAULTLINE_PG_PORT
-  FAULTLINE_PG_PORT=$(cat "$dir/port")
+  FAULTLINE_PG_PORT=$(cat "$RUN_DIR/port")
   export FAULTLINE_PG_USER=$APP_ROLE
   export FAULTLINE_PG_PASSWORD=$APP_PASSWORD
   export FAULTLINE_PG_DB=$APP_DB
-  status=0
-  "$@" || status=$?
-  exit "$status"
+  run_and_exit "$@"
 }
 
 [[ $# -ge 1 ]] || usage

@@ -17,22 +17,13 @@ set -euo pipefail
 readonly READY_ATTEMPTS=100        # x 0.05 s: at most 5 s for a server to answer PING
 readonly STOP_ATTEMPTS=100         # x 0.05 s: at most 5 s for a server to exit before SIGKILL
 
-die() { echo "redis-servers.sh: $*" >&2; exit 2; }
+# shellcheck source-path=SCRIPTDIR source=lib/servers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
 
-usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
+usage() { usage_from_header 10; }
 
 require_number() {  # NAME VALUE
   [[ "$2" =~ ^[0-9]+$ ]] || die "$1 must be a non-negative integer, got '$2'"
-}
-
-# True while PID is a live process; a zombie (state Z) counts as stopped.
-alive() {
-  local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null || true)
-  [[ -n "$state" && "$state" != Z* ]]
 }
 
 # The pid of the server answering on PORT, or nothing.
@@ -81,7 +72,7 @@ start() {  # N BASE_PORT DIR
 }
 
 stop() {  # DIR
-  local dir=$1 port pid i
+  local dir=$1 port pid
   [[ -f "$dir/ports" ]] || return 0
   while read -r port; do
     [[ -n "$port" ]] || continue
@@ -93,33 +84,22 @@ stop() {  # DIR
     else
       kill -TERM "$pid" 2>/dev/null || true
     fi
-    for ((i = 0; i < STOP_ATTEMPTS; i++)); do
-      alive "$pid" || break
-      sleep 0.05
-    done
-    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    wait_exit "$pid" "$STOP_ATTEMPTS" || kill -KILL "$pid" 2>/dev/null || true
   done <"$dir/ports"
   rm -f "$dir/ports"
 }
 
 run() {  # [N] -- CMD...
-  local count=${FAULTLINE_REDIS_COUNT:-3} base=${FAULTLINE_REDIS_BASE_PORT:-6390} dir status
+  local count=${FAULTLINE_REDIS_COUNT:-3} base=${FAULTLINE_REDIS_BASE_PORT:-6390}
   if [[ $# -gt 0 && "$1" != "--" ]]; then count=$1; shift; fi
   [[ $# -gt 0 && "$1" == "--" ]] || usage
   shift
   [[ $# -gt 0 ]] || usage
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/faultline-redis.XXXXXX")
-  # Stop the servers however we leave: CMD failing, set -e, or a signal. The path is expanded
-  # now: the trap may run after this function's locals are gone.
-  # shellcheck disable=SC2064
-  trap "stop '$dir'; rm -rf '$dir'" EXIT
-  trap 'exit 130' INT TERM
-  start "$count" "$base" "$dir"
-  FAULTLINE_REDIS_PORTS=$(paste -sd, "$dir/ports")
+  enter_run_dir faultline-redis  # the servers are stopped however we leave
+  start "$count" "$base" "$RUN_DIR"
+  FAULTLINE_REDIS_PORTS=$(paste -sd, "$RUN_DIR/ports")
   export FAULTLINE_REDIS_PORTS
-  status=0
-  "$@" || status=$?
-  exit "$status"
+  run_and_exit "$@"
 }
 
 [[ $# -ge 1 ]] || usage

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing (redis-server and PostgreSQL 15 included), builds,
-# starts the test servers on loopback (Redis: non-default ports, a temporary directory, no
-# persistence; PostgreSQL: a throw-away cluster), runs every test, and stops the servers, also
-# when a test fails.
+# starts the test servers on loopback (Redis: five servers, Redlock's independent nodes, on
+# non-default ports, a temporary directory, no persistence; PostgreSQL: a throw-away cluster),
+# runs every test, and stops the servers, also when a test fails.
 #   scripts/test-all.sh              RelWithDebInfo build in build/
 #   scripts/test-all.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
 set -euo pipefail
@@ -24,5 +24,5 @@ cmake -S . -B "$build" -G Ninja "${flags[@]}" >/dev/null
 cmake --build "$build" -j "$jobs"
 exclude=()
 [[ "$build" == build-asan ]] && exclude=(-LE install)
-"$root/scripts/postgres-server.sh" run -- "$root/scripts/redis-servers.sh" run -- \
+"$root/scripts/postgres-server.sh" run -- "$root/scripts/redis-servers.sh" run 5 -- \
   ctest --test-dir "$build" --output-on-failure -j "$jobs" "${exclude[@]}"

@@ -4,23 +4,16 @@
 
 #include <array>
 #include <chrono>
-#include <cstdlib>
+#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
-#include <thread>
-#include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-
-#include "faultline/backends/block_on.h"
 #include "faultline/backends/postgres/advisory_lock_store.h"
 #include "faultline/backends/postgres/connection.h"
 #include "faultline/backends/postgres/xact_lock.h"
 #include "faultline/backends/system_random.h"
 #include "faultline/locks/advisory_lock_id.h"
+#include "tests/postgres_test_support.h"
 
 namespace {
 
@@ -29,7 +22,6 @@ using faultline::Duration;
 using faultline::ErrorCode;
 using faultline::Result;
 using faultline::Task;
-using faultline::backends::block_on;
 using faultline::backends::SystemRandom;
 using faultline::backends::postgres::Connection;
 using faultline::backends::postgres::ConnectionOptions;
@@ -43,32 +35,11 @@ using faultline::locks::FencingToken;
 using faultline::locks::LockSession;
 using SteadyClock = std::chrono::steady_clock;
 
-std::optional<ConnectionOptions> options_from_env() {
-  const char* host = std::getenv("FAULTLINE_PG_HOST");
-  const char* port = std::getenv("FAULTLINE_PG_PORT");
-  const char* user = std::getenv("FAULTLINE_PG_USER");
-  const char* password = std::getenv("FAULTLINE_PG_PASSWORD");
-  const char* db = std::getenv("FAULTLINE_PG_DB");
-  if (host == nullptr || port == nullptr || user == nullptr || password == nullptr ||
-      db == nullptr) {
-    return std::nullopt;
-  }
-  ConnectionOptions options;
-  options.host = host;
-  options.port = std::atoi(port);
-  options.user = user;
-  options.password = password;
-  options.dbname = db;
-  options.sslmode = "disable";
-  return options;
-}
-
-class PostgresAdvisoryLockTest : public ::testing::Test {
+class PostgresAdvisoryLockTest : public faultline::testing::PostgresTest {
  protected:
   void SetUp() override {
-    std::optional<ConnectionOptions> options = options_from_env();
-    if (!options) GTEST_SKIP() << "FAULTLINE_PG_* is not set; run via scripts/postgres-server.sh";
-    options_ = std::move(*options);
+    PostgresTest::SetUp();
+    if (IsSkipped()) return;
     Result<std::unique_ptr<PgSessionLockStore>> store = PgSessionLockStore::create(io_, options_);
     ASSERT_TRUE(store.ok()) << store.error().to_string();
     store_ = std::move(store).value();
@@ -80,53 +51,10 @@ class PostgresAdvisoryLockTest : public ::testing::Test {
     key_ = "test:" + key;
   }
 
-  template <class T>
-  T run(Task<T> task) {
-    return block_on(io_, std::move(task));
-  }
-
   std::unique_ptr<PgLockSession> session() {
     Result<std::unique_ptr<PgLockSession>> s = run(store_->open_pg_session(5s));
     EXPECT_TRUE(s.ok()) << s.error().to_string();
     return std::move(s).value();
-  }
-
-  Connection connect() {
-    Result<Connection> connection = run(Connection::connect(io_, options_, 5s));
-    EXPECT_TRUE(connection.ok()) << connection.error().to_string();
-    return std::move(connection).value();
-  }
-
-  template <class T>
-  std::shared_ptr<std::optional<T>> spawn(Task<T> task) {
-    auto slot = std::make_shared<std::optional<T>>();
-    boost::asio::co_spawn(
-        io_,
-        [](Task<T> t, std::shared_ptr<std::optional<T>> out) -> Task<void> {
-          out->emplace(co_await std::move(t));
-        }(std::move(task), slot),
-        boost::asio::detached);
-    return slot;
-  }
-
-  template <class T>
-  void run_until(const std::shared_ptr<std::optional<T>>& done, Duration limit) {
-    const auto until = SteadyClock::now() + limit;
-    while (!done->has_value() && SteadyClock::now() < until) step();
-  }
-  // Runs the io_context for `limit` of wall time (the backends keep no background work, so the
-  // io_context stops whenever it runs dry; restart it).
-  void pump_for(Duration limit) {
-    const auto until = SteadyClock::now() + limit;
-    while (SteadyClock::now() < until) step();
-  }
-  void poll() {
-    io_.restart();
-    io_.poll();
-  }
-  void step() {
-    io_.restart();
-    if (io_.run_one_for(10ms) == 0) std::this_thread::sleep_for(1ms);
   }
 
   bool try_lock(LockSession& s, AdvisoryLockId id) {
@@ -140,9 +68,7 @@ class PostgresAdvisoryLockTest : public ::testing::Test {
     return released.ok() && *released;
   }
 
-  boost::asio::io_context io_{1};
   SystemRandom random_;
-  ConnectionOptions options_;
   std::unique_ptr<PgSessionLockStore> store_;
   AdvisoryLockId id_ = 0;
   std::string key_;

@@ -2,23 +2,19 @@
 // sets FAULTLINE_PG_*; without it every test here skips).
 #include <gtest/gtest.h>
 
-#include <array>
 #include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "faultline/backends/block_on.h"
 #include "faultline/backends/postgres/connection.h"
 #include "faultline/backends/postgres/pool.h"
+#include "tests/postgres_test_support.h"
 
 namespace {
 
@@ -26,8 +22,6 @@ using namespace std::chrono_literals;
 using faultline::Duration;
 using faultline::ErrorCode;
 using faultline::Result;
-using faultline::Task;
-using faultline::backends::block_on;
 using faultline::backends::postgres::Connection;
 using faultline::backends::postgres::ConnectionOptions;
 using faultline::backends::postgres::PgResult;
@@ -36,26 +30,6 @@ using faultline::backends::postgres::PooledConnection;
 using faultline::backends::postgres::PoolOptions;
 using SteadyClock = std::chrono::steady_clock;
 
-std::optional<ConnectionOptions> options_from_env() {
-  const char* host = std::getenv("FAULTLINE_PG_HOST");
-  const char* port = std::getenv("FAULTLINE_PG_PORT");
-  const char* user = std::getenv("FAULTLINE_PG_USER");
-  const char* password = std::getenv("FAULTLINE_PG_PASSWORD");
-  const char* db = std::getenv("FAULTLINE_PG_DB");
-  if (host == nullptr || port == nullptr || user == nullptr || password == nullptr ||
-      db == nullptr) {
-    return std::nullopt;
-  }
-  ConnectionOptions options;
-  options.host = host;
-  options.port = std::atoi(port);
-  options.user = user;
-  options.password = password;
-  options.dbname = db;
-  options.sslmode = "disable";
-  return options;
-}
-
 // A TCP port nothing listens on: bind an ephemeral port, note it, close it.
 int unused_port(boost::asio::io_context& io) {
   boost::asio::ip::tcp::acceptor acceptor(
@@ -63,67 +37,7 @@ int unused_port(boost::asio::io_context& io) {
   return acceptor.local_endpoint().port();
 }
 
-class PostgresConnectionTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::optional<ConnectionOptions> options = options_from_env();
-    if (!options) GTEST_SKIP() << "FAULTLINE_PG_* is not set; run via scripts/postgres-server.sh";
-    options_ = std::move(*options);
-  }
-
-  template <class T>
-  T run(Task<T> task) {
-    return block_on(io_, std::move(task));
-  }
-
-  Connection connect() {
-    Result<Connection> connection = run(Connection::connect(io_, options_, 5s));
-    EXPECT_TRUE(connection.ok()) << connection.error().to_string();
-    return std::move(connection).value();
-  }
-
-  // Starts `task` now; its result appears in the returned slot when it finishes.
-  template <class T>
-  std::shared_ptr<std::optional<T>> spawn(Task<T> task) {
-    auto slot = std::make_shared<std::optional<T>>();
-    boost::asio::co_spawn(
-        io_,
-        [](Task<T> t, std::shared_ptr<std::optional<T>> out) -> Task<void> {
-          out->emplace(co_await std::move(t));
-        }(std::move(task), slot),
-        boost::asio::detached);
-    return slot;
-  }
-
-  // Runs the io_context until `done` or `limit` passes.
-  template <class T>
-  void run_until(const std::shared_ptr<std::optional<T>>& done, Duration limit) {
-    const auto until = SteadyClock::now() + limit;
-    while (!done->has_value() && SteadyClock::now() < until) step();
-  }
-  // Runs the io_context for `limit` of wall time (the backends keep no background work, so the
-  // io_context stops whenever it runs dry; restart it).
-  void pump_for(Duration limit) {
-    const auto until = SteadyClock::now() + limit;
-    while (SteadyClock::now() < until) step();
-  }
-  void poll() {
-    io_.restart();
-    io_.poll();
-  }
-  void step() {
-    io_.restart();
-    if (io_.run_one_for(10ms) == 0) std::this_thread::sleep_for(1ms);
-  }
-
-  Result<PgResult> query(Connection& connection, std::string_view sql,
-                         const std::vector<std::string>& params = {}, Duration timeout = 5s) {
-    return run(connection.query(sql, params, timeout));
-  }
-
-  boost::asio::io_context io_{1};
-  ConnectionOptions options_;
-};
+class PostgresConnectionTest : public faultline::testing::PostgresTest {};
 
 TEST_F(PostgresConnectionTest, QueryRoundTripWithParams) {
   Connection connection = connect();

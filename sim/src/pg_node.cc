@@ -91,8 +91,8 @@ Result<R> SimLockSession::observe(Result<R> result) {
 }
 
 Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration timeout) {
-  if (lost_) co_return terminated();
   if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (lost_) co_return terminated();  // after the arguments, as the real backend checks them
   PgNode* node = &node_;
   const SessionId session = session_;
   auto op = [node, session, id]() { return node->try_lock(session, id); };
@@ -103,22 +103,30 @@ Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration t
 Task<Result<void>> SimLockSession::lock(locks::AdvisoryLockId id, Duration timeout) {
   if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
   constexpr Duration kPoll = std::chrono::milliseconds(10);
-  const TimePoint deadline = client_.clock().now() + timeout;
-  for (;;) {
-    const Duration left = deadline - client_.clock().now();
-    if (left <= Duration::zero()) break;
-    Result<bool> taken = co_await try_lock(id, left);
+  // As the real backend (PgLockSession::lock): the server waits lock_timeout = the timeout minus
+  // a margin for the round trip (a quarter of it, at most 500ms; whole ms, at least 1ms), then
+  // gives up with kBusy, so that the answer arrives before the caller's deadline. Every attempt
+  // has until that deadline: the last one still has the margin for its round trip.
+  const Duration margin = std::min<Duration>(timeout / 4, std::chrono::milliseconds(500));
+  const Duration wait = std::max<Duration>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(timeout - margin),
+      std::chrono::milliseconds(1));
+  const TimePoint started = client_.clock().now();
+  const TimePoint gives_up = started + wait;
+  const TimePoint deadline = started + timeout;
+  while (client_.clock().now() < gives_up && client_.clock().now() < deadline) {
+    Result<bool> taken = co_await try_lock(id, deadline - client_.clock().now());
     if (!taken) co_return std::move(taken).error();
     if (*taken) co_return Ok{};
-    co_await client_.clock().sleep_for(std::min(kPoll, deadline - client_.clock().now()));
+    co_await client_.clock().sleep_for(std::min(kPoll, gives_up - client_.clock().now()));
   }
   co_return Error{ErrorCode::kBusy, "advisory lock " + std::to_string(id) +
                                         " still held by another session at the deadline"};
 }
 
 Task<Result<bool>> SimLockSession::unlock(locks::AdvisoryLockId id, Duration timeout) {
-  if (lost_) co_return terminated();
   if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (lost_) co_return terminated();  // after the arguments, as the real backend checks them
   PgNode* node = &node_;
   const SessionId session = session_;
   auto op = [node, session, id]() { return node->unlock(session, id); };
@@ -128,10 +136,10 @@ Task<Result<bool>> SimLockSession::unlock(locks::AdvisoryLockId id, Duration tim
 
 Task<Result<locks::FencingToken>> SimLockSession::next_fencing_token(std::string_view key,
                                                                      Duration timeout) {
-  if (lost_) co_return terminated();
   if (auto r = locks::validate_request(key, std::nullopt, std::nullopt, timeout); !r) {
     co_return std::move(r).error();
   }
+  if (lost_) co_return terminated();
   PgNode* node = &node_;
   const SessionId session = session_;
   auto op = [node, session, key = std::string(key)]() { return node->next_token(session, key); };

@@ -9,9 +9,9 @@
 //     at once, on the server, and the client learns of it only at its next call
 //     (kUnavailable "session terminated"), when lost() becomes true;
 //   - fencing counters are durable (a table, as in the real backend): they survive crashes;
-//   - lock(id, timeout) is modelled as try_lock retried every 10ms until the deadline, not as
-//     a server-side wait queue (a simplification: the scenarios only need "waits, then gets it
-//     or kBusy").
+//   - lock(id, timeout) is modelled as try_lock retried every 10ms, not as a server-side wait
+//     queue (a simplification: the scenarios only need "waits, then gets it or kBusy"); it gives
+//     up when the real backend's lock_timeout would (see pg_node.cc), so both answer alike.
 //
 // Thread-safety: none. Ownership: the node registers hooks with its World and host process;
 // both must outlive the run.
