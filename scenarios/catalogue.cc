@@ -10,6 +10,7 @@ std::vector<std::unique_ptr<Scenario>> catalogue() {
   std::vector<std::unique_ptr<Scenario>> all;
   all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/true));
   all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/false));
+  all.push_back(std::make_unique<LockScenario>(failover_spec()));
   for (LockScenarioSpec& spec : redlock_specs()) {
     all.push_back(std::make_unique<LockScenario>(std::move(spec)));
   }

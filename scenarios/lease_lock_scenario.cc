@@ -28,4 +28,33 @@ LockScenarioSpec lease_lock_spec(bool fenced, LeaseLockWorkload workload) {
   return spec;
 }
 
+LockScenarioSpec failover_spec() {
+  using namespace std::chrono_literals;
+  LockScenarioSpec spec;
+  spec.name = "redis/failover-lost-write";
+  spec.description =
+      "lease lock on one Redis that fails over to a replica 50ms behind: the newest grant is "
+      "lost, the lock is granted again, two holders write (must be found)";
+  spec.expect = Expect::kViolationFound;
+  spec.kind = LockKind::kLease;
+  spec.nodes = 1;
+  spec.fenced = false;
+  spec.replication_lag = 50ms;
+  // No window between the validity check and the write, and no pauses or delays: the only way
+  // to two holders is the failover.
+  spec.workload.prepare = Duration::zero();
+  sim::FaultSpace& f = spec.faults;
+  f.horizon = 6s;
+  f.max_faults = 6;
+  f.pauses = false;
+  f.client_crashes = false;
+  f.node_crashes = true;
+  f.node_crash_without_persistence = false;  // the primary keeps its disk; the replica wins
+  f.downtime_max = 20ms;
+  f.clock_faults = false;
+  f.partitions = false;
+  f.network_max = sim::NetworkFaults{0, 0, 0, 0, 1s};
+  return spec;
+}
+
 }  // namespace faultline::scenarios

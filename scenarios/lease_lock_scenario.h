@@ -17,6 +17,11 @@ namespace faultline::scenarios {
 
 [[nodiscard]] LockScenarioSpec lease_lock_spec(bool fenced, LeaseLockWorkload workload = {});
 
+// redis/failover-lost-write (hazard): a single-node lease lock whose Redis fails over to an
+// asynchronously replicated replica that has not yet received the latest grant, so the lock is
+// granted again while its holder still works.
+[[nodiscard]] LockScenarioSpec failover_spec();
+
 class LeaseLockScenario final : public LockScenario {
  public:
   explicit LeaseLockScenario(bool fenced, LeaseLockWorkload workload = {})

@@ -115,6 +115,7 @@ struct Run {
     for (int i = 0; i < s.nodes; ++i) {
       const std::string name = s.nodes == 1 ? "redis" : fmt::format("redis-{}", i + 1);
       nodes.push_back(std::make_unique<sim::RedisNode>(world.add_process(name)));
+      if (s.replication_lag) nodes.back()->enable_replica(*s.replication_lag);
     }
     if (s.fenced && s.kind != LockKind::kLease) {
       tokens = std::make_unique<sim::RedisNode>(world.add_process("tokens"));
@@ -379,6 +380,10 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
   }
 
   sim::History& history = run->history;
+  for (auto& node : run->nodes) {
+    const sim::ProcessId id = node->host().id();
+    node->on_failover([&history, id](const std::string& text) { history.note(id, text); });
+  }
   run->network.set_observer([&world, &history](sim::ProcessId from, sim::ProcessId to,
                                                const std::string& what) {
     history.note(from, what + " (" + world.process(from).name() + " -> " +

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "scenarios/scenario.h"
@@ -56,6 +57,9 @@ struct LockScenarioSpec {
   // The client writes only while its own clock shows more than this left of the lease.
   Duration safety_margin = Duration::zero();
   LeaseLockWorkload workload;
+  // When set, every lock node has a replica this far behind, and a node crash is a failover to
+  // it (the last writes are lost). Unset: crashes keep or lose data as the fault says.
+  std::optional<Duration> replication_lag;
   // Liveness: while clients keep trying, some acquire must succeed at least this often; a
   // failed acquire with no success by anyone in the window before it is a violation. Zero
   // disables the check (safety-only scenarios).

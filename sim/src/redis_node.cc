@@ -1,5 +1,7 @@
 #include "faultline/sim/redis_node.h"
 
+#include <cassert>
+
 #include "faultline/sim/rpc.h"
 
 namespace faultline::sim {
@@ -15,11 +17,37 @@ TimePoint whole_ms(TimePoint t) {
 
 RedisNode::RedisNode(Process& host) : host_(host) {
   host_.on_crash([this](Process&, bool persist) {
-    if (!persist) {
+    if (replica_lag_) {  // failover: the replica, with what had reached it, takes over
+      if (failover_note_) {
+        failover_note_("fails over to its replica, " +
+                       std::to_string(replica_lag_->count() / 1'000'000) +
+                       "ms behind: the newest writes are lost");
+      }
+      ++replication_epoch_;
+      locks_ = replica_locks_;
+      counters_ = replica_counters_;
+    } else if (!persist) {
       locks_.clear();
       counters_.clear();
     }
   });
+}
+
+void RedisNode::enable_replica(Duration lag) {
+  assert(lag >= Duration::zero());
+  replica_lag_ = lag;
+}
+
+void RedisNode::replicate() {
+  if (!replica_lag_) return;
+  const std::uint64_t epoch = replication_epoch_;
+  host_.world().schedule_after(
+      *replica_lag_, kWorldProcess,
+      [this, epoch, locks = locks_, counters = counters_]() mutable {
+        if (epoch != replication_epoch_) return;  // shipped by a primary that failed over
+        replica_locks_ = std::move(locks);
+        replica_counters_ = std::move(counters);
+      });
 }
 
 RedisNode::Lock* RedisNode::live(std::string_view key) {
@@ -38,10 +66,12 @@ locks::AcquireReply RedisNode::acquire(std::string_view key, std::string_view ow
   if (Lock* lock = live(key)) {
     if (lock->owner != owner) return {false, 0};
     lock->expires_at = expires_at;  // idempotent re-acquire by the same owner
+    replicate();
     return {true, lock->token};
   }
   const locks::FencingToken token = incr(locks::fence_key(key));
   locks_.insert_or_assign(std::string(key), Lock{std::string(owner), token, expires_at});
+  replicate();
   return {true, token};
 }
 
@@ -49,6 +79,7 @@ bool RedisNode::release(std::string_view key, std::string_view owner) {
   Lock* lock = live(key);
   if (lock == nullptr || lock->owner != owner) return false;
   locks_.erase(locks_.find(key));
+  replicate();
   return true;
 }
 
@@ -56,18 +87,22 @@ bool RedisNode::extend(std::string_view key, std::string_view owner, Duration tt
   Lock* lock = live(key);
   if (lock == nullptr || lock->owner != owner) return false;
   lock->expires_at = whole_ms(host_.clock().now()) + ttl;
+  replicate();
   return true;
 }
 
 locks::FencingToken RedisNode::incr(std::string_view counter) {
   auto it = counters_.find(counter);
   if (it == counters_.end()) it = counters_.emplace(std::string(counter), 0).first;
-  return ++it->second;
+  const locks::FencingToken token = ++it->second;
+  replicate();
+  return token;
 }
 
 bool RedisNode::remove(std::string_view key) {
   if (live(key) == nullptr) return false;
   locks_.erase(locks_.find(key));
+  replicate();
   return true;
 }
 

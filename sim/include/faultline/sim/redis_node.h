@@ -13,7 +13,9 @@
 // run. Thread-safety: none.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,13 @@ class RedisNode {
   RedisNode& operator=(const RedisNode&) = delete;
 
   [[nodiscard]] Process& host() noexcept { return host_; }
+
+  // Gives the node an asynchronously replicated replica, `lag` behind. A crash of the node is
+  // then a failover: the replica is promoted with whatever had reached it, so the writes of the
+  // last `lag` (locks granted, tokens issued) are lost, whatever `persist` says.
+  void enable_replica(Duration lag);
+  // Told, in words, when a failover promotes the replica (for a run's history).
+  void on_failover(std::function<void(const std::string&)> note) { failover_note_ = std::move(note); }
 
   // The atomic steps; arguments are assumed valid (the client validated them).
   [[nodiscard]] locks::AcquireReply acquire(std::string_view key, std::string_view owner,
@@ -54,9 +63,17 @@ class RedisNode {
   // The live lock under `key`, after dropping it if it has expired.
   Lock* live(std::string_view key);
 
+  // After every write: ships the node's state to the replica, arriving `replica_lag_` later.
+  void replicate();
+
   Process& host_;
   std::map<std::string, Lock, std::less<>> locks_;
   std::map<std::string, locks::FencingToken, std::less<>> counters_;
+  std::optional<Duration> replica_lag_;
+  std::function<void(const std::string&)> failover_note_;
+  std::uint64_t replication_epoch_ = 0;  // a failover discards what the old primary still ships
+  std::map<std::string, Lock, std::less<>> replica_locks_;
+  std::map<std::string, locks::FencingToken, std::less<>> replica_counters_;
 };
 
 // A LockStore for one client process talking to one RedisNode over the simulated network.
