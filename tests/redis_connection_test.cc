@@ -62,6 +62,7 @@ class FakeServer {
     accept();
   }
   [[nodiscard]] int port() const { return acceptor_.local_endpoint().port(); }
+  [[nodiscard]] std::size_t accepted() const { return peers_.size(); }
 
  private:
   void accept() {
@@ -200,6 +201,22 @@ TEST_F(RedisConnectionTest, ClosedPortIsUnavailableWithinTheDeadline) {
   Result<RedisReply> again = run(connection.command({"PING"}, 2s));
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(RedisConnectionTest, AStuckLinkIsReplacedNotWaitedOnForEver) {
+  FakeServer silent(io_, "");
+  ConnectionOptions options;
+  options.port = silent.port();
+  Connection connection = connect(options);
+  for (int call = 0; call < 3; ++call) {
+    Result<RedisReply> reply = run(connection.command({"PING"}, 100ms));
+    ASSERT_FALSE(reply.ok());
+    EXPECT_EQ(reply.error().code, ErrorCode::kOutcomeUnknown);
+  }
+  // Each timed-out call on a link that never answered anything ended that link: every call went
+  // out on a fresh connection, and nothing abandoned piles up towards max_in_flight.
+  EXPECT_EQ(silent.accepted(), 3u);
+  EXPECT_EQ(connection.in_flight(), 0u);
 }
 
 TEST_F(RedisConnectionTest, SilentServerGivesOutcomeUnknownByTheDeadline) {

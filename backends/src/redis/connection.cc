@@ -74,6 +74,7 @@ class Connection::Impl : public std::enable_shared_from_this<Impl> {
     net::steady_timer timer;  // the caller's deadline, cancelled to wake it early
     State state = State::kQueued;
     std::optional<Result<RedisReply>> outcome;
+    std::uint64_t replies_when_written = 0;  // the Link's reply count when this was written
   };
   using PendingPtr = std::shared_ptr<Pending>;
 
@@ -93,6 +94,7 @@ class Connection::Impl : public std::enable_shared_from_this<Impl> {
     bool timed_out = false;
     bool writer_idle = false;
     bool broken = false;
+    std::uint64_t replies = 0;  // replies read so far: a silent link is a stuck one
   };
   using LinkPtr = std::shared_ptr<Link>;
 
@@ -164,10 +166,20 @@ Result<RedisReply> Connection::Impl::finish(Pending& pending, Duration timeout) 
                          (connecting_ ? " (still connecting)" : "") +
                          "; the request was not sent");
     }
-    case Pending::State::kWritten:
+    case Pending::State::kWritten: {
       pending.state = Pending::State::kAbandoned;  // the reader will drop its reply
+      // Not a single reply since this request was written: the server, or the path to it, is
+      // stuck (a hung process, a half-open TCP connection). Waiting on would only pile up
+      // abandoned requests until max_in_flight refuses everything; start afresh instead. A
+      // server that is merely slow still answers something and keeps its connection.
+      const LinkPtr link = link_;
+      if (link && link->replies == pending.replies_when_written) {
+        break_link(*link, "no reply at all within " + millis(timeout) + ": stuck",
+                   ErrorCode::kOutcomeUnknown);
+      }
       return outcome_unknown("no reply from " + where_ + " within " + millis(timeout) +
                              " after the request was sent; it may have been applied");
+    }
     case Pending::State::kAbandoned:
       break;
   }
@@ -322,6 +334,7 @@ Task<void> Connection::Impl::write_loop(std::shared_ptr<Impl> self, LinkPtr link
       PendingPtr pending = std::move(self->queued_.front());
       self->queued_.pop_front();
       pending->state = Pending::State::kWritten;
+      pending->replies_when_written = link->replies;
       buffers.emplace_back(pending->request.data(), pending->request.size());
       link->awaiting.push_back(pending);
       batch.push_back(std::move(pending));
@@ -367,6 +380,7 @@ Task<void> Connection::Impl::read_loop(std::shared_ptr<Impl> self, LinkPtr link)
       }
       const PendingPtr pending = std::move(link->awaiting.front());
       link->awaiting.pop_front();
+      ++link->replies;
       if (pending->state == Pending::State::kAbandoned) continue;  // its caller timed out
       RedisReply reply = std::move(**next);
       if (reply.is_error()) {
