@@ -78,9 +78,13 @@ stop() {  # DIR
     [[ -n "$port" ]] || continue
     pid=$(cat "$dir/$port/redis.pid" 2>/dev/null || true)
     if [[ -z "$pid" ]] || ! alive "$pid"; then continue; fi
+    # A test that died while it had a server stopped (SIGSTOP) left it unable to answer: wake it,
+    # and bound every redis-cli call, so that stopping can never hang.
+    kill -CONT "$pid" 2>/dev/null || true
     # Only ever stop our own server: another one may own the port if ours failed to start.
-    if [[ "$(server_pid "$port")" == "$pid" ]]; then
-      redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    if [[ "$(timeout 5 redis-cli -p "$port" info server 2>/dev/null | tr -d '\r' |
+           sed -n 's/^process_id://p')" == "$pid" ]]; then
+      timeout 5 redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
     else
       kill -TERM "$pid" 2>/dev/null || true
     fi
