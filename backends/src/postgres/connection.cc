@@ -141,6 +141,9 @@ class Connection::Impl {
   std::string where_;  // "host:port/dbname", for messages
   PGconn* conn_ = nullptr;
   std::string last_notice_;  // the server's last notice or warning, bounded
+  // An unsolicited FATAL arrived (pg_terminate_backend, shutdown): the backend is ending and has
+  // already released the session's locks, even if the socket's EOF has not arrived yet.
+  bool fatal_seen_ = false;
   bool busy_ = false;
 };
 
@@ -251,6 +254,7 @@ Task<Result<void>> Connection::Impl::establish(Duration budget) {
 void Connection::Impl::on_notice(void* self, const char* message) {
   auto* impl = static_cast<Impl*>(self);
   impl->last_notice_.assign(message, std::min(std::strlen(message), kMaxNoticeBytes));
+  if (std::strncmp(message, "FATAL", 5) == 0) impl->fatal_seen_ = true;
 }
 
 // ---- queries -----------------------------------------------------------------------------------
@@ -433,7 +437,7 @@ bool Connection::Impl::probe_lost() {
       return true;
     }
     (void)PQisBusy(conn_);
-    if (PQstatus(conn_) == CONNECTION_BAD) {
+    if (PQstatus(conn_) == CONNECTION_BAD || fatal_seen_) {
       close_now();
       return true;
     }
