@@ -14,6 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cassert>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -32,6 +33,11 @@ struct GatherState {
   std::size_t remaining = 0;
   std::exception_ptr failure;
   std::function<void()> resume;  // set when the caller suspends; called by the last task
+  // Set by the last task just before it resumes the caller, who takes it over: until then only
+  // the tasks own the state. (Were the suspended caller to own it too, the state would own the
+  // caller's frame through `resume` and the frame the state: a cycle that leaks whenever the
+  // caller is abandoned, as a crashed simulated process is.)
+  std::shared_ptr<GatherState> keep_alive;
 };
 
 template <class T>
@@ -52,18 +58,30 @@ Task<std::vector<T>> gather(std::vector<Task<T>> tasks) {
     boost::asio::co_spawn(executor, detail::gather_one(std::move(tasks[i]), state, i),
                           [state](std::exception_ptr error) {
                             if (error && !state->failure) state->failure = error;
-                            if (--state->remaining == 0 && state->resume) state->resume();
+                            if (--state->remaining > 0) return;
+                            state->keep_alive = state;
+                            if (state->resume) {
+                              std::function<void()> resume = std::move(state->resume);
+                              resume();
+                            }
                           });
   }
-  // Only a raw pointer crosses into the initiation (see sim/rpc.h on g++ 12).
+  // From here the tasks own the state (see keep_alive). Only a raw pointer crosses into the
+  // initiation (see sim/rpc.h on g++ 12).
   detail::GatherState<T>* raw = state.get();
+  state.reset();
   co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
       [raw](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         raw->resume = [shared]() { std::move (*shared)(); };
-        if (raw->remaining == 0) raw->resume();
+        if (raw->remaining == 0) {  // every task already finished
+          std::function<void()> resume = std::move(raw->resume);
+          resume();
+        }
       },
       boost::asio::use_awaitable);
+  state = std::move(raw->keep_alive);
+  assert(state != nullptr);
   if (state->failure) std::rethrow_exception(state->failure);
   std::vector<T> out;
   out.reserve(state->results.size());
