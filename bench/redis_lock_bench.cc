@@ -23,12 +23,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "tests/redis_env.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/lock_scripts.h"
 #include "faultline/backends/redis/lock_store.h"
 #include "faultline/backends/redis/script.h"
 
 namespace {
+
+using faultline::testing::first_redis_port;
 
 using namespace std::chrono_literals;
 using faultline::Result;
@@ -42,11 +45,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int kClients = 50;
 constexpr int kWarmupRoundTrips = 20;  // per client: connect, load scripts, warm caches
 
-std::optional<int> first_redis_port() {
-  const char* ports = std::getenv("FAULTLINE_REDIS_PORTS");
-  if (ports == nullptr || *ports == '\0') return std::nullopt;
-  return std::atoi(ports);
-}
 
 // Lock round trips until the shared budget is spent; failures are counted, not retried.
 Task<void> client(RedisLockStore& store, std::string key, std::string owner, int& budget,

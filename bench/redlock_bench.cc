@@ -46,6 +46,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "tests/redis_env.h"
 #include "faultline/backends/asio_clock.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/lock_scripts.h"
@@ -55,6 +56,8 @@
 #include "faultline/locks/redlock.h"
 
 namespace {
+
+using faultline::testing::redis_ports;
 
 using namespace std::chrono_literals;
 using faultline::Result;
@@ -75,16 +78,6 @@ constexpr std::size_t kNodes = 5;
 constexpr int kRequestsPerRound = 2 * static_cast<int>(kNodes);
 constexpr int kWarmupRoundTrips = 20;  // per client: connect, load scripts, warm caches
 
-std::vector<int> redis_ports() {
-  std::vector<int> ports;
-  const char* env = std::getenv("FAULTLINE_REDIS_PORTS");
-  if (env == nullptr) return ports;
-  std::stringstream list(env);
-  for (std::string item; std::getline(list, item, ',');) {
-    if (!item.empty()) ports.push_back(std::atoi(item.c_str()));
-  }
-  return ports;
-}
 
 // One benchmark client: its own connections to every node and its own Redlock.
 struct Client {

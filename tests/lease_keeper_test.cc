@@ -12,6 +12,7 @@
 #include "faultline/sim/network.h"
 #include "faultline/sim/redis_node.h"
 #include "faultline/sim/world.h"
+#include "tests/sim_run.h"
 
 namespace faultline::sim {
 namespace {
@@ -22,12 +23,6 @@ using locks::LeaseKeeper;
 using locks::LeaseKeeperOptions;
 using locks::LeaseLock;
 using locks::LeaseLockOptions;
-
-template <class T>
-Task<void> capture(Task<T> task, std::optional<T>* out) {
-  T value = co_await std::move(task);
-  out->emplace(std::move(value));
-}
 
 class Harness {
  public:
@@ -46,12 +41,7 @@ class Harness {
   }
   template <class T>
   T run(int client, Task<T> task) {
-    std::optional<T> out;
-    clients_.at(static_cast<std::size_t>(client))->spawn(capture(std::move(task), &out));
-    while (!out && world_.step()) {
-    }
-    if (!out) throw std::runtime_error("the world ran dry before the task finished");
-    return std::move(*out);
+    return testing::run_on(world_, *clients_.at(static_cast<std::size_t>(client)), std::move(task));
   }
   std::shared_ptr<LeaseKeeper> keep(int client, const Lease& lease, LeaseKeeperOptions options) {
     LeaseLock* lock = &locks_.at(static_cast<std::size_t>(client));

@@ -16,6 +16,7 @@
 #include "faultline/backends/system_random.h"
 #include "faultline/random.h"
 #include "tests/lock_store_conformance.h"
+#include "tests/redis_env.h"
 
 namespace faultline::testing {
 namespace {
@@ -54,12 +55,12 @@ class RedisHarness final : public LockStoreHarness {
 }  // namespace
 
 std::unique_ptr<LockStoreHarness> make_lock_store_harness(std::string& why_not) {
-  const char* ports = std::getenv("FAULTLINE_REDIS_PORTS");
-  if (ports == nullptr || *ports == '\0') {
+  const std::optional<int> port = first_redis_port();
+  if (!port) {
     why_not = "FAULTLINE_REDIS_PORTS is not set: run through scripts/redis-servers.sh run -- ...";
     return nullptr;
   }
-  return std::make_unique<RedisHarness>(std::atoi(ports));
+  return std::make_unique<RedisHarness>(*port);
 }
 
 }  // namespace faultline::testing

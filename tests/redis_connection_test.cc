@@ -18,12 +18,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include "tests/redis_env.h"
 #include "faultline/backends/asio_clock.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/connection.h"
 #include "faultline/backends/system_random.h"
 
 namespace {
+
+using faultline::testing::first_redis_port;
 
 using namespace std::chrono_literals;
 using faultline::Duration;
@@ -38,11 +41,6 @@ using faultline::backends::redis::ConnectionOptions;
 using faultline::backends::redis::RedisReply;
 using SteadyClock = std::chrono::steady_clock;
 
-std::optional<int> first_redis_port() {
-  const char* ports = std::getenv("FAULTLINE_REDIS_PORTS");
-  if (ports == nullptr || *ports == '\0') return std::nullopt;
-  return std::atoi(ports);  // the list is "p1,p2,..."; atoi stops at the first comma
-}
 
 // A TCP port nothing listens on: bind an ephemeral port, note it, close it.
 int unused_port(boost::asio::io_context& io) {

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "tests/redis_env.h"
 #include "faultline/backends/asio_clock.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/connection.h"
@@ -20,6 +21,8 @@
 #include "faultline/locks/lease_lock.h"
 
 namespace {
+
+using faultline::testing::first_redis_port;
 
 using namespace std::chrono_literals;
 using faultline::Duration;
@@ -36,11 +39,6 @@ using faultline::backends::redis::RedisReply;
 using faultline::locks::AcquireReply;
 using faultline::locks::FencingToken;
 
-std::optional<int> first_redis_port() {
-  const char* ports = std::getenv("FAULTLINE_REDIS_PORTS");
-  if (ports == nullptr || *ports == '\0') return std::nullopt;
-  return std::atoi(ports);
-}
 
 class RedisLockStoreTest : public ::testing::Test {
  protected:

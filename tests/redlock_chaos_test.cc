@@ -60,6 +60,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "tests/redis_env.h"
 #include "faultline/backends/asio_clock.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/connection.h"
@@ -71,6 +72,9 @@
 extern char** environ;
 
 namespace {
+
+using faultline::testing::redis_ports;
+using faultline::testing::info_field;
 
 using namespace std::chrono_literals;
 using faultline::Duration;
@@ -99,24 +103,7 @@ constexpr Duration kTtl = 1s;
 constexpr Duration kStallAfter = 3700ms;
 constexpr Duration kStall = kTtl + 400ms;
 
-std::vector<int> redis_ports() {
-  std::vector<int> ports;
-  const char* env = std::getenv("FAULTLINE_REDIS_PORTS");
-  if (env == nullptr) return ports;
-  std::stringstream list(env);
-  for (std::string item; std::getline(list, item, ',');) {
-    if (!item.empty()) ports.push_back(std::atoi(item.c_str()));
-  }
-  return ports;
-}
 
-std::string info_field(const std::string& info, std::string_view field) {
-  const std::string label = std::string(field) + ":";
-  const std::size_t at = info.find(label);
-  if (at == std::string::npos) return {};
-  const std::size_t begin = at + label.size();
-  return info.substr(begin, info.find_first_of("\r\n", begin) - begin);
-}
 
 ConnectionOptions options_for(int port) {
   ConnectionOptions options;

@@ -28,6 +28,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "tests/redis_env.h"
 #include "faultline/backends/asio_clock.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/connection.h"
@@ -36,6 +37,9 @@
 #include "faultline/locks/redlock.h"
 
 namespace {
+
+using faultline::testing::redis_ports;
+using faultline::testing::info_field;
 
 using namespace std::chrono_literals;
 using faultline::Duration;
@@ -55,25 +59,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kNodes = 5;
 
-std::vector<int> redis_ports() {
-  std::vector<int> ports;
-  const char* env = std::getenv("FAULTLINE_REDIS_PORTS");
-  if (env == nullptr) return ports;
-  std::stringstream list(env);
-  for (std::string item; std::getline(list, item, ',');) {
-    if (!item.empty()) ports.push_back(std::atoi(item.c_str()));
-  }
-  return ports;
-}
 
-// The value of `field` in an INFO reply ("field:value\r\n"), or empty.
-std::string info_field(const std::string& info, std::string_view field) {
-  const std::string label = std::string(field) + ":";
-  const std::size_t at = info.find(label);
-  if (at == std::string::npos) return {};
-  const std::size_t begin = at + label.size();
-  return info.substr(begin, info.find_first_of("\r\n", begin) - begin);
-}
 
 // Stops processes with SIGSTOP now and continues them with SIGCONT in resume() or, at the latest,
 // in the destructor, so that a failing assertion never leaves a server stopped.

@@ -1,0 +1,32 @@
+// run_on(): run one coroutine on a simulated process until it finishes, and return its result.
+// For unit tests that drive a pattern step by step inside a World.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "faultline/sim/world.h"
+#include "faultline/task.h"
+
+namespace faultline::testing {
+
+template <class T>
+Task<void> capture_into(Task<T> task, std::optional<T>* out) {
+  T value = co_await std::move(task);
+  out->emplace(std::move(value));
+}
+
+// Spawns `task` on `process` and steps `world` until it has finished. Throws if the world runs
+// out of events first (the task waits for something that will never happen).
+template <class T>
+T run_on(sim::World& world, sim::Process& process, Task<T> task) {
+  std::optional<T> out;
+  process.spawn(capture_into(std::move(task), &out));
+  while (!out && world.step()) {
+  }
+  if (!out) throw std::runtime_error("the world ran dry before the task finished");
+  return std::move(*out);
+}
+
+}  // namespace faultline::testing
