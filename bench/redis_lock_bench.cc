@@ -23,6 +23,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "bench/redis_benchmark_runner.h"
 #include "tests/redis_env.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/lock_scripts.h"
@@ -78,40 +79,6 @@ double run_clients(boost::asio::io_context& io,
   return std::chrono::duration<double>(SteadyClock::now() - started).count();
 }
 
-// The SHA1 the server gives `body` (loads it, so EVALSHA finds it).
-std::optional<std::string> load_script(boost::asio::io_context& io, int port,
-                                       std::string_view body) {
-  ConnectionOptions options;
-  options.port = port;
-  Result<Connection> connection = Connection::create(io, options);
-  if (!connection.ok()) return std::nullopt;
-  Script script{std::string(body)};
-  Result<void> loaded = faultline::backends::block_on(io, script.load(*connection, 2s));
-  if (!loaded.ok()) return std::nullopt;
-  return script.sha1();
-}
-
-// Runs redis-benchmark with EVALSHA `sha` `arguments` and returns its requests per second, or
-// nothing if it could not run.
-std::optional<double> redis_benchmark(int port, int requests, const std::string& sha,
-                                      const std::string& arguments) {
-  const std::string command = "redis-benchmark -h 127.0.0.1 -p " + std::to_string(port) +
-                              " -c " + std::to_string(kClients) + " -n " +
-                              std::to_string(requests) + " -r 1000000 -q EVALSHA " + sha + " " +
-                              arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return std::nullopt;
-  std::string output;
-  char chunk[4096];
-  for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) output.append(chunk, n);
-  if (::pclose(pipe) != 0) return std::nullopt;
-  // "-q" prints "<command>: 27000.00 requests per second, p50=..." (after \r progress lines).
-  const std::size_t label = output.rfind(" requests per second");
-  if (label == std::string::npos) return std::nullopt;
-  const std::size_t start = output.rfind(' ', label - 1);
-  return std::strtod(output.c_str() + (start == std::string::npos ? 0 : start + 1), nullptr);
-}
-
 void BM_LeaseLockAcquireRelease(benchmark::State& state) {
   const std::optional<int> port = first_redis_port();
   if (!port) {
@@ -133,6 +100,7 @@ void BM_LeaseLockAcquireRelease(benchmark::State& state) {
     stores.push_back(std::move(store).value());
   }
   namespace scripts = faultline::backends::redis::lock_scripts;
+  using faultline::bench::load_script;
   const std::optional<std::string> acquire_sha = load_script(io, *port, scripts::kAcquire);
   const std::optional<std::string> release_sha = load_script(io, *port, scripts::kRelease);
   if (!acquire_sha || !release_sha) {
@@ -151,11 +119,12 @@ void BM_LeaseLockAcquireRelease(benchmark::State& state) {
     ours = 2.0 * round_trips / seconds;  // acquire and release are one request each
     // The same two scripts, the same number of each, at the same concurrency: redis-benchmark
     // runs one command per invocation, so it runs acquire, then release, on the same keys.
+    using faultline::bench::redis_benchmark;
     const std::optional<double> acquire = redis_benchmark(
-        *port, round_trips, *acquire_sha,
-        "2 bench:theirs:__rand_int__ bench:theirs:__rand_int__:fence owner 10000");
-    const std::optional<double> release =
-        redis_benchmark(*port, round_trips, *release_sha, "1 bench:theirs:__rand_int__ owner");
+        {*port}, kClients, round_trips, {*acquire_sha},
+        "2 bench:theirs:__rand_int__ bench:theirs:__rand_int__:fence owner 10000")[0];
+    const std::optional<double> release = redis_benchmark(
+        {*port}, kClients, round_trips, {*release_sha}, "1 bench:theirs:__rand_int__ owner")[0];
     if (!acquire || !release) {
       state.SkipWithError("redis-benchmark failed to run");
       return;

@@ -46,6 +46,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "bench/redis_benchmark_runner.h"
 #include "tests/redis_env.h"
 #include "faultline/backends/asio_clock.h"
 #include "faultline/backends/block_on.h"
@@ -113,58 +114,6 @@ double run_clients(boost::asio::io_context& io, std::vector<Client>& clients, in
   return std::chrono::duration<double>(SteadyClock::now() - started).count();
 }
 
-// The SHA1 the server on `port` gives `body` (loads it, so EVALSHA finds it).
-std::optional<std::string> load_script(boost::asio::io_context& io, int port,
-                                       std::string_view body) {
-  ConnectionOptions options;
-  options.port = port;
-  Result<Connection> connection = Connection::create(io, options);
-  if (!connection.ok()) return std::nullopt;
-  Script script{std::string(body)};
-  Result<void> loaded = faultline::backends::block_on(io, script.load(*connection, 2s));
-  if (!loaded.ok()) return std::nullopt;
-  return script.sha1();
-}
-
-// Runs redis-benchmark against every port at once, each with EVALSHA `sha` `arguments`, and
-// returns each one's requests per second (nothing for a run that failed).
-std::vector<std::optional<double>> redis_benchmark_parallel(const std::vector<int>& ports,
-                                                            int requests,
-                                                            const std::vector<std::string>& shas,
-                                                            const std::string& arguments) {
-  std::vector<FILE*> pipes;
-  for (std::size_t i = 0; i < ports.size(); ++i) {
-    const std::string command = "redis-benchmark -h 127.0.0.1 -p " + std::to_string(ports[i]) +
-                                " -c " + std::to_string(kClients) + " -n " +
-                                std::to_string(requests) + " -r 1000000 -q EVALSHA " + shas[i] +
-                                " " + arguments + " 2>&1";
-    pipes.push_back(::popen(command.c_str(), "r"));
-  }
-  std::vector<std::optional<double>> rates;
-  for (FILE* pipe : pipes) {
-    if (pipe == nullptr) {
-      rates.emplace_back();
-      continue;
-    }
-    std::string output;
-    char chunk[4096];
-    for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0;) {
-      output.append(chunk, n);
-    }
-    const int status = ::pclose(pipe);
-    // "-q" prints "<command>: 27000.00 requests per second, p50=..." (after \r progress lines).
-    const std::size_t label = output.rfind(" requests per second");
-    if (status != 0 || label == std::string::npos) {
-      rates.emplace_back();
-      continue;
-    }
-    const std::size_t start = output.rfind(' ', label - 1);
-    rates.emplace_back(
-        std::strtod(output.c_str() + (start == std::string::npos ? 0 : start + 1), nullptr));
-  }
-  return rates;
-}
-
 void BM_RedlockAcquireRelease(benchmark::State& state) {
   std::vector<int> ports = redis_ports();
   if (ports.size() < kNodes) {
@@ -210,6 +159,7 @@ void BM_RedlockAcquireRelease(benchmark::State& state) {
   std::vector<std::string> acquire_shas;
   std::vector<std::string> release_shas;
   for (int port : ports) {
+    using faultline::bench::load_script;
     const std::optional<std::string> acquire = load_script(io, port, scripts::kAcquire);
     const std::optional<std::string> release = load_script(io, port, scripts::kRelease);
     if (!acquire || !release) {
@@ -233,11 +183,11 @@ void BM_RedlockAcquireRelease(benchmark::State& state) {
     ours_rounds = round_trips / seconds;
     ours = kRequestsPerRound * ours_rounds;
     // Per node, as many acquires and as many releases as our run sent it.
-    const std::vector<std::optional<double>> acquire = redis_benchmark_parallel(
-        ports, round_trips, acquire_shas,
+    const std::vector<std::optional<double>> acquire = faultline::bench::redis_benchmark(
+        ports, kClients, round_trips, acquire_shas,
         "2 bench:theirs:__rand_int__ bench:theirs:__rand_int__:fence owner 10000");
-    const std::vector<std::optional<double>> release = redis_benchmark_parallel(
-        ports, round_trips, release_shas, "1 bench:theirs:__rand_int__ owner");
+    const std::vector<std::optional<double>> release = faultline::bench::redis_benchmark(
+        ports, kClients, round_trips, release_shas, "1 bench:theirs:__rand_int__ owner");
     theirs = theirs_acquire = theirs_release = 0;
     for (std::size_t i = 0; i < kNodes; ++i) {
       if (!acquire[i] || !release[i]) {

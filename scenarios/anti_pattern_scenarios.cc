@@ -14,14 +14,9 @@ LockScenarioSpec quiet_lease(std::string name, std::string description, Expect e
   s.kind = kind;
   s.nodes = 1;
   sim::FaultSpace& f = s.faults;
+  f = sim::FaultSpace::none();
   f.horizon = 6s;
   f.max_faults = 6;
-  f.pauses = false;
-  f.client_crashes = false;
-  f.node_crashes = false;
-  f.clock_faults = false;
-  f.partitions = false;
-  f.network_max = sim::NetworkFaults{0, 0, 0, 0, 1s};
   return s;
 }
 

@@ -44,16 +44,12 @@ LockScenarioSpec failover_spec() {
   // to two holders is the failover.
   spec.workload.prepare = Duration::zero();
   sim::FaultSpace& f = spec.faults;
+  f = sim::FaultSpace::none();
   f.horizon = 6s;
   f.max_faults = 6;
-  f.pauses = false;
-  f.client_crashes = false;
   f.node_crashes = true;
   f.node_crash_without_persistence = false;  // the primary keeps its disk; the replica wins
   f.downtime_max = 20ms;
-  f.clock_faults = false;
-  f.partitions = false;
-  f.network_max = sim::NetworkFaults{0, 0, 0, 0, 1s};
   return spec;
 }
 

@@ -19,6 +19,7 @@ std::vector<LockScenarioSpec> pg_advisory_specs() {
                  "unaware, writes (must be found)";
     s.expect = fenced ? Expect::kHolds : Expect::kViolationFound;
     sim::FaultSpace& f = s.faults;
+    if (!fenced) f = sim::FaultSpace::none();  // the hazard needs dropped connections only
     f.horizon = 6s;
     f.max_faults = 8;
     f.disconnects = true;
@@ -30,13 +31,6 @@ std::vector<LockScenarioSpec> pg_advisory_specs() {
       f.node_crash_without_persistence = false;  // the counter is a table: it survives
       f.clock_faults = true;
       f.partitions = true;
-    } else {
-      f.pauses = false;
-      f.client_crashes = false;
-      f.node_crashes = false;
-      f.clock_faults = false;
-      f.partitions = false;
-      f.network_max = sim::NetworkFaults{0, 0, 0, 0, 1s};
     }
     specs.push_back(std::move(s));
   }

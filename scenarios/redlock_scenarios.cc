@@ -14,14 +14,9 @@ LockScenarioSpec base(std::string name, std::string description, Expect expect) 
   spec.kind = LockKind::kRedlock;
   spec.nodes = 5;
   sim::FaultSpace& f = spec.faults;
+  f = sim::FaultSpace::none();
   f.horizon = 6s;
   f.max_faults = 6;
-  f.pauses = false;
-  f.client_crashes = false;
-  f.node_crashes = false;
-  f.clock_faults = false;
-  f.partitions = false;
-  f.network_max = sim::NetworkFaults{0, 0, 0, 0, 1s};
   return spec;
 }
 

@@ -87,6 +87,20 @@ struct FaultSpace {
   Duration partition_max = std::chrono::seconds(2);
   bool disconnects = false;
   NetworkFaults network_max{50'000, 50'000, 10'000, 10'000, std::chrono::seconds(1)};
+
+  // A space with every kind of fault turned off (a quiet network too): scenarios about one
+  // hazard start here and turn on only the faults that hazard needs.
+  [[nodiscard]] static FaultSpace none() {
+    FaultSpace space;
+    space.pauses = false;
+    space.client_crashes = false;
+    space.node_crashes = false;
+    space.clock_faults = false;
+    space.partitions = false;
+    space.disconnects = false;
+    space.network_max = NetworkFaults{0, 0, 0, 0, std::chrono::seconds(1)};
+    return space;
+  }
 };
 
 // Draws a plan from `rng` within `space`. Deterministic in the generator's state.
