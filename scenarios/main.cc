@@ -82,12 +82,14 @@ Outcome run_one(const fs::Scenario& scenario, std::uint64_t first, std::uint64_t
     const fs::RunResult& v = *sweep.first_violation;
     j["verdict"] = "violated";
     j["seed"] = hex(v.seed);
+    j["seeds_until_found"] = sweep.first_violation_index + 1;
     j["violation"] = v.violation->message;
     fs::Shrunk shrunk = fs::shrink(scenario, v.seed, scenario.plan_for_seed(v.seed));
     j["shrunk_plan"] = shrunk.plan.to_string();
     j["replay"] = fmt::format("faultline replay {} --seed {}", scenario.name(), hex(v.seed));
     text += fmt::format("{} violation found at seed {} after {} seeds\n",
-                        outcome.as_expected ? "ok  " : "FAIL", hex(v.seed), sweep.seeds_run);
+                        outcome.as_expected ? "ok  " : "FAIL", hex(v.seed),
+                        sweep.first_violation_index + 1);
     text += fmt::format("    {}\n", v.violation->message);
     text += fmt::format("    shrunk fault plan ({} runs):\n", shrunk.runs);
     std::istringstream plan_lines(shrunk.plan.to_string());

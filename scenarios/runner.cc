@@ -67,6 +67,7 @@ SweepResult sweep(const Scenario& scenario, std::uint64_t first, std::uint64_t c
 
   SweepResult sweep;
   sweep.seeds_run = done.load();
+  sweep.first_violation_index = violation_index.value_or(0);
   sweep.first_violation = std::move(violation);
   sweep.events = events.load();
   sweep.wall_seconds =

@@ -20,6 +20,8 @@ namespace faultline::scenarios {
 struct SweepResult {
   std::uint64_t seeds_run = 0;
   std::optional<RunResult> first_violation;  // the lowest-indexed violating seed, if any
+  // Its index: the same for any `jobs` (seeds_run is not: other workers may have run further).
+  std::uint64_t first_violation_index = 0;
   std::uint64_t events = 0;
   double wall_seconds = 0;
 };

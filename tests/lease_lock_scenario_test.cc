@@ -376,6 +376,7 @@ TEST(LeaseLockUnfenced, SweepFindsReplaysAndShrinksTheHazard) {
                                   /*stop_at_violation=*/true, nullptr);
   ASSERT_TRUE(swept.first_violation.has_value());
   EXPECT_EQ(swept.first_violation->seed, found->seed);
+  EXPECT_EQ(swept.first_violation_index, found->index);
 
   // Replay: the same seed gives the same run, twice.
   const FaultPlan plan = scenario.plan_for_seed(found->seed);
