@@ -4,6 +4,9 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +20,24 @@
 #include "faultline/backends/redis/script.h"
 
 namespace faultline::bench {
+
+// User + system CPU seconds of RUSAGE_SELF (this process) or RUSAGE_CHILDREN (children reaped
+// so far, e.g. by pclose).
+inline double cpu_seconds(int who) {
+  rusage usage{};
+  ::getrusage(who, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The median of a non-empty sample (the mean of the middle two for an even count).
+inline double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
 
 // The SHA1 the server on `port` gives the Lua script `body` (loads it, so EVALSHA finds it), or
 // nothing if it could not be loaded.
@@ -34,17 +55,20 @@ inline std::optional<std::string> load_script(boost::asio::io_context& io, int p
   return script.sha1();
 }
 
-// Runs `redis-benchmark -c clients -n requests -r 1000000 -q EVALSHA shas[i] arguments` against
-// every port at once (one process each, started together) and returns each one's requests per
-// second, or nothing for a run that failed.
+// Runs `redis-benchmark -c clients -P pipeline -n requests -r 1000000 -q EVALSHA shas[i]
+// arguments` against every port at once (one process each, started together) and returns each
+// one's requests per second, or nothing for a run that failed. Each of the `clients` connections
+// keeps `pipeline` requests outstanding.
 inline std::vector<std::optional<double>> redis_benchmark(const std::vector<int>& ports,
                                                           int clients, int requests,
                                                           const std::vector<std::string>& shas,
-                                                          const std::string& arguments) {
+                                                          const std::string& arguments,
+                                                          int pipeline = 1) {
   std::vector<FILE*> pipes;
   for (std::size_t i = 0; i < ports.size(); ++i) {
     const std::string command = "redis-benchmark -h 127.0.0.1 -p " + std::to_string(ports[i]) +
-                                " -c " + std::to_string(clients) + " -n " +
+                                " -c " + std::to_string(clients) + " -P " +
+                                std::to_string(pipeline) + " -n " +
                                 std::to_string(requests) + " -r 1000000 -q EVALSHA " + shas[i] +
                                 " " + arguments + " 2>&1";
     pipes.push_back(::popen(command.c_str(), "r"));

@@ -3,36 +3,45 @@
 //
 //   scripts/redis-servers.sh run 5 -- build/bench/redlock_bench
 //
-// Ours: kClients (50) coroutines on one io_context thread. Each is a separate client with its own
-// five connections (one per node) and its own Redlock on its own key, looping acquire + release
-// without pipelining. No token source: a Redlock round is then exactly 10 requests, an EVALSHA of
-// the acquire script on each of the five nodes at once, then an EVALSHA of the release script on
-// each (fencing would add one INCR on the token source).
+// Ours: kClients (50) coroutines, each a separate client with its own Redlock on its own key,
+// looping acquire + release. No token source: a Redlock round is then exactly 10 requests, an
+// EVALSHA of the acquire script on each of the five nodes at once, then an EVALSHA of the
+// release script on each (fencing would add one INCR on the token source). Four layouts:
+//   threads  1 or 2 client threads (io_contexts), the clients dealt out between them;
+//   shared   0: every client has its own connection to every node (250 connections);
+//            1: the clients of a thread share one connection per node, which pipelines their
+//               requests (5 connections per thread). This is how to deploy it: a Connection is
+//               built for many concurrent callers.
 //
 // What "the same commands at the same concurrency" means here. Each node sees 50 clients, each
-// with at most one request outstanding, half of them acquires and half releases. That is what
-// redis-benchmark -c 50 produces against one node when it runs EVALSHA of the same acquire script
-// and then of the same release script, as many of each; the rate of that 50/50 mix on a node is
-// the harmonic mean of the two rates (2 / (1/acquire + 1/release)). All five nodes serve at once
-// in our run, so the five redis-benchmark processes run in parallel too (started together with
-// popen, sharing the machine as our client and the five servers do), and the raw rate is the sum
-// over the nodes of each node's mix rate. Ours is lock round trips/s x 10 requests.
-// redis-benchmark sends the same number of requests per node as we do (round trips of each
-// script per node).
+// with at most one request outstanding, half of them acquires and half releases. redis-benchmark
+// reproduces that per node with the same connections and the same requests in flight on each:
+// -c 50 (shared = 0), or -c <threads> -P <50/threads> (shared = 1), running EVALSHA of the same
+// acquire script and then of the same release script, as many of each; the rate of that 50/50
+// mix on a node is the harmonic mean of the two rates (2 / (1/acquire + 1/release)). All five
+// nodes serve at once in our run, so the five redis-benchmark processes run in parallel too
+// (started together with popen, sharing the machine as our client and the five servers do), and
+// the raw rate is the sum over the nodes of each node's mix rate. Ours is lock round trips/s x
+// 10 requests. redis-benchmark sends the same number of requests per node as we do.
 //
-// Caveats: ours is one client thread driving 250 connections; theirs is five processes. The five
-// redis-benchmark runs start within milliseconds of each other but each reports its own duration,
-// so a run that finishes early had less competition for its last moments: the sum slightly
-// favours redis-benchmark. Its releases mostly hit random keys nobody holds (a cheap HGET);
-// ours always delete a held key. Redlock asks the five nodes at once (core/gather.h), so each of
-// our clients has up to five requests outstanding, one per node. What remains of the gap is the
-// client: one thread of ours drives 250 connections through coroutines, Lua-script framing and
-// typed replies, against five C processes doing nothing else, all on the same cores.
+// Caveats: the five redis-benchmark runs start within milliseconds of each other but each
+// reports its own duration, so a run that finishes early had less competition for its last
+// moments: the sum slightly favours redis-benchmark. Its releases mostly hit random keys nobody
+// holds (a cheap HGET); ours always delete a held key. With -P, redis-benchmark works in lock
+// step (a batch out, every reply back, the next batch), while our pipeline refills as replies
+// arrive: that, not a cheaper client, is why shared = 1 beats it. With shared = 0 each request
+// is a system call that wakes a server, and our one or two threads (coroutines, Lua-script
+// framing, typed replies) compete on the same two cores with five servers and five C processes:
+// the client CPU per request shows the difference.
 //
-// Counters: ours_requests_per_s, redis_benchmark_requests_per_s, ratio = ours / theirs (target
-// >= 0.8; reported, not asserted), lock_round_trips_per_s, failures.
+// Counters (medians over kRepetitions interleaved pairs): ours_requests_per_s,
+// redis_benchmark_requests_per_s, ratio = ours / theirs (target >= 0.8; reported, not asserted)
+// with ratio_min and ratio_max, lock_round_trips_per_s, failures; and the client CPU each side
+// spends per request (ours: this process; theirs: the redis-benchmark processes).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,6 +50,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -78,6 +88,7 @@ constexpr int kClients = 50;
 constexpr std::size_t kNodes = 5;
 constexpr int kRequestsPerRound = 2 * static_cast<int>(kNodes);
 constexpr int kWarmupRoundTrips = 20;  // per client: connect, load scripts, warm caches
+constexpr int kRepetitions = 3;        // interleaved (ours, theirs) pairs; medians reported
 
 
 // One benchmark client: its own connections to every node and its own Redlock.
@@ -86,34 +97,51 @@ struct Client {
   std::optional<Redlock> lock;
 };
 
+// One client thread: an io_context of its own (run by that thread alone, so Asio takes no
+// locks), with its share of the clients. A production deployment runs one such loop per core.
+struct Shard {
+  boost::asio::io_context io{1};
+  AsioClock clock;
+  SystemRandom random;  // not thread-safe: one per shard
+  std::vector<Client> clients;
+};
+
 // Lock round trips until the shared budget is spent; failures are counted, not retried.
-Task<void> run_client(Redlock& lock, int& budget, int& failures) {
-  while (budget > 0) {
-    --budget;
+Task<void> run_client(Redlock& lock, std::atomic<int>& budget, std::atomic<int>& failures) {
+  while (budget.fetch_sub(1, std::memory_order_relaxed) > 0) {
     Result<Lease> lease = co_await lock.acquire();
     if (!lease.ok()) {
-      ++failures;
+      failures.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
     Result<void> released = co_await lock.release(*lease);
-    if (!released.ok()) ++failures;
+    if (!released.ok()) failures.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-// Runs `round_trips` acquire+release rounds over every client; returns the elapsed seconds.
-double run_clients(boost::asio::io_context& io, std::vector<Client>& clients, int round_trips,
-                   int& failures) {
-  int budget = round_trips;
-  int running = static_cast<int>(clients.size());
+// Runs every shard's clients on a thread each until they have shared out `round_trips`
+// acquire+release rounds; returns the elapsed seconds.
+double run_clients(std::vector<std::unique_ptr<Shard>>& shards, int round_trips,
+                   std::atomic<int>& failures) {
+  std::atomic<int> budget{round_trips};
+  const auto run_shard = [&](Shard& shard) {
+    int running = static_cast<int>(shard.clients.size());
+    for (Client& c : shard.clients) {
+      boost::asio::co_spawn(shard.io, run_client(*c.lock, budget, failures),
+                            [&running](std::exception_ptr) { --running; });
+    }
+    while (running > 0) shard.io.run_one();
+  };
   const auto started = SteadyClock::now();
-  for (Client& c : clients) {
-    boost::asio::co_spawn(io, run_client(*c.lock, budget, failures),
-                          [&running](std::exception_ptr) { --running; });
-  }
-  while (running > 0) io.run_one();
+  std::vector<std::thread> others;
+  for (std::size_t i = 1; i < shards.size(); ++i) others.emplace_back(run_shard, std::ref(*shards[i]));
+  run_shard(*shards[0]);
+  for (std::thread& t : others) t.join();
   return std::chrono::duration<double>(SteadyClock::now() - started).count();
 }
 
+// Arguments: lock round trips in total, client threads, and whether the clients of a thread
+// share one connection per node (1) or each have their own (0).
 void BM_RedlockAcquireRelease(benchmark::State& state) {
   std::vector<int> ports = redis_ports();
   if (ports.size() < kNodes) {
@@ -123,23 +151,29 @@ void BM_RedlockAcquireRelease(benchmark::State& state) {
   }
   ports.resize(kNodes);
   const int round_trips = static_cast<int>(state.range(0));
-  boost::asio::io_context io(1);  // one thread: no locking inside Asio
-  AsioClock clock;
-  SystemRandom random;
+  const auto threads = static_cast<std::size_t>(state.range(1));
+  const bool shared = state.range(2) != 0;
 
   RedlockOptions options;
   options.ttl = 10s;
   options.node_timeout = 1s;  // a loaded loopback must not turn into failures
   options.attempts = 1;
 
-  std::vector<Client> clients(kClients);
+  std::vector<std::unique_ptr<Shard>> shards;
+  for (std::size_t t = 0; t < threads; ++t) shards.push_back(std::make_unique<Shard>());
   for (int c = 0; c < kClients; ++c) {
-    Client& client = clients[static_cast<std::size_t>(c)];
+    Shard& shard = *shards[static_cast<std::size_t>(c) % threads];
+    Client& client = shard.clients.emplace_back();
     std::vector<faultline::locks::LockStore*> nodes;
+    if (shared && shard.clients.size() > 1) {  // the shard's first client made the connections
+      for (const auto& store : shard.clients.front().stores) nodes.push_back(store.get());
+    }
     for (int port : ports) {
+      if (!nodes.empty() && shared) break;
       ConnectionOptions connection;
       connection.port = port;
-      Result<std::unique_ptr<RedisLockStore>> store = RedisLockStore::create(io, connection);
+      Result<std::unique_ptr<RedisLockStore>> store =
+          RedisLockStore::create(shard.io, connection);
       if (!store.ok()) {
         state.SkipWithError(store.error().to_string().c_str());
         return;
@@ -147,7 +181,7 @@ void BM_RedlockAcquireRelease(benchmark::State& state) {
       client.stores.push_back(std::move(store).value());
       nodes.push_back(client.stores.back().get());
     }
-    Result<Redlock> lock = Redlock::create(std::move(nodes), nullptr, clock, random,
+    Result<Redlock> lock = Redlock::create(std::move(nodes), nullptr, shard.clock, shard.random,
                                            "bench:redlock:" + std::to_string(c), options);
     if (!lock.ok()) {
       state.SkipWithError(lock.error().to_string().c_str());
@@ -155,6 +189,7 @@ void BM_RedlockAcquireRelease(benchmark::State& state) {
     }
     client.lock.emplace(std::move(lock).value());
   }
+  boost::asio::io_context& io = shards[0]->io;  // for loading the scripts
   namespace scripts = faultline::backends::redis::lock_scripts;
   std::vector<std::string> acquire_shas;
   std::vector<std::string> release_shas;
@@ -170,46 +205,71 @@ void BM_RedlockAcquireRelease(benchmark::State& state) {
     release_shas.push_back(*release);
   }
 
-  int failures = 0;
-  double ours = 0;
-  double ours_rounds = 0;
-  double theirs = 0;
-  double theirs_acquire = 0;
-  double theirs_release = 0;
+  // The pair (ours, then redis-benchmark) runs kRepetitions times, interleaved, and the median
+  // ratio is reported: on a small shared machine one pair can swing by a third either way with
+  // the scheduler. CPU per request (getrusage of this process for ours, of the reaped
+  // redis-benchmark children for theirs) is the steadier figure: the client's own cost.
+  std::atomic<int> failures{0};
+  std::vector<double> ratios;
+  std::vector<double> ours_rates;
+  std::vector<double> theirs_rates;
+  double ours_cpu_us = 0;
+  double theirs_cpu_us = 0;
+  const double requests = static_cast<double>(round_trips) * kRequestsPerRound;
   for (auto _ : state) {
-    run_clients(io, clients, kClients * kWarmupRoundTrips, failures);
+    run_clients(shards, kClients * kWarmupRoundTrips, failures);
     failures = 0;
-    const double seconds = run_clients(io, clients, round_trips, failures);
-    ours_rounds = round_trips / seconds;
-    ours = kRequestsPerRound * ours_rounds;
-    // Per node, as many acquires and as many releases as our run sent it.
-    const std::vector<std::optional<double>> acquire = faultline::bench::redis_benchmark(
-        ports, kClients, round_trips, acquire_shas,
-        "2 bench:theirs:__rand_int__ bench:theirs:__rand_int__:fence owner 10000");
-    const std::vector<std::optional<double>> release = faultline::bench::redis_benchmark(
-        ports, kClients, round_trips, release_shas, "1 bench:theirs:__rand_int__ owner");
-    theirs = theirs_acquire = theirs_release = 0;
-    for (std::size_t i = 0; i < kNodes; ++i) {
-      if (!acquire[i] || !release[i]) {
-        state.SkipWithError("redis-benchmark failed to run");
-        return;
+    for (int rep = 0; rep < kRepetitions; ++rep) {
+      const double self_before = faultline::bench::cpu_seconds(RUSAGE_SELF);
+      const double seconds = run_clients(shards, round_trips, failures);
+      ours_cpu_us += (faultline::bench::cpu_seconds(RUSAGE_SELF) - self_before) * 1e6 / requests;
+      const double ours = requests / seconds;
+      // Per node, as many acquires and as many releases as our run sent it.
+      const double children_before = faultline::bench::cpu_seconds(RUSAGE_CHILDREN);
+      // The same connections per node as ours, each with as many requests outstanding.
+      const int connections = shared ? static_cast<int>(threads) : kClients;
+      const int pipeline = kClients / connections;
+      const std::vector<std::optional<double>> acquire = faultline::bench::redis_benchmark(
+          ports, connections, round_trips, acquire_shas,
+          "2 bench:theirs:__rand_int__ bench:theirs:__rand_int__:fence owner 10000", pipeline);
+      const std::vector<std::optional<double>> release = faultline::bench::redis_benchmark(
+          ports, connections, round_trips, release_shas, "1 bench:theirs:__rand_int__ owner",
+          pipeline);
+      theirs_cpu_us +=
+          (faultline::bench::cpu_seconds(RUSAGE_CHILDREN) - children_before) * 1e6 / requests;
+      double theirs = 0;
+      for (std::size_t i = 0; i < kNodes; ++i) {
+        if (!acquire[i] || !release[i]) {
+          state.SkipWithError("redis-benchmark failed to run");
+          return;
+        }
+        theirs += 2.0 / (1.0 / *acquire[i] + 1.0 / *release[i]);  // this node's 50/50 mix
       }
-      theirs_acquire += *acquire[i];
-      theirs_release += *release[i];
-      theirs += 2.0 / (1.0 / *acquire[i] + 1.0 / *release[i]);  // this node's 50/50 mix
+      ours_rates.push_back(ours);
+      theirs_rates.push_back(theirs);
+      ratios.push_back(ours / theirs);
     }
   }
-  state.counters["ours_requests_per_s"] = ours;
-  state.counters["lock_round_trips_per_s"] = ours_rounds;
-  state.counters["redis_benchmark_requests_per_s"] = theirs;
-  state.counters["redis_benchmark_acquire_per_s"] = theirs_acquire;
-  state.counters["redis_benchmark_release_per_s"] = theirs_release;
-  state.counters["ratio"] = theirs > 0 ? ours / theirs : 0;
-  state.counters["failures"] = failures;
+  using faultline::bench::median;
+  state.counters["ours_requests_per_s"] = median(ours_rates);
+  state.counters["lock_round_trips_per_s"] = median(ours_rates) / kRequestsPerRound;
+  state.counters["redis_benchmark_requests_per_s"] = median(theirs_rates);
+  state.counters["ratio"] = median(ratios);
+  state.counters["ratio_min"] = *std::min_element(ratios.begin(), ratios.end());
+  state.counters["ratio_max"] = *std::max_element(ratios.begin(), ratios.end());
+  state.counters["ours_client_cpu_us_per_request"] = ours_cpu_us / kRepetitions;
+  state.counters["redis_benchmark_cpu_us_per_request"] = theirs_cpu_us / kRepetitions;
+  state.counters["failures"] = failures.load();
 }
 
 BENCHMARK(BM_RedlockAcquireRelease)
-    ->Arg(20'000)  // lock round trips = 200,000 requests, 40,000 per node
+    ->ArgNames({"round_trips", "threads", "shared"})
+    // Lock round trips = 200,000 requests, 40,000 per node. A connection per client per node:
+    ->Args({20'000, 1, 0})
+    ->Args({20'000, 2, 0})  // the same clients spread over two threads (this machine's cores)
+    // One connection per node per thread, shared by that thread's clients (pipelined):
+    ->Args({20'000, 1, 1})
+    ->Args({20'000, 2, 1})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

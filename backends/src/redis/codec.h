@@ -31,16 +31,13 @@ class EncodedCommand {
   }
 
  private:
-  struct Free {
-    void operator()(char* bytes) const noexcept;
-  };
   friend Result<EncodedCommand> encode(std::span<const std::string_view>, std::size_t);
 
-  std::unique_ptr<char, Free> bytes_;
+  std::unique_ptr<char[]> bytes_;
   std::size_t size_ = 0;
 };
 
-// Encodes argv (command name first) with redisFormatCommandArgv. kInvalidArgument, before any
+// Encodes argv (command name first) as a RESP array of bulk strings. kInvalidArgument, before any
 // allocation, when argv is empty or the request would exceed max_bytes.
 [[nodiscard]] Result<EncodedCommand> encode(std::span<const std::string_view> argv,
                                             std::size_t max_bytes);
