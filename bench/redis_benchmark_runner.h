@@ -4,9 +4,6 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include <sys/resource.h>
-
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,24 +17,6 @@
 #include "faultline/backends/redis/script.h"
 
 namespace faultline::bench {
-
-// User + system CPU seconds of RUSAGE_SELF (this process) or RUSAGE_CHILDREN (children reaped
-// so far, e.g. by pclose).
-inline double cpu_seconds(int who) {
-  rusage usage{};
-  ::getrusage(who, &usage);
-  const auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-// The median of a non-empty sample (the mean of the middle two for an even count).
-inline double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 // The SHA1 the server on `port` gives the Lua script `body` (loads it, so EVALSHA finds it), or
 // nothing if it could not be loaded.

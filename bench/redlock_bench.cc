@@ -56,6 +56,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "bench/measure.h"
 #include "bench/redis_benchmark_runner.h"
 #include "tests/redis_env.h"
 #include "faultline/backends/asio_clock.h"

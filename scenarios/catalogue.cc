@@ -1,7 +1,9 @@
 #include "scenarios/anti_pattern_scenarios.h"
+#include "scenarios/backoff_contention.h"
 #include "scenarios/lease_lock_scenario.h"
 #include "scenarios/pg_scenarios.h"
 #include "scenarios/redlock_scenarios.h"
+#include "scenarios/resilience_scenarios.h"
 #include "scenarios/scenario.h"
 
 namespace faultline::scenarios {
@@ -20,6 +22,14 @@ std::vector<std::unique_ptr<Scenario>> catalogue() {
   for (LockScenarioSpec& spec : anti_pattern_specs()) {
     all.push_back(std::make_unique<LockScenario>(std::move(spec)));
   }
+  all.push_back(make_backoff_contention_scenario());
+  all.push_back(make_breaker_outage_scenario());
+  all.push_back(make_retry_storm_scenario(/*budgeted=*/true));
+  all.push_back(make_retry_storm_scenario(/*budgeted=*/false));
+  all.push_back(make_bulkhead_isolation_scenario());
+  all.push_back(make_pipeline_outage_scenario());
+  all.push_back(make_non_retryable_hazard());
+  all.push_back(make_retry_outside_breaker_hazard());
   return all;
 }
 

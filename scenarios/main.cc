@@ -4,6 +4,7 @@
 //   faultline run SCENARIO|all [--seeds N] [--seed S] [--jobs J] [--json]
 //   faultline replay SCENARIO --seed S [--shrink] [--html FILE]
 //   faultline check --model cas-register|kv|mutex FILE   (see scenarios/check_command.h)
+//   faultline study backoff [--trials N] [--clients FROM:TO:STEP] [--jobs J] [--json]
 //
 // Exit status: 0 when every verdict is the expected one, 1 when one differs, 2 on bad usage.
 // `check`: 0 linearizable, 1 not, 2 unreadable input, 3 unknown (step budget exhausted).
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <string>
 
+#include "scenarios/backoff_contention.h"
 #include "scenarios/check_command.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -136,6 +138,39 @@ int replay(const fs::Scenario& scenario, std::uint64_t seed, bool shrink_plan,
   return result.violation.has_value() == hazard ? 0 : 1;
 }
 
+// `faultline study backoff`: the table (or JSON) of the AWS jitter study; see
+// scenarios/backoff_contention.h.
+int study_backoff(const fs::ContentionStudyOptions& options, bool json) {
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  auto progress = [](int done, int total) {
+    std::fprintf(stderr, "\rbackoff study %d/%d trials", done, total);
+    std::fflush(stderr);
+  };
+  const std::vector<fs::ContentionPoint> points = fs::run_contention_study(
+      options, tty ? std::function<void(int, int)>(progress) : nullptr);
+  if (tty) std::fprintf(stderr, "\n");
+  if (json) {
+    std::cout << fs::contention_study_json(points) << std::endl;
+    return 0;
+  }
+  const auto& strategies = fs::study_strategies();
+  std::cout << fmt::format("mean calls (writes handled) and completion time (units) over {} trials\n",
+                           options.trials);
+  std::cout << fmt::format("{:>7}", "clients");
+  for (auto s : strategies) std::cout << fmt::format(" {:>21}", faultline::resilience::to_string(s));
+  std::cout << "\n";
+  const std::size_t rows = points.size() / strategies.size();
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::cout << fmt::format("{:>7}", points[r].clients);
+    for (std::size_t c = 0; c < strategies.size(); ++c) {
+      const fs::ContentionPoint& p = points[c * rows + r];
+      std::cout << fmt::format(" {:>9.0f} / {:>9.0f}", p.calls, p.time);
+    }
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -179,8 +214,41 @@ int main(int argc, char** argv) {
   chk->add_option("--max-steps", chk_options.max_steps, "Search budget in model steps")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000'000}));
 
+  auto* study = app.add_subcommand("study", "Run a study and print its table");
+  std::string study_name;
+  fs::ContentionStudyOptions study_options;
+  std::string study_clients = "10:190:10";
+  bool study_json = false;
+  study->add_option("name", study_name, "The study: backoff (AWS's 2015 jitter study)")
+      ->required()
+      ->check(CLI::IsMember({"backoff"}));
+  study->add_option("--trials", study_options.trials, "Trials per point")
+      ->check(CLI::Range(1, 100'000));
+  study->add_option("--clients", study_clients, "Client counts FROM:TO:STEP");
+  study->add_option("--jobs", study_options.jobs, "Worker threads")->check(CLI::Range(1, 256));
+  study->add_flag("--json", study_json,
+                  "Print [{\"strategy\", \"clients\", \"calls\", \"time\"}, ...]");
+
   try {
     app.parse(argc, argv);
+    if (*study) {
+      int from = 0;
+      int to = 0;
+      int step = 0;
+      char colon1 = 0;
+      char colon2 = 0;
+      std::istringstream in(study_clients);
+      if (!(in >> from >> colon1 >> to >> colon2 >> step) || colon1 != ':' || colon2 != ':' ||
+          from < 1 || to < from || step < 1 || to > 10'000 || !in.eof()) {
+        std::cerr << "--clients: expected FROM:TO:STEP with 1 <= FROM <= TO <= 10000 and "
+                     "STEP >= 1, got '" << study_clients << "'\n";
+        return 2;
+      }
+      study_options.clients_from = from;
+      study_options.clients_to = to;
+      study_options.clients_step = step;
+      return study_backoff(study_options, study_json);
+    }
     if (*chk) return fs::run_check(chk_model, chk_file, std::cout, std::cerr, chk_options);
     if (*list) {
       for (const auto& s : fs::catalogue()) {

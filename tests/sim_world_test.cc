@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -922,6 +923,33 @@ TEST(Trace, FaultVerbsAreRecorded) {
   t2.mix(std::string_view("ba"));
   EXPECT_NE(t1.hash(), t2.hash());
   EXPECT_EQ(t1.words(), 1u);
+}
+
+// The normal latency model (the AWS backoff study's |Normal(10, 2)|): right mean and spread,
+// never negative, bounded at six deviations, and the same for the same bits.
+TEST(NetworkLatency, NormalModelHasTheRequestedMeanAndDeviation) {
+  Rng rng(3);
+  const Duration mean = std::chrono::milliseconds(10);
+  const Duration stddev = std::chrono::milliseconds(2);
+  constexpr int kDraws = 200'000;
+  double sum = 0;
+  double sum_squares = 0;
+  for (int i = 0; i < kDraws; ++i) {
+    const std::uint64_t bits = rng.next_u64();
+    const Duration d = normal_latency(bits, mean, stddev);
+    EXPECT_EQ(d, normal_latency(bits, mean, stddev));
+    ASSERT_GE(d, mean - 6 * stddev);
+    ASSERT_LE(d, mean + 6 * stddev);
+    const double ms = static_cast<double>(d.count()) / 1e6;
+    sum += ms;
+    sum_squares += ms * ms;
+  }
+  const double m = sum / kDraws;
+  const double sd = std::sqrt(sum_squares / kDraws - m * m);
+  EXPECT_NEAR(m, 10.0, 0.02);
+  EXPECT_NEAR(sd, 2.0, 0.02);
+  // Folded at zero: a mean below the spread still gives non-negative latencies.
+  for (int i = 0; i < 1000; ++i) EXPECT_GE(normal_latency(rng.next_u64(), Duration::zero(), stddev), Duration::zero());
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <cassert>
 
+#include "faultline/sim/rng.h"
+
 namespace faultline::sim {
 
 void Network::grow(ProcessId id) {
@@ -64,6 +66,21 @@ bool Network::blocked(ProcessId from, ProcessId to) const {
   return cuts_[index(from, to)] > 0;
 }
 
+Duration normal_latency(std::uint64_t bits, Duration mean, Duration stddev) noexcept {
+  // Twelve 16-bit uniforms from three splitmix64 outputs seeded by one draw, so a message still
+  // takes a fixed number of draws from the world's generator.
+  std::uint64_t state = bits;
+  std::int64_t sum = 0;  // sum of 12 values in [0, 65536)
+  for (int word = 0; word < 3; ++word) {
+    const std::uint64_t w = splitmix64(state);
+    for (int part = 0; part < 4; ++part) sum += static_cast<std::int64_t>((w >> (16 * part)) & 0xFFFF);
+  }
+  // z * 65536 = sum - 6 * 65536; latency = mean + stddev * z, in 128 bits against overflow.
+  const int128 scaled = static_cast<int128>(stddev.count()) * (sum - 6 * 65536) / 65536;
+  const int128 latency = static_cast<int128>(mean.count()) + scaled;
+  return Duration(static_cast<std::int64_t>(latency < 0 ? -latency : latency));
+}
+
 Network::Route Network::decide(ProcessId from, ProcessId to) {
   ++sent_;
   const LinkProfile& link = profile(from, to);
@@ -71,11 +88,16 @@ Network::Route Network::decide(ProcessId from, ProcessId to) {
   // Always the same six draws per message, whatever the probabilities: turning one fault off
   // (as the shrinker does) then changes only that fault's decisions, not every later draw.
   const bool lost = uniform_below(rng, 1'000'000) < link.loss_ppm;
-  const Duration latency = uniform_duration(rng, link.latency_min, link.latency_max);
+  const bool normal = link.latency_stddev > Duration::zero();
+  const auto draw_latency = [&] {
+    return normal ? normal_latency(rng.next_u64(), link.latency_mean, link.latency_stddev)
+                  : uniform_duration(rng, link.latency_min, link.latency_max);
+  };
+  const Duration latency = draw_latency();
   const bool spiked = uniform_below(rng, 1'000'000) < link.spike_ppm;
   const Duration spike = uniform_duration(rng, link.spike_min, link.spike_max);
   const bool duplicated = uniform_below(rng, 1'000'000) < link.duplicate_ppm;
-  const Duration duplicate_latency = uniform_duration(rng, link.latency_min, link.latency_max);
+  const Duration duplicate_latency = draw_latency();
 
   Route route;
   if (lost || blocked(from, to)) {

@@ -32,6 +32,13 @@ namespace {
 
 constexpr std::size_t kMaxNoticeBytes = 256;
 constexpr int kMaxProbeRounds = 4;
+// How long after its last statement a session's read watch is trusted to have reported input
+// that arrived meanwhile. The watch is only as fresh as the loop's last poll of the reactor; a
+// statement that follows its predecessor this closely (a lock then its unlock) skips the
+// poll(2), while one after a longer pause, when the loop may have been busy elsewhere or not
+// running at all, looks at the socket itself. Within this gap an unsolicited termination is
+// noticed only after the statement is sent (kOutcomeUnknown), as one still on the wire is.
+constexpr Duration kWatchTrustedFor = std::chrono::milliseconds(1);
 
 std::string millis(Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
@@ -92,8 +99,11 @@ Result<PgResult> convert(const PGresult* result) {
 
 // How it works. The Impl owns the PGconn. Every wait for the socket goes through one
 // SocketWaiter with the call's deadline; libpq does all reading and writing when the socket is
-// ready. Everything runs on one thread, so there are no locks; `busy_` enforces one statement at
-// a time. close_now() finishes the PGconn at once (also from inside a call, which then returns
+// ready. Once connected, the SocketWaiter's read watch tells an idle session whether anything
+// (a FATAL, EOF, a notice) has arrived since it last read, so a statement that follows another
+// closely costs no system call beyond libpq's send and receive (see kWatchTrustedFor).
+// Everything runs on one thread, so there are no locks; `busy_` enforces one statement at a
+// time. close_now() finishes the PGconn at once (also from inside a call, which then returns
 // without touching it again) and cancels the wait in progress.
 class Connection::Impl {
  public:
@@ -111,7 +121,11 @@ class Connection::Impl {
 
   [[nodiscard]] Result<Statement> copy_statement(std::string_view sql,
                                                  std::span<const std::string> params) const;
+  // Looks at the socket (poll(2)) for an unsolicited FATAL or EOF; closes the session if so.
   [[nodiscard]] bool probe_lost();
+  // probe_lost() for a statement about to be sent at `now`: without a system call when the read
+  // watch can be trusted (see kWatchTrustedFor).
+  [[nodiscard]] bool lost_before_sending(SteadyClock::time_point now);
   [[nodiscard]] bool busy() const noexcept { return busy_; }
   [[nodiscard]] bool in_transaction() const noexcept {
     return conn_ != nullptr && PQtransactionStatus(conn_) != PQTRANS_IDLE;
@@ -123,11 +137,10 @@ class Connection::Impl {
   void close_now();
 
  private:
-  // Waits for the socket until `deadline`; returns the Error to report if it did not become
-  // ready. `sent` says whether the statement may have reached the server.
-  // `check_first` as in SocketWaiter::wait.
-  Task<std::optional<Error>> await_socket(Readiness want, SteadyClock::time_point deadline,
-                                          Duration timeout, bool check_first);
+  // After a wait for the socket during a statement (which may have reached the server): reads
+  // what arrived if it is readable; returns the Error to report if it did not become ready or
+  // reading failed.
+  [[nodiscard]] std::optional<Error> after_wait(WaitOutcome outcome, Duration timeout);
   // Ends the session after a failure and returns the Error describing it.
   Error lose(ErrorCode code, const std::string& what);
   [[nodiscard]] std::string libpq_error() const;
@@ -145,6 +158,7 @@ class Connection::Impl {
   // already released the session's locks, even if the socket's EOF has not arrived yet.
   bool fatal_seen_ = false;
   bool busy_ = false;
+  SteadyClock::time_point idle_since_{};  // when the last statement (or connecting) finished
 };
 
 // ---- connecting --------------------------------------------------------------------------------
@@ -248,6 +262,7 @@ Task<Result<void>> Connection::Impl::establish(Duration budget) {
     co_return lose(ErrorCode::kUnavailable,
                    "connect to " + where_ + ": could not register the socket");
   }
+  idle_since_ = SteadyClock::now();
   co_return Ok{};
 }
 
@@ -293,14 +308,18 @@ Task<Result<PgResult>> Connection::Impl::run(std::shared_ptr<Impl> self,
     co_return unavailable("another query is in progress on the connection to " + self->where_ +
                           "; not sent");
   }
-  if (self->probe_lost()) {
+  const SteadyClock::time_point now = SteadyClock::now();
+  if (self->lost_before_sending(now)) {
     co_return unavailable("the connection to " + self->where_ + " is lost; not sent");
   }
-  const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
+  const SteadyClock::time_point deadline = now + timeout;
   self->busy_ = true;
   struct BusyGuard {
     Impl* impl;
-    ~BusyGuard() { impl->busy_ = false; }
+    ~BusyGuard() {
+      impl->busy_ = false;
+      impl->idle_since_ = SteadyClock::now();
+    }
   } guard{self.get()};
 
   std::vector<const char*> values;
@@ -320,9 +339,6 @@ Task<Result<PgResult>> Connection::Impl::run(std::shared_ptr<Impl> self,
                           self->libpq_error() + "; not sent");
   }
 
-  // The first wait for the reply may skip the readiness check (see socket_wait.h), unless an
-  // earlier wait may already have consumed an edge of it.
-  bool first_wait = true;
   // Flush: libpq keeps what the socket did not take; wait until it is all written. Reading
   // while waiting keeps a server that is itself blocked on writing to us from deadlocking.
   for (;;) {
@@ -332,12 +348,10 @@ Task<Result<PgResult>> Connection::Impl::run(std::shared_ptr<Impl> self,
       co_return self->lose(ErrorCode::kOutcomeUnknown,
                            "writing to " + self->where_ + " failed; the statement may have run");
     }
-    if (std::optional<Error> failed =
-            co_await self->await_socket(Readiness::kReadOrWrite, deadline, timeout,
-                                        /*check_first=*/true)) {
+    const WaitOutcome ready = co_await self->waiter_.wait(Readiness::kReadOrWrite, deadline);
+    if (std::optional<Error> failed = self->after_wait(ready, timeout)) {
       co_return std::move(*failed);
     }
-    first_wait = false;
   }
 
   // Read until libpq has no more results for this statement (PQgetResult returns null).
@@ -352,12 +366,10 @@ Task<Result<PgResult>> Connection::Impl::run(std::shared_ptr<Impl> self,
       if (!outcome || outcome->ok()) outcome.emplace(std::move(converted));
     }
     if (PQisBusy(self->conn_) == 0) break;
-    if (std::optional<Error> failed =
-            co_await self->await_socket(Readiness::kRead, deadline, timeout,
-                                        /*check_first=*/!first_wait)) {
+    const WaitOutcome ready = co_await self->waiter_.wait(Readiness::kRead, deadline);
+    if (std::optional<Error> failed = self->after_wait(ready, timeout)) {
       co_return std::move(*failed);
     }
-    first_wait = false;
   }
 
   if (PQstatus(self->conn_) == CONNECTION_BAD) {
@@ -385,34 +397,31 @@ Task<Result<PgResult>> Connection::Impl::run(std::shared_ptr<Impl> self,
   co_return std::move(*outcome);
 }
 
-Task<std::optional<Error>> Connection::Impl::await_socket(Readiness want,
-                                                          SteadyClock::time_point deadline,
-                                                          Duration timeout, bool check_first) {
-  // Only used once the statement is (being) sent.
+std::optional<Error> Connection::Impl::after_wait(WaitOutcome outcome, Duration timeout) {
   const ErrorCode code = ErrorCode::kOutcomeUnknown;
-  const WaitOutcome outcome = co_await waiter_.wait(want, deadline, check_first);
   if (conn_ == nullptr) {
-    co_return Error{code, "the connection to " + where_ +
-                              " was closed by its owner during the statement; it may have run"};
+    return Error{code, "the connection to " + where_ +
+                           " was closed by its owner during the statement; it may have run"};
   }
   switch (outcome) {
     case WaitOutcome::kReadable:
       if (PQconsumeInput(conn_) == 0) {
-        co_return lose(code, "reading from " + where_ + " failed (" + libpq_error() +
-                                 "); the statement may have run");
+        return lose(code, "reading from " + where_ + " failed (" + libpq_error() +
+                              "); the statement may have run");
       }
-      co_return std::nullopt;
+      waiter_.input_consumed();
+      return std::nullopt;
     case WaitOutcome::kWritable:
-      co_return std::nullopt;
+      return std::nullopt;
     case WaitOutcome::kTimedOut:
-      co_return lose(code, "no reply from " + where_ + " within " + millis(timeout) +
-                               " after the statement was sent; it may have run (the connection "
-                               "was closed to abandon it)");
+      return lose(code, "no reply from " + where_ + " within " + millis(timeout) +
+                            " after the statement was sent; it may have run (the connection "
+                            "was closed to abandon it)");
     case WaitOutcome::kCancelled:
     case WaitOutcome::kFailed:
       break;
   }
-  co_return lose(code, "could not wait for the socket of " + where_);
+  return lose(code, "could not wait for the socket of " + where_);
 }
 
 // ---- state -------------------------------------------------------------------------------------
@@ -442,7 +451,16 @@ bool Connection::Impl::probe_lost() {
       return true;
     }
   }
+  waiter_.input_consumed();
   return false;
+}
+
+bool Connection::Impl::lost_before_sending(SteadyClock::time_point now) {
+  if (conn_ != nullptr && !waiter_.input_pending() && now - idle_since_ < kWatchTrustedFor &&
+      PQstatus(conn_) != CONNECTION_BAD) {
+    return false;
+  }
+  return probe_lost();
 }
 
 Error Connection::Impl::lose(ErrorCode code, const std::string& what) {

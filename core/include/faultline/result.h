@@ -39,6 +39,14 @@ enum class ErrorCode {
   // The resource is held by someone else (a lock owned by another client). Retry later, at a
   // higher level.
   kBusy,
+  // A concurrency conflict: an optimistic write lost a race (the version it expected changed).
+  // Nothing was applied; retry from a fresh read.
+  kAborted,
+  // Refused by this process's own protection, never attempted, so nothing happened. Retrying
+  // at once would only defeat the protection: a retry policy never retries these.
+  kCircuitOpen,   // a circuit breaker is open (or forced open, or out of half-open probes)
+  kBulkheadFull,  // a bulkhead has no free slot and no room (or time) to queue
+  kRateLimited,   // a rate limiter refused the call
 };
 
 [[nodiscard]] constexpr std::string_view to_string(ErrorCode code) noexcept {
@@ -50,6 +58,10 @@ enum class ErrorCode {
     case ErrorCode::kDeadlineExceeded: return "deadline_exceeded";
     case ErrorCode::kProtocol: return "protocol";
     case ErrorCode::kBusy: return "busy";
+    case ErrorCode::kAborted: return "aborted";
+    case ErrorCode::kCircuitOpen: return "circuit_open";
+    case ErrorCode::kBulkheadFull: return "bulkhead_full";
+    case ErrorCode::kRateLimited: return "rate_limited";
   }
   return "?";
 }

@@ -23,14 +23,23 @@
 namespace faultline::sim {
 
 struct LinkProfile {
+  // Latency is uniform in [latency_min, latency_max], unless latency_stddev is positive: then it
+  // is |Normal(latency_mean, latency_stddev)| (the model of the AWS backoff study), drawn as
+  // Irwin-Hall (the sum of 12 uniforms), which is exact integer arithmetic on every platform
+  // and bounded at six deviations.
   Duration latency_min = std::chrono::microseconds(100);
   Duration latency_max = std::chrono::milliseconds(2);
+  Duration latency_mean{};
+  Duration latency_stddev{};
   std::uint32_t loss_ppm = 0;       // message silently dropped
   std::uint32_t duplicate_ppm = 0;  // message delivered twice
   std::uint32_t spike_ppm = 0;      // message delayed by a spike on top of its latency
   Duration spike_min = std::chrono::milliseconds(100);
   Duration spike_max = std::chrono::seconds(1);
 };
+
+// |mean + stddev * z|, z ~ Irwin-Hall(12) - 6 (mean 0, variance 1) built from the 64 bits given.
+[[nodiscard]] Duration normal_latency(std::uint64_t bits, Duration mean, Duration stddev) noexcept;
 
 class Network {
  public:

@@ -28,7 +28,11 @@
 //     Pool replaces dead connections.
 //   - lost() probes the socket without blocking (one poll(2)) when no query is in progress, so
 //     it turns true as soon as the server's termination message or EOF has arrived (after
-//     pg_terminate_backend, a server restart), and at the latest at the next query.
+//     pg_terminate_backend, a server restart), and at the latest at the next query. query()
+//     makes the same check before sending; when the session's previous statement finished
+//     within the last millisecond it relies instead on what the loop has seen arrive on the
+//     socket (no system call), so a termination that arrived in that instant and was not seen
+//     yet is reported as kOutcomeUnknown, like one still on its way.
 //   - One statement at a time: libpq has one query in flight per connection. A second concurrent
 //     query() fails at once with kUnavailable rather than queue without bound.
 //   - Notices and warnings from the server are not printed; the last one is kept (bounded) and
@@ -46,7 +50,8 @@
 // still suspended in query() keeps the shared internals alive until it resumes. The io_context
 // must outlive every call.
 // Thread-safety: none. Use a Connection only on the thread running its io_context, which must
-// be single-threaded (see socket_wait.h for why a strand is not enough).
+// be single-threaded (a strand is not enough: the internal completion handlers are not bound
+// to one).
 #pragma once
 
 #include <memory>

@@ -1,0 +1,62 @@
+#include "faultline/resilience/retry.h"
+
+#include <string>
+
+namespace faultline::resilience {
+
+Result<Retry> Retry::create(Clock& clock, Random& random, RetryOptions options,
+                            RetryBudget* budget) {
+  if (options.max_attempts < 1 || options.max_attempts > 1000) {
+    return invalid_argument("retry.max_attempts: " + std::to_string(options.max_attempts) +
+                            "; must be in [1, 1000]");
+  }
+  if (options.max_total <= Duration::zero()) {
+    return invalid_argument("retry.max_total: " + std::to_string(options.max_total.count()) +
+                            "ns; must be > 0");
+  }
+  Result<Backoff> backoff = Backoff::create(options.backoff);
+  if (!backoff.ok()) {
+    return invalid_argument("retry." + std::move(backoff).error().message);
+  }
+  return Retry(clock, random, std::move(options), *backoff, budget);
+}
+
+bool Retry::retryable(const Error& error) const {
+  if (never_retried(error.code)) return false;
+  if (options_.retryable) return options_.retryable(error);
+  return default_retryable(error.code, options_.idempotent);
+}
+
+Retry::Decision Retry::after_failure(const Error* error, int attempt, Duration previous_delay,
+                                     TimePoint started, TimePoint deadline) {
+  const auto stop = [&](std::string why) {
+    emit(RetryEvent{RetryEventKind::kGaveUp, attempt, Duration::zero(), error, why});
+    return Decision{std::nullopt, std::move(why)};
+  };
+  if (error != nullptr && !retryable(*error)) {
+    return stop(std::string("not retryable (") + std::string(to_string(error->code)) + ")");
+  }
+  if (attempt >= options_.max_attempts) {
+    return stop("max_attempts (" + std::to_string(options_.max_attempts) + ") reached");
+  }
+  const Duration delay = backoff_.delay(*random_, attempt, previous_delay);
+  const TimePoint now = clock_->now();
+  // Never sleep into a deadline: an attempt that would start at or after it cannot succeed.
+  if (deadline != TimePoint::max() && (deadline - now) <= delay) {
+    return stop("the next attempt would start after the deadline");
+  }
+  if (options_.max_total != Duration::max() && (now - started) + delay >= options_.max_total) {
+    return stop("the next attempt would start after max_total");
+  }
+  if (budget_ != nullptr && !budget_->try_spend()) return stop("retry budget exhausted");
+  emit(RetryEvent{RetryEventKind::kRetry, attempt, delay, error, {}});
+  return Decision{delay, {}};
+}
+
+Error gave_up(Error error, int attempts, std::string_view why) {
+  error.message += " (gave up after " + std::to_string(attempts) +
+                   (attempts == 1 ? " attempt: " : " attempts: ") + std::string(why) + ")";
+  return error;
+}
+
+}  // namespace faultline::resilience

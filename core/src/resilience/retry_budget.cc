@@ -1,0 +1,88 @@
+#include "faultline/resilience/retry_budget.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <string>
+
+namespace faultline::resilience {
+namespace {
+
+std::string number(double value) {
+  std::string text = std::to_string(value);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+Result<RetryBudget> RetryBudget::create(Clock& clock, RetryBudgetOptions options) {
+  // `!(x >= lo && x <= hi)` also rejects NaN.
+  if (!(options.ratio >= 0 && options.ratio <= 1000)) {
+    return invalid_argument("retry_budget.ratio: " + number(options.ratio) +
+                            "; must be in [0, 1000] retries per call");
+  }
+  if (!(options.min_per_second >= 0 && options.min_per_second <= 1e6)) {
+    return invalid_argument("retry_budget.min_per_second: " + number(options.min_per_second) +
+                            "; must be in [0, 1000000]");
+  }
+  if (!(options.max_balance >= 1 && options.max_balance <= 1e9)) {
+    return invalid_argument("retry_budget.max_balance: " + number(options.max_balance) +
+                            "; must be in [1, 1000000000] retries");
+  }
+  return RetryBudget(clock, options);
+}
+
+RetryBudget::RetryBudget(Clock& clock, RetryBudgetOptions options)
+    : clock_(&clock),
+      options_(options),
+      per_call_milli_(std::llround(options.ratio * kMilli)),
+      max_milli_(std::llround(options.max_balance * kMilli)),
+      per_second_milli_(options.min_per_second * kMilli),
+      balance_milli_(max_milli_),
+      refilled_at_(clock.now()) {}
+
+void RetryBudget::refill() noexcept {
+  const TimePoint now = clock_->now();
+  if (now <= refilled_at_) return;  // a clock stepped back earns nothing
+  const double seconds = std::chrono::duration<double>(now - refilled_at_).count();
+  refilled_at_ = now;
+  refill_carry_milli_ += seconds * per_second_milli_;
+  const double whole = std::floor(refill_carry_milli_);
+  refill_carry_milli_ -= whole;
+  const double room = static_cast<double>(max_milli_ - balance_milli_);
+  balance_milli_ += static_cast<std::int64_t>(std::min(whole, room));
+  assert(balance_milli_ <= max_milli_);
+}
+
+void RetryBudget::on_call() noexcept {
+  ++metrics_.calls;
+  balance_milli_ = std::min(max_milli_, balance_milli_ + per_call_milli_);
+}
+
+bool RetryBudget::try_spend() noexcept {
+  refill();
+  if (balance_milli_ < kMilli) {
+    ++metrics_.retries_refused;
+    return false;
+  }
+  balance_milli_ -= kMilli;
+  ++metrics_.retries_allowed;
+  return true;
+}
+
+RetryBudgetMetrics RetryBudget::metrics() const noexcept {
+  RetryBudgetMetrics out = metrics_;
+  out.balance = static_cast<double>(balance_milli_) / kMilli;
+  return out;
+}
+
+double RetryBudget::retry_bound(const RetryBudgetOptions& options, std::uint64_t calls,
+                                Duration elapsed) noexcept {
+  const double seconds = std::max(0.0, std::chrono::duration<double>(elapsed).count());
+  return options.max_balance + options.ratio * static_cast<double>(calls) +
+         options.min_per_second * seconds;
+}
+
+}  // namespace faultline::resilience

@@ -1,0 +1,345 @@
+// Backoff strategies, the retry policy and the retry budget, on a simulated process's clock
+// (virtual time: sleeps are exact and cost nothing).
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "faultline/resilience/backoff.h"
+#include "faultline/resilience/retry.h"
+#include "faultline/resilience/retry_budget.h"
+#include "faultline/sim/rng.h"
+#include "faultline/sim/world.h"
+#include "tests/sim_run.h"
+
+namespace faultline::resilience {
+namespace {
+
+using namespace std::chrono_literals;
+using sim::Process;
+using sim::Rng;
+using sim::World;
+
+// ---- backoff -----------------------------------------------------------------------------------
+
+Backoff make_backoff(BackoffStrategy strategy, Duration base, Duration cap) {
+  return Backoff::create(BackoffOptions{strategy, base, cap}).value();
+}
+
+TEST(Backoff, DeterministicStrategiesFollowTheStudysFormulas) {
+  Rng rng(1);
+  const Backoff none = make_backoff(BackoffStrategy::kNone, 5ms, 2000ms);
+  const Backoff constant = make_backoff(BackoffStrategy::kConstant, 5ms, 2000ms);
+  const Backoff exponential = make_backoff(BackoffStrategy::kExponential, 5ms, 2000ms);
+  EXPECT_EQ(none.delay(rng, 3, 0ms), 0ms);
+  EXPECT_EQ(constant.delay(rng, 3, 0ms), 5ms);
+  EXPECT_EQ(exponential.delay(rng, 1, 0ms), 10ms);   // 5 * 2^1
+  EXPECT_EQ(exponential.delay(rng, 4, 0ms), 80ms);   // 5 * 2^4
+  EXPECT_EQ(exponential.delay(rng, 8, 0ms), 1280ms);
+  EXPECT_EQ(exponential.delay(rng, 9, 0ms), 2000ms);  // capped
+  EXPECT_EQ(exponential.delay(rng, 1'000'000, 0ms), 2000ms);  // no overflow
+}
+
+TEST(Backoff, ExponentialCeilingNeverOverflows) {
+  EXPECT_EQ(exponential_ceiling(1ns, Duration::max(), 62), Duration(std::int64_t{1} << 62));
+  EXPECT_EQ(exponential_ceiling(3ns, Duration::max(), 1000), Duration::max());
+  EXPECT_EQ(exponential_ceiling(0ns, 1s, 5), 0ns);
+  EXPECT_EQ(exponential_ceiling(1s, 1s, 0), 1s);
+}
+
+RC_GTEST_PROP(Backoff, JitteredDelaysStayWithinTheirRanges, ()) {
+  const auto base = Duration(*rc::gen::inRange<std::int64_t>(0, 1'000'000));
+  const auto cap = base + Duration(*rc::gen::inRange<std::int64_t>(1, 1'000'000'000));
+  const int retry = *rc::gen::inRange(1, 80);
+  const auto previous = Duration(*rc::gen::inRange<std::int64_t>(0, 2'000'000'000));
+  Rng rng(*rc::gen::arbitrary<std::uint64_t>());
+  const Duration ceiling = exponential_ceiling(base, cap, retry);
+
+  const Duration full = make_backoff(BackoffStrategy::kFullJitter, base, cap).delay(rng, retry, previous);
+  RC_ASSERT(full >= 0ns);
+  RC_ASSERT(full <= ceiling);
+
+  const Duration equal = make_backoff(BackoffStrategy::kEqualJitter, base, cap).delay(rng, retry, previous);
+  RC_ASSERT(equal >= ceiling / 2);
+  RC_ASSERT(equal <= ceiling);
+
+  const Duration decorrelated =
+      make_backoff(BackoffStrategy::kDecorrelatedJitter, base, cap).delay(rng, retry, previous);
+  RC_ASSERT(decorrelated >= std::min(base, cap));
+  RC_ASSERT(decorrelated <= cap);
+  const Duration last = previous > 0ns ? previous : base;
+  RC_ASSERT(decorrelated <= std::max(base, last * 3));
+}
+
+TEST(Backoff, JitterIsReproducibleFromTheSeed) {
+  const Backoff full = make_backoff(BackoffStrategy::kFullJitter, 5ms, 2000ms);
+  Rng a(42);
+  Rng b(42);
+  for (int retry = 1; retry < 20; ++retry) EXPECT_EQ(full.delay(a, retry, 0ms), full.delay(b, retry, 0ms));
+}
+
+TEST(Backoff, RejectsBadOptionsNamingTheField) {
+  const auto message = [](BackoffOptions options) {
+    Result<Backoff> made = Backoff::create(options);
+    EXPECT_FALSE(made.ok());
+    return made.ok() ? std::string() : made.error().message;
+  };
+  EXPECT_NE(message({BackoffStrategy::kFullJitter, -1ms, 1s}).find("backoff.base"), std::string::npos);
+  EXPECT_NE(message({BackoffStrategy::kFullJitter, 2s, 1s}).find("backoff.cap"), std::string::npos);
+  EXPECT_NE(message({BackoffStrategy::kConstant, 0ms, 0ms}).find("backoff.cap"), std::string::npos);
+  EXPECT_TRUE(Backoff::create({BackoffStrategy::kNone, 0ms, 0ms}).ok());
+}
+
+// ---- the retry policy --------------------------------------------------------------------------
+
+class RetryTest : public ::testing::Test {
+ protected:
+  RetryTest() : process_(world_.add_process("client")) { world_.start(); }
+
+  Retry make(RetryOptions options, RetryBudget* budget = nullptr) {
+    Result<Retry> made = Retry::create(process_.clock(), process_.rng(), std::move(options), budget);
+    EXPECT_TRUE(made.ok()) << (made.ok() ? "" : made.error().message);
+    return std::move(made).value();
+  }
+  template <class T>
+  T run(Task<T> task) {
+    return testing::run_on(world_, process_, std::move(task));
+  }
+
+  // An operation that fails with each of `errors` in turn, then succeeds with the attempt number;
+  // records the virtual time of each attempt.
+  struct Script {
+    std::vector<Error> errors;
+    std::vector<sim::SimTime> attempts;
+  };
+  auto scripted(Script& script) {
+    return [this, &script](const CallContext& context) -> Task<Result<int>> {
+      script.attempts.push_back(world_.now());
+      const auto i = static_cast<std::size_t>(context.attempt - 1);
+      if (i < script.errors.size()) co_return script.errors[i];
+      co_return context.attempt;
+    };
+  }
+
+  World world_{7};
+  Process& process_;
+};
+
+RetryOptions constant(int attempts, Duration delay) {
+  RetryOptions options;
+  options.max_attempts = attempts;
+  options.backoff = BackoffOptions{BackoffStrategy::kConstant, delay, delay};
+  return options;
+}
+
+TEST_F(RetryTest, RetriesRetryableFailuresWithTheBackoffBetweenAttempts) {
+  Retry retry = make(constant(5, 100ms));
+  Script script{{unavailable("down"), Error{ErrorCode::kAborted, "lost a race"}}, {}};
+  Result<int> result = run(retry.execute<int>(scripted(script)));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(*result, 3);
+  ASSERT_EQ(script.attempts.size(), 3u);
+  EXPECT_EQ(script.attempts[1] - script.attempts[0], 100ms);
+  EXPECT_EQ(script.attempts[2] - script.attempts[1], 100ms);
+}
+
+TEST_F(RetryTest, NeverRetriesLocalRefusalsOrCallerErrorsWhateverTheClassifierSays) {
+  RetryOptions options = constant(5, 10ms);
+  options.retryable = [](const Error&) { return true; };  // a careless classifier
+  Retry retry = make(options);
+  for (ErrorCode code : {ErrorCode::kCircuitOpen, ErrorCode::kBulkheadFull, ErrorCode::kRateLimited,
+                         ErrorCode::kInvalidArgument, ErrorCode::kFailedPrecondition}) {
+    Script script{{Error{code, "refused"}}, {}};
+    Result<int> result = run(retry.execute<int>(scripted(script)));
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().code, code);
+    EXPECT_EQ(script.attempts.size(), 1u) << to_string(code);
+    EXPECT_NE(result.error().message.find("not retryable"), std::string::npos);
+  }
+}
+
+TEST_F(RetryTest, OutcomeUnknownIsRetriedOnlyWhenIdempotent) {
+  Script once{{outcome_unknown("timed out")}, {}};
+  Retry strict = make(constant(3, 10ms));
+  Result<int> refused = run(strict.execute<int>(scripted(once)));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kOutcomeUnknown);  // still says "may have happened"
+  EXPECT_EQ(once.attempts.size(), 1u);
+
+  RetryOptions options = constant(3, 10ms);
+  options.idempotent = true;
+  Retry idempotent = make(options);
+  Script twice{{outcome_unknown("timed out")}, {}};
+  EXPECT_TRUE(run(idempotent.execute<int>(scripted(twice))).ok());
+  EXPECT_EQ(twice.attempts.size(), 2u);
+}
+
+TEST_F(RetryTest, StopsAtMaxAttemptsWithTheLastErrorAndWhy) {
+  Retry retry = make(constant(3, 10ms));
+  Script script{{unavailable("a"), unavailable("b"), unavailable("c"), unavailable("d")}, {}};
+  Result<int> result = run(retry.execute<int>(scripted(script)));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(script.attempts.size(), 3u);
+  EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(result.error().message.rfind("c (gave up after 3 attempts: max_attempts", 0), 0u)
+      << result.error().message;
+}
+
+TEST_F(RetryTest, NeverSleepsPastTheCallersDeadline) {
+  Retry retry = make(constant(10, 300ms));
+  Script script{{unavailable("1"), unavailable("2"), unavailable("3"), unavailable("4")}, {}};
+  const sim::SimTime start = world_.now();
+  const TimePoint deadline = process_.clock().now() + 700ms;
+  Result<int> result = run(retry.execute<int>(scripted(script), deadline));
+  ASSERT_FALSE(result.ok());
+  // Attempts at 0, 300, 600 ms; a fourth would start at 900 ms, after the deadline: given up at
+  // 600 ms instead of sleeping into it.
+  EXPECT_EQ(script.attempts.size(), 3u);
+  EXPECT_EQ(world_.now() - start, 600ms);
+  EXPECT_NE(result.error().message.find("deadline"), std::string::npos);
+}
+
+TEST_F(RetryTest, AttemptsAreToldTheDeadlineAndTheirNumber) {
+  Retry retry = make(constant(3, 10ms));
+  const TimePoint deadline = process_.clock().now() + 5s;
+  std::vector<CallContext> seen;
+  auto op = [&seen](const CallContext& context) -> Task<Result<int>> {
+    seen.push_back(context);
+    co_return unavailable("no");
+  };
+  (void)run(retry.execute<int>(op, deadline));
+  ASSERT_EQ(seen.size(), 3u);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].deadline, deadline);
+    EXPECT_EQ(seen[i].attempt, static_cast<int>(i + 1));
+  }
+}
+
+TEST_F(RetryTest, MaxTotalBoundsTheWholeCall) {
+  RetryOptions options = constant(100, 100ms);
+  options.max_total = 350ms;
+  Retry retry = make(options);
+  Script script{std::vector<Error>(100, unavailable("down")), {}};
+  const sim::SimTime start = world_.now();
+  (void)run(retry.execute<int>(scripted(script)));
+  EXPECT_EQ(script.attempts.size(), 4u);  // at 0, 100, 200, 300 ms
+  EXPECT_LE(world_.now() - start, 350ms);
+}
+
+TEST_F(RetryTest, RetriesASuccessfulResultThePredicateRejects) {
+  Retry retry = make(constant(4, 10ms));
+  Script script{{}, {}};
+  // "Come back later" until the third attempt.
+  Result<int> result = run(retry.execute<int>(scripted(script), [](const int& v) { return v < 3; },
+                                              TimePoint::max()));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(*result, 3);
+  Script stubborn{{}, {}};
+  Result<int> last = run(retry.execute<int>(scripted(stubborn), [](const int&) { return true; },
+                                            TimePoint::max()));
+  ASSERT_TRUE(last.ok());  // attempts ran out: the last result as is
+  EXPECT_EQ(*last, 4);
+}
+
+TEST_F(RetryTest, EmitsAnEventPerRetryAndOneOnGivingUp) {
+  Retry retry = make(constant(3, 10ms));
+  std::vector<RetryEventKind> kinds;
+  std::vector<Duration> delays;
+  retry.set_listener([&](const RetryEvent& e) {
+    kinds.push_back(e.kind);
+    delays.push_back(e.delay);
+  });
+  Script script{std::vector<Error>(5, unavailable("down")), {}};
+  (void)run(retry.execute<int>(scripted(script)));
+  EXPECT_EQ(kinds, (std::vector<RetryEventKind>{RetryEventKind::kRetry, RetryEventKind::kRetry,
+                                                RetryEventKind::kGaveUp}));
+  EXPECT_EQ(delays[0], 10ms);
+}
+
+TEST_F(RetryTest, ABudgetRefusesRetriesBeyondItsBalance) {
+  RetryBudget budget =
+      RetryBudget::create(process_.clock(), RetryBudgetOptions{0.0, 0.0, 2.0}).value();
+  Retry retry = make(constant(10, 10ms), &budget);
+  Script script{std::vector<Error>(10, unavailable("down")), {}};
+  Result<int> result = run(retry.execute<int>(scripted(script)));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(script.attempts.size(), 3u);  // the first + the two retries the balance allowed
+  EXPECT_NE(result.error().message.find("retry budget exhausted"), std::string::npos);
+  EXPECT_EQ(budget.metrics().retries_allowed, 2u);
+  EXPECT_EQ(budget.metrics().retries_refused, 1u);
+}
+
+TEST_F(RetryTest, RejectsBadOptionsNamingTheField) {
+  const auto message = [this](RetryOptions options) {
+    Result<Retry> made = Retry::create(process_.clock(), process_.rng(), std::move(options));
+    EXPECT_FALSE(made.ok());
+    return made.ok() ? std::string() : made.error().message;
+  };
+  RetryOptions zero;
+  zero.max_attempts = 0;
+  EXPECT_NE(message(zero).find("retry.max_attempts"), std::string::npos);
+  RetryOptions total;
+  total.max_total = -1s;
+  EXPECT_NE(message(total).find("retry.max_total"), std::string::npos);
+  RetryOptions cap;
+  cap.backoff = BackoffOptions{BackoffStrategy::kExponential, 1s, 1ms};
+  EXPECT_NE(message(cap).find("retry.backoff.cap"), std::string::npos);
+}
+
+// ---- the retry budget --------------------------------------------------------------------------
+
+TEST(RetryBudget, RejectsBadOptionsNamingTheField) {
+  World world(1);
+  Process& p = world.add_process("p");
+  EXPECT_NE(RetryBudget::create(p.clock(), {-0.1, 10, 100}).error().message.find("retry_budget.ratio"),
+            std::string::npos);
+  EXPECT_NE(RetryBudget::create(p.clock(), {0.1, -1, 100}).error().message.find("retry_budget.min_per_second"),
+            std::string::npos);
+  EXPECT_NE(RetryBudget::create(p.clock(), {0.1, 10, 0.5}).error().message.find("retry_budget.max_balance"),
+            std::string::npos);
+}
+
+// Whatever the interleaving of calls, retries and time, the retries allowed never exceed the
+// bound the header promises: max_balance + ratio * calls + min_per_second * elapsed.
+RC_GTEST_PROP(RetryBudget, AllowedRetriesNeverExceedTheBound, ()) {
+  World world(*rc::gen::arbitrary<std::uint64_t>());
+  Process& p = world.add_process("p");
+  world.start();
+  const RetryBudgetOptions options{*rc::gen::inRange(0, 2000) / 1000.0,
+                                   *rc::gen::inRange(0, 50) * 1.0,
+                                   *rc::gen::inRange(1, 20) * 1.0};
+  RetryBudget budget = RetryBudget::create(p.clock(), options).value();
+  const TimePoint start = p.clock().now();
+  const auto steps = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 3));
+  for (int step : steps) {
+    if (step == 0) budget.on_call();
+    if (step == 1) (void)budget.try_spend();
+    if (step == 2) world.run_until(world.now() + Duration(*rc::gen::inRange(0, 500'000'000)));
+    const RetryBudgetMetrics m = budget.metrics();
+    RC_ASSERT(static_cast<double>(m.retries_allowed) <=
+              RetryBudget::retry_bound(options, m.calls, p.clock().now() - start) + 1e-9);
+    RC_ASSERT(m.balance <= options.max_balance + 1e-9);
+    RC_ASSERT(m.balance >= 0);
+  }
+}
+
+TEST(RetryBudget, EarnsRetriesFromCallsAndFromTime) {
+  World world(1);
+  Process& p = world.add_process("p");
+  world.start();
+  RetryBudget budget = RetryBudget::create(p.clock(), {0.5, 2, 1}).value();
+  EXPECT_TRUE(budget.try_spend());   // the starting balance
+  EXPECT_FALSE(budget.try_spend());
+  budget.on_call();
+  EXPECT_FALSE(budget.try_spend());  // half a retry
+  budget.on_call();
+  EXPECT_TRUE(budget.try_spend());   // two calls at 0.5 each
+  world.run_until(world.now() + 499ms);
+  EXPECT_FALSE(budget.try_spend());  // 0.998 of a retry
+  world.run_until(world.now() + 2ms);
+  EXPECT_TRUE(budget.try_spend());   // 2 per second: one after 500 ms
+}
+
+}  // namespace
+}  // namespace faultline::resilience
