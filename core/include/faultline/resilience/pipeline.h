@@ -93,8 +93,9 @@ class Pipeline {
 // more than the stages themselves (bench/resilience_bench.cc).
 template <class T, class Op, class IsFailure>
 Task<Result<T>> Pipeline::execute(Op op, IsFailure is_failure, TimePoint deadline) {
-  const bool timed = options_.timeout.has_value() || retry_.has_value() ||
-                     options_.attempt_timeout.has_value() || deadline != TimePoint::max();
+  const bool timed = options_.timeout.has_value() || options_.attempt_timeout.has_value() ||
+                     deadline != TimePoint::max() ||
+                     (retry_ && retry_->options().max_total != Duration::max());
   const TimePoint started = timed ? clock_->now() : TimePoint{};
   if (options_.timeout) deadline = std::min(deadline, started + *options_.timeout);
   if (retry_) retry_->on_call();
