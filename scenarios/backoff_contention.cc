@@ -103,7 +103,7 @@ Task<void> run_client(Trial& trial, sim::Process& self, sim::Process& server,
 ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std::uint64_t seed,
                                      const RunOptions& options, RunResult* rendered) {
   assert(clients > 0);
-  Trial trial(seed, options.timeline || options.html);
+  Trial trial(seed, rendered != nullptr);
   sim::LinkProfile link;
   link.latency_mean = kLatencyMean;
   link.latency_stddev = kLatencyStddev;
@@ -126,7 +126,7 @@ ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std:
   out.completion = trial.last_success - sim::SimTime{};
   out.trace_hash = trial.world.trace().hash();
   out.events = trial.world.events_run();
-  if (rendered != nullptr && trial.history) {
+  if (rendered != nullptr) {
     if (options.timeline) rendered->timeline = sim::render_timeline(*trial.history);
     if (options.html) {
       rendered->html = sim::render_timeline_html(

@@ -40,8 +40,9 @@ struct ContentionTrial {
   std::uint64_t events = 0;
 };
 
-// One trial, from `seed`. With `options.timeline`/`html`, the writes are recorded as a history
-// and rendered into `rendered` (which is otherwise left alone).
+// One trial, from `seed`. With `rendered`, the writes are recorded as a history (which the
+// trace hash then covers) and rendered into it as `options` asks; the study leaves it out, as
+// recording costs more than the trial.
 [[nodiscard]] ContentionTrial run_contention_trial(resilience::BackoffStrategy strategy,
                                                    int clients, std::uint64_t seed,
                                                    const RunOptions& options = {},

@@ -74,14 +74,17 @@ Task<void> caller(Run& run, sim::Process& app, Tier tier, Duration pause_min, Du
       co_return reply;
     };
     const TimePoint deadline = app.clock().now() + kCallTimeout;
+    // Critical calls go into the history (the flood would drown a timeline).
+    std::optional<std::size_t> id;
+    if (tier == Tier::kCritical) id = run.history.invoke(app.id(), "critical call", fmt::format("#{}", request));
     Result<std::uint64_t> result = co_await run.bulkhead->execute<std::uint64_t>(tier, op, deadline);
+    if (id) {
+      run.history.complete(*id, result.ok() ? sim::OpStatus::kOk : sim::OpStatus::kFail,
+                           result.ok() ? "ok" : result.error().message);
+    }
     if (!result.ok() && result.error().code == ErrorCode::kBulkheadFull) {
       ++run.refused[t];
-      if (tier == Tier::kCritical) {
-        const std::size_t id = run.history.invoke(app.id(), "critical call", fmt::format("#{}", request));
-        run.history.complete(id, sim::OpStatus::kFail, result.error().message);
-        run.violate("a critical call was refused: " + result.error().message);
-      }
+      if (tier == Tier::kCritical) run.violate("a critical call was refused: " + result.error().message);
     }
     co_await app.clock().sleep_for(uniform_duration(app.rng(), pause_min, pause_max));
   }

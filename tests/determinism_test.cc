@@ -100,5 +100,19 @@ INSTANTIATE_TEST_SUITE_P(LeaseLock, Determinism,
                                                                     : std::string("unfenced");
                          });
 
+// The resilience scenarios draw their outages, floods and latencies from the seed too.
+INSTANTIATE_TEST_SUITE_P(Resilience, Determinism,
+                         ::testing::Values("backoff/contention", "breaker/outage", "retry/storm",
+                                           "retry/storm-unbudgeted", "bulkhead/isolation",
+                                           "pipeline/outage", "retry/non-retryable",
+                                           "retry/outside-breaker"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (c == '/' || c == '-') c = '_';
+                           }
+                           return name;
+                         });
+
 }  // namespace
 }  // namespace faultline::scenarios
