@@ -1,5 +1,6 @@
 // breaker/outage: clients call a dependency through a Pipeline with a circuit breaker while the
-// dependency goes through outages (drawn from the seed) and comes back.
+// dependency goes through outages (drawn from the seed) and comes back. Each client runs three
+// concurrent callers over its one breaker, so that half-open probes compete for their slots.
 //
 // Invariants, checked on every call and at every recovery:
 //   - no call reaches the network while its client's breaker is OPEN (or FORCED_OPEN): an
@@ -39,6 +40,7 @@ using resilience::Pipeline;
 using resilience::PipelineOptions;
 
 constexpr int kClients = 4;
+constexpr int kCallersPerClient = 3;  // concurrent callers sharing a client's breaker
 constexpr Duration kRunFor = 20s;
 constexpr Duration kPeriodMin = 10ms;   // between one client's calls
 constexpr Duration kPeriodMax = 30ms;
@@ -162,8 +164,10 @@ class BreakerOutageScenario final : public Scenario {
     run.world.start();
     std::uint64_t first_request = 0;
     for (Client& c : run.clients) {
-      c.process->spawn(run_client(run, c, first_request));
-      first_request += 1'000'000;
+      for (int k = 0; k < kCallersPerClient; ++k) {
+        c.process->spawn(run_client(run, c, first_request));
+        first_request += 1'000'000;
+      }
     }
     run.world.run_until(sim::SimTime(kRunFor + 1s));
 

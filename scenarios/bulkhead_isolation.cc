@@ -4,8 +4,8 @@
 // seed) make calls slow at random, so queues fill and waits time out.
 //
 // Invariants:
-//   - no critical call is refused by the bulkhead (its load never exceeds its own capacity, and
-//     no other tier can take its slots);
+//   - no critical call is refused by the bulkhead, nor waits for a slot at all (its load never
+//     exceeds its own capacity, and no other tier can take its slots);
 //   - no tier ever has more calls running than its max_concurrent (counted by the scenario,
 //     inside the operation, not read from the bulkhead);
 //   - no tier's queue ever held more than its max_queue (the bulkhead's high-water mark).
@@ -64,7 +64,14 @@ Task<void> caller(Run& run, sim::Process& app, Tier tier, Duration pause_min, Du
   while (run.world.now() < sim::SimTime(kRunFor)) {
     const std::uint64_t request = ++run.next_request;
     ++run.calls[t];
-    auto op = [&run, &app, t, limit, tier, request]() -> Task<Result<std::uint64_t>> {
+    const sim::SimTime began = run.world.now();
+    auto op = [&run, &app, t, limit, tier, request, began]() -> Task<Result<std::uint64_t>> {
+      // Critical load stays within the critical tier's own slots, so no flood elsewhere may make
+      // a critical call wait at all.
+      if (tier == Tier::kCritical && run.world.now() != began) {
+        run.violate(fmt::format("critical call #{} waited {:.3f}s for a slot", request,
+                                std::chrono::duration<double>(run.world.now() - began).count()));
+      }
       if (++run.running[t] > limit) {
         run.violate(fmt::format("{} {} calls running; the tier's limit is {}", run.running[t],
                                 resilience::to_string(tier), limit));

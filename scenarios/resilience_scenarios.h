@@ -10,7 +10,7 @@
 //   retry/storm-unbudgeted     hazard  the same callers without the budget multiply the load
 //   bulkhead/isolation         holds   an optional-tier flood never starves critical calls; no
 //                                      tier over its limit, no queue over its bound
-//   pipeline/outage            holds   the library Pipeline (retry + bulkhead + breaker) under
+//   pipeline/outage            holds   the library Pipeline (retry + breaker) under
 //                                      outages and malformed requests never retries a refusal
 //                                      or a caller error
 //   retry/non-retryable        hazard  a hand-rolled retry that retries every error re-sends

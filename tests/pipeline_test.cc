@@ -194,6 +194,35 @@ TEST_F(PipelineTest, CallerErrorsAreNeitherRetriedNorHeldAgainstTheDependency) {
   EXPECT_EQ(cb.metrics().failed_calls, 0u);
 }
 
+TEST_F(PipelineTest, OperationsWithoutAValueAreRetriedAndJudgedToo) {
+  CircuitBreaker cb = breaker(/*minimum_calls=*/10);
+  PipelineOptions options;
+  options.retry = retry(3, 10ms);
+  options.circuit_breaker = &cb;
+  Pipeline pipeline = make(options);
+  int calls = 0;
+  auto release = [&calls](const CallContext&) -> Task<Result<void>> {
+    if (++calls < 2) co_return unavailable("down");
+    co_return Ok{};
+  };
+  Result<void> result = run(pipeline.execute<void>(release));
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(cb.metrics().failed_calls, 1u);
+  EXPECT_EQ(cb.metrics().buffered_calls, 2u);
+}
+
+TEST_F(PipelineTest, NoTimeoutsAnywhereMeansNoDeadlineNotAnOverflow) {
+  Pipeline pipeline = make(PipelineOptions{});
+  Recorder dep{{}, {}};
+  ASSERT_TRUE(run(pipeline.execute<int>(dep.op())).ok());
+  EXPECT_EQ(dep.calls.at(0).deadline, TimePoint::max());
+  EXPECT_EQ(dep.calls.at(0).remaining(clock().now()), Duration::max());
+  // What an operation does with it: a deadline that saturates instead of wrapping.
+  EXPECT_EQ(add_saturating(clock().now(), dep.calls.at(0).remaining(clock().now())),
+            TimePoint::max());
+}
+
 TEST_F(PipelineTest, RejectsBadOptionsNamingTheField) {
   const auto message = [this](PipelineOptions options) {
     Result<Pipeline> made = Pipeline::create(clock(), process_.rng(), std::move(options));

@@ -149,6 +149,17 @@ TEST_F(PostgresConnectionTest, WrongPasswordIsATypedErrorWithoutThePassword) {
   EXPECT_EQ(connection.error().message.find(options.password), std::string::npos);
 }
 
+// Duration::max() is what a resilience CallContext without a deadline hands over: the deadline
+// must saturate, not wrap into the past and abandon the statement at once.
+TEST_F(PostgresConnectionTest, NoDeadlineIsNotAnOverflow) {
+  Connection connection = connect();
+  for (int i = 0; i < 3; ++i) {
+    Result<PgResult> one = query(connection, "SELECT pg_sleep(0.01), 1", {}, Duration::max());
+    ASSERT_TRUE(one.ok()) << one.error().to_string();
+  }
+  EXPECT_FALSE(connection.lost());
+}
+
 TEST_F(PostgresConnectionTest, TimeoutAfterSendIsOutcomeUnknownAndLosesTheConnection) {
   Connection connection = connect();
   const auto started = SteadyClock::now();

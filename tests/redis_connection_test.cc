@@ -150,6 +150,19 @@ TEST_F(RedisConnectionTest, RoundTripsEveryReplyKind) {
   EXPECT_TRUE(array->is_array());
 }
 
+// Duration::max() is what a resilience CallContext without a deadline hands over: the deadline
+// must saturate, not wrap into the past and expire (or declare the link stuck) at once.
+TEST_F(RedisConnectionTest, NoDeadlineIsNotAnOverflow) {
+  Connection connection = connect();
+  for (int i = 0; i < 3; ++i) {
+    Result<RedisReply> pong = run(connection.command({"PING"}, Duration::max()));
+    ASSERT_TRUE(pong.ok()) << pong.error().to_string();
+    EXPECT_EQ(*pong, RedisReply::status("PONG"));
+  }
+  Result<RedisReply> bounded = run(connection.command({"PING"}, 1s));  // after one without
+  ASSERT_TRUE(bounded.ok()) << bounded.error().to_string();
+}
+
 TEST_F(RedisConnectionTest, ErrorRepliesAreTypedAndNameWhatTheServerSaid) {
   Connection connection = connect();
   const std::string key = prefix_ + "string";

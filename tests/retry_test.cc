@@ -44,6 +44,7 @@ TEST(Backoff, DeterministicStrategiesFollowTheStudysFormulas) {
 TEST(Backoff, ExponentialCeilingNeverOverflows) {
   EXPECT_EQ(exponential_ceiling(1ns, Duration::max(), 62), Duration(std::int64_t{1} << 62));
   EXPECT_EQ(exponential_ceiling(3ns, Duration::max(), 1000), Duration::max());
+  EXPECT_EQ(exponential_ceiling(1ns, Duration::max(), 63), Duration::max());
   EXPECT_EQ(exponential_ceiling(0ns, 1s, 5), 0ns);
   EXPECT_EQ(exponential_ceiling(1s, 1s, 0), 1s);
 }
@@ -227,6 +228,35 @@ TEST_F(RetryTest, MaxTotalBoundsTheWholeCall) {
   EXPECT_LE(world_.now() - start, 350ms);
 }
 
+TEST_F(RetryTest, MaxTotalBoundsASlowAttemptToo) {
+  RetryOptions options = constant(5, 10ms);
+  options.max_total = 300ms;
+  Retry retry = make(options);
+  const TimePoint start = process_.clock().now();
+  std::vector<TimePoint> deadlines;
+  auto slow = [&deadlines](const CallContext& context) -> Task<Result<int>> {
+    deadlines.push_back(context.deadline);
+    co_return unavailable("down");
+  };
+  (void)run(retry.execute<int>(slow, start + 10s));
+  ASSERT_FALSE(deadlines.empty());
+  for (TimePoint d : deadlines) EXPECT_EQ(d, start + 300ms);  // not the caller's 10 s
+}
+
+TEST_F(RetryTest, NoDeadlineDoesNotOverflow) {
+  RetryOptions options = constant(3, 10ms);
+  options.backoff = BackoffOptions{BackoffStrategy::kExponential, 1ms, Duration::max()};
+  options.max_total = Duration::max() - 1ns;
+  Retry retry = make(options);
+  Script script{{unavailable("a"), unavailable("b")}, {}};
+  Result<int> result = run(retry.execute<int>(scripted(script)));
+  ASSERT_TRUE(result.ok());  // neither the huge cap nor max_total wrapped into "stop now"
+  EXPECT_EQ(script.attempts.size(), 3u);
+  CallContext none;
+  EXPECT_EQ(add_saturating(process_.clock().now(), none.remaining(process_.clock().now())),
+            TimePoint::max());
+}
+
 TEST_F(RetryTest, RetriesASuccessfulResultThePredicateRejects) {
   Retry retry = make(constant(4, 10ms));
   Script script{{}, {}};
@@ -306,14 +336,18 @@ RC_GTEST_PROP(RetryBudget, AllowedRetriesNeverExceedTheBound, ()) {
   World world(*rc::gen::arbitrary<std::uint64_t>());
   Process& p = world.add_process("p");
   world.start();
-  const RetryBudgetOptions options{*rc::gen::inRange(0, 2000) / 1000.0,
-                                   *rc::gen::inRange(0, 50) * 1.0,
-                                   *rc::gen::inRange(1, 20) * 1.0};
+  // Arbitrary fractions, so that no rounding of millitokens can hide.
+  const RetryBudgetOptions options{*rc::gen::inRange(0, 2'000'000) / 1e6,
+                                   *rc::gen::inRange(0, 50'000) / 1e3,
+                                   1.0 + *rc::gen::inRange(0, 20'000) / 1e3};
   RetryBudget budget = RetryBudget::create(p.clock(), options).value();
   const TimePoint start = p.clock().now();
   const auto steps = *rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 3));
   for (int step : steps) {
-    if (step == 0) budget.on_call();
+    if (step == 0) {
+      const int calls = *rc::gen::inRange(1, 5000);  // many calls, so rounding would add up
+      for (int i = 0; i < calls; ++i) budget.on_call();
+    }
     if (step == 1) (void)budget.try_spend();
     if (step == 2) world.run_until(world.now() + Duration(*rc::gen::inRange(0, 500'000'000)));
     const RetryBudgetMetrics m = budget.metrics();

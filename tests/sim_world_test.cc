@@ -508,6 +508,15 @@ TEST_F(CallFixture, ReplyBeforeDeadlineIsTheValue) {
   EXPECT_LE(out.at, at(milliseconds(4))) << "two default latencies, far before the deadline";
 }
 
+// Duration::max() means "no deadline" (CallContext::remaining without one): the deadline must
+// saturate, not wrap into the past and time the call out at once.
+TEST_F(CallFixture, NoDeadlineIsNotAnOverflow) {
+  client.clock().set_drift_ppm(-500);  // a slow clock stretches the deadline in true time
+  run_call(Duration::max());
+  ASSERT_TRUE(out.result->ok()) << out.result->error().to_string();
+  EXPECT_EQ(out.result->value(), 42);
+}
+
 TEST_F(CallFixture, ServerDownIsUnavailableAndNothingRan) {
   world.crash(server, true);
   run_call(milliseconds(100));

@@ -1,5 +1,7 @@
 #include "faultline/sim/world.h"
 
+#include "faultline/clock.h"
+
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -38,7 +40,9 @@ Duration ProcessClock::to_true(Duration local) const {
   if (local <= Duration::zero()) return Duration::zero();
   const auto n = static_cast<int128>(local.count()) * kPpm;
   const auto d = static_cast<int128>(kPpm + drift_ppm_);
-  return Duration(static_cast<std::int64_t>((n + d - 1) / d));
+  const int128 scaled = (n + d - 1) / d;
+  return scaled >= static_cast<int128>(Duration::max().count()) ? Duration::max()
+                                                                 : Duration(static_cast<std::int64_t>(scaled));
 }
 
 void ProcessClock::rebase() {
@@ -140,7 +144,7 @@ void World::free_slot(std::uint32_t slot) {
 
 void World::schedule_after(Duration delay, ProcessId owner, UniqueFunction fn) {
   const std::uint32_t generation = owner == kWorldProcess ? 0 : process(owner).generation();
-  schedule(now_ + std::max(delay, Duration::zero()), owner, generation, std::move(fn));
+  schedule(add_saturating(now_, std::max(delay, Duration::zero())), owner, generation, std::move(fn));
 }
 
 void World::disconnect(Process& a, Process& b) {

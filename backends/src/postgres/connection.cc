@@ -1,5 +1,7 @@
 #include "faultline/backends/postgres/connection.h"
 
+#include "faultline/clock.h"
+
 #include <poll.h>
 
 #include <algorithm>
@@ -196,7 +198,7 @@ Task<Result<std::string>> Connection::Impl::resolve(SteadyClock::time_point dead
 }
 
 Task<Result<void>> Connection::Impl::establish(Duration budget) {
-  const SteadyClock::time_point deadline = SteadyClock::now() + budget;
+  const SteadyClock::time_point deadline = add_saturating(SteadyClock::now(), budget);
   // libpq resolves `host` with a blocking getaddrinfo; give it `hostaddr` so it does not.
   std::optional<std::string> hostaddr = resolve_literal();
   const bool is_socket_dir = options_.host.front() == '/' || options_.host.front() == '@';
@@ -312,7 +314,7 @@ Task<Result<PgResult>> Connection::Impl::run(std::shared_ptr<Impl> self,
   if (self->lost_before_sending(now)) {
     co_return unavailable("the connection to " + self->where_ + " is lost; not sent");
   }
-  const SteadyClock::time_point deadline = now + timeout;
+  const SteadyClock::time_point deadline = add_saturating(now, timeout);
   self->busy_ = true;
   struct BusyGuard {
     Impl* impl;
@@ -429,7 +431,9 @@ std::optional<Error> Connection::Impl::after_wait(WaitOutcome outcome, Duration 
 bool Connection::Impl::probe_lost() {
   if (conn_ == nullptr) return true;
   if (busy_) return false;  // the call in progress will find out
-  if (PQstatus(conn_) == CONNECTION_BAD) {
+  // A FATAL already parsed (during the last statement, whose result still stood) means the
+  // backend has ended and released the session's locks, whatever the socket says yet.
+  if (PQstatus(conn_) == CONNECTION_BAD || fatal_seen_) {
     close_now();
     return true;
   }
@@ -456,6 +460,7 @@ bool Connection::Impl::probe_lost() {
 }
 
 bool Connection::Impl::lost_before_sending(SteadyClock::time_point now) {
+  if (conn_ != nullptr && fatal_seen_) return probe_lost();  // closes it: certainly not sent
   if (conn_ != nullptr && !waiter_.input_pending() && now - idle_since_ < kWatchTrustedFor &&
       PQstatus(conn_) != CONNECTION_BAD) {
     return false;

@@ -1,4 +1,5 @@
-// The RESP codec: hiredis does the encoding and parsing, this wraps it in owning C++ types.
+// The RESP codec: requests are encoded here (a RESP array of bulk strings), replies parsed by
+// hiredis's reader; this wraps both in owning C++ types.
 // Internal to the Redis backend; no hiredis type appears in a public header.
 #pragma once
 
@@ -15,7 +16,7 @@ struct redisReader;
 
 namespace faultline::backends::redis::detail {
 
-// One request in RESP form, in memory allocated by hiredis.
+// One request in RESP form, in one exact allocation of ours.
 class EncodedCommand {
  public:
   EncodedCommand() = default;

@@ -1,5 +1,7 @@
 #include "faultline/backends/redis/connection.h"
 
+#include "faultline/clock.h"
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -220,9 +222,8 @@ Task<Result<RedisReply>> Connection::Impl::command(std::shared_ptr<Impl> self,
 }
 
 void Connection::Impl::watch_deadline(Pending& pending) {
-  const TimePoint at =
-      std::chrono::steady_clock::now() +
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(pending.timeout);
+  // Saturating: a Duration::max() timeout ("no deadline") must not wrap into the past.
+  const TimePoint at = add_saturating(std::chrono::steady_clock::now(), pending.timeout);
   pending.deadline = at;
   if (deadlines_.empty() || deadlines_.back().at <= at) {
     deadlines_.push_back({at, &pending});

@@ -33,6 +33,22 @@ struct LocalClock {
 using Duration = std::chrono::nanoseconds;
 using TimePoint = LocalClock::time_point;
 
+// t + d, saturating at the time point type's max(): a Duration::max() timeout means "no
+// deadline" and must not wrap into the past. For any std::chrono time point.
+template <class TimePointT, class Rep, class Period>
+[[nodiscard]] constexpr TimePointT add_saturating(TimePointT t,
+                                                  std::chrono::duration<Rep, Period> d) noexcept {
+  using D = typename TimePointT::duration;
+  const auto delta = d >= std::chrono::duration<Rep, Period>::zero() &&
+                             d > std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(
+                                     D::max()) / 2
+                         ? D::max()
+                         : std::chrono::duration_cast<D>(d);
+  if (delta > D::zero() && t > TimePointT::max() - delta) return TimePointT::max();
+  if (delta < D::zero() && t < TimePointT::min() - delta) return TimePointT::min();
+  return t + delta;
+}
+
 class Clock {
  public:
   virtual ~Clock() = default;

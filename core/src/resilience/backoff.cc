@@ -37,8 +37,9 @@ Duration exponential_ceiling(Duration base, Duration cap, int exponent) noexcept
   assert(base >= Duration::zero() && cap >= base && exponent >= 0);
   // 2^62 * 1ns already exceeds any cap a caller could mean; clamping keeps the shift defined.
   constexpr int kMaxShift = 62;
-  const int shift = std::min(exponent, kMaxShift);
   if (base.count() == 0) return Duration::zero();
+  if (exponent > kMaxShift) return cap;  // base * 2^exponent >= 2^63 ns: past any cap
+  const int shift = exponent;
   if (base.count() > (cap.count() >> shift)) return cap;  // base * 2^shift would pass the cap
   return base * (std::int64_t{1} << shift);
 }

@@ -42,10 +42,12 @@ Retry::Decision Retry::after_failure(const Error* error, int attempt, Duration p
   const Duration delay = backoff_.delay(*random_, attempt, previous_delay);
   const TimePoint now = clock_->now();
   // Never sleep into a deadline: an attempt that would start at or after it cannot succeed.
-  if (deadline != TimePoint::max() && (deadline - now) <= delay) {
+  // (Saturating: neither a huge cap nor a skewed clock may wrap the comparison.)
+  if (deadline != TimePoint::max() && deadline <= add_saturating(now, delay)) {
     return stop("the next attempt would start after the deadline");
   }
-  if (options_.max_total != Duration::max() && (now - started) + delay >= options_.max_total) {
+  if (options_.max_total != Duration::max() &&
+      add_saturating(started, options_.max_total) <= add_saturating(now, delay)) {
     return stop("the next attempt would start after max_total");
   }
   if (budget_ != nullptr && !budget_->try_spend()) return stop("retry budget exhausted");

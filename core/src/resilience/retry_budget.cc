@@ -37,8 +37,10 @@ Result<RetryBudget> RetryBudget::create(Clock& clock, RetryBudgetOptions options
 RetryBudget::RetryBudget(Clock& clock, RetryBudgetOptions options)
     : clock_(&clock),
       options_(options),
-      per_call_milli_(std::llround(options.ratio * kMilli)),
-      max_milli_(std::llround(options.max_balance * kMilli)),
+      per_call_milli_(options.ratio * kMilli),
+      // Rounded down, as are deposits (the carry keeps their fractions): rounding up would let
+      // the budget allow more than retry_bound() promises.
+      max_milli_(static_cast<std::int64_t>(std::floor(options.max_balance * kMilli))),
       per_second_milli_(options.min_per_second * kMilli),
       balance_milli_(max_milli_),
       refilled_at_(clock.now()) {}
@@ -58,7 +60,11 @@ void RetryBudget::refill() noexcept {
 
 void RetryBudget::on_call() noexcept {
   ++metrics_.calls;
-  balance_milli_ = std::min(max_milli_, balance_milli_ + per_call_milli_);
+  deposit_carry_milli_ += per_call_milli_;
+  const double whole = std::floor(deposit_carry_milli_);
+  deposit_carry_milli_ -= whole;
+  const double room = static_cast<double>(max_milli_ - balance_milli_);
+  balance_milli_ += static_cast<std::int64_t>(std::min(whole, room));
 }
 
 bool RetryBudget::try_spend() noexcept {

@@ -256,7 +256,8 @@ class Bulkhead {
   // Runs `op` (a callable returning Task<Result<T>>) holding a slot of `tier` acquired as by
   // acquire(tier, deadline); the slot is released when op's task finishes, however it ends.
   // When no slot is obtained op does not run and the kBulkheadFull error is returned. `op` is
-  // moved or copied into the task, so a temporary lambda is fine.
+  // moved or copied into the task, so it need not outlive the call; with g++ 12, still pass a
+  // named lambda rather than a temporary one that captures strings (ARCHITECTURE.md).
   template <class T, class F>
   [[nodiscard]] Task<Result<T>> execute(Tier tier, F&& op, TimePoint deadline = TimePoint::max()) {
     return run_guarded<T, std::decay_t<F>>(state_, tier, std::decay_t<F>(std::forward<F>(op)),

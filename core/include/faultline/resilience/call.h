@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "faultline/clock.h"
 #include "faultline/result.h"
@@ -70,6 +71,25 @@ enum class OutcomeKind : std::uint8_t {
       return OutcomeKind::kFailure;
     default:
       return OutcomeKind::kIgnored;
+  }
+}
+
+// The default "is this successful result a failure?": never.
+struct NoValueIsFailure {
+  template <class V>
+  constexpr bool operator()(const V&) const noexcept {
+    return false;
+  }
+};
+
+// is_failure(value) for a successful Result<T>; false for an error and for Result<void>, which
+// has no value to judge.
+template <class T, class IsFailure>
+[[nodiscard]] bool value_is_failure(IsFailure& is_failure, const Result<T>& result) {
+  if constexpr (std::is_void_v<T>) {
+    return false;
+  } else {
+    return result.ok() && is_failure(result.value());
   }
 }
 

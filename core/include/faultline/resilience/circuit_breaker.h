@@ -9,13 +9,14 @@
 //   OPEN         every call is refused (kCircuitOpen) until the open wait has passed. The switch
 //                to HALF_OPEN is lazy: the first try_acquire() after the wait makes it (there are
 //                no timers: deterministic, and free while nobody asks).
-//   HALF_OPEN    at most `permitted_calls_in_half_open` probes are let through, ever, in this
-//                episode: never more in flight, however callers interleave. Once that many probes
-//                have been recorded their failure and slow rates decide: OPEN again (with a wait
-//                grown by wait_multiplier, up to max_wait_in_open) or CLOSED (with an empty window
-//                and the base wait). A probe classified as ignored, or whose Permit is destroyed
-//                unreported, gives its slot back. If probes hang, max_wait_in_half_open (off by
-//                default) reopens the breaker at the next try_acquire() after it.
+//   HALF_OPEN    never more than `permitted_calls_in_half_open` probes in flight, however callers
+//                interleave; once that many probes have been recorded, their failure and slow
+//                rates decide: OPEN again (with a wait grown by wait_multiplier, up to
+//                max_wait_in_open) or CLOSED (with an empty window and the base wait). A probe
+//                classified as ignored, or whose Permit is destroyed unreported, gives its slot
+//                back, so a dependency that answers every probe with an ignored error keeps the
+//                breaker HALF_OPEN, letting N calls through at a time: set max_wait_in_half_open
+//                (off by default) to reopen it at the first try_acquire() after that long.
 //   DISABLED     every call is permitted; no call is timed, recorded or published (state changes
 //                still are).
 //   FORCED_OPEN  every call is refused.
@@ -339,12 +340,7 @@ class BreakerCore {
 };
 
 // Judges every value a success.
-struct NoValueIsFailure {
-  template <class V>
-  constexpr bool operator()(const V&) const noexcept {
-    return false;
-  }
-};
+using resilience::NoValueIsFailure;
 
 }  // namespace detail
 

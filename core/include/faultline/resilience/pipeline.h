@@ -34,7 +34,10 @@
 //     breaker and a reason to retry.
 //
 // Ownership: borrows the clock, the random source, the breaker, the bulkhead and the budget;
-// each must outlive every call. A Pipeline is a small value: copy it freely.
+// each must outlive every call. A Pipeline is a small value that may be copied, but a call in
+// progress refers to the Pipeline it was started on: keep that one alive and in place until
+// the call finishes. `op` is copied into the call; with g++ 12, pass a named lambda rather than
+// a temporary one that captures strings (ARCHITECTURE.md: temporaries in a co_await operand).
 // Thread-safety: none; one executor.
 #pragma once
 
@@ -73,7 +76,7 @@ class Pipeline {
 
   template <class T, class Op>
   Task<Result<T>> execute(Op op, TimePoint deadline = TimePoint::max()) {
-    return execute<T>(std::move(op), [](const T&) { return false; }, deadline);
+    return execute<T>(std::move(op), NoValueIsFailure{}, deadline);
   }
   template <class T, class Op, class IsFailure>
   Task<Result<T>> execute(Op op, IsFailure is_failure, TimePoint deadline);
@@ -97,7 +100,11 @@ Task<Result<T>> Pipeline::execute(Op op, IsFailure is_failure, TimePoint deadlin
                      deadline != TimePoint::max() ||
                      (retry_ && retry_->options().max_total != Duration::max());
   const TimePoint started = timed ? clock_->now() : TimePoint{};
-  if (options_.timeout) deadline = std::min(deadline, started + *options_.timeout);
+  if (options_.timeout) deadline = std::min(deadline, add_saturating(started, *options_.timeout));
+  // Attempts end by max_total too, not only the sleeps between them.
+  if (retry_ && retry_->options().max_total != Duration::max()) {
+    deadline = std::min(deadline, add_saturating(started, retry_->options().max_total));
+  }
   if (retry_) retry_->on_call();
   Duration previous = Duration::zero();
   for (int number = 1;; ++number) {
@@ -107,7 +114,7 @@ Task<Result<T>> Pipeline::execute(Op op, IsFailure is_failure, TimePoint deadlin
     if (timed) {
       const TimePoint now = number == 1 ? started : clock_->now();
       if (options_.attempt_timeout) {
-        context.deadline = std::min(deadline, now + *options_.attempt_timeout);
+        context.deadline = std::min(deadline, add_saturating(now, *options_.attempt_timeout));
       }
       if (context.deadline <= now) {
         outcome.emplace(Error{ErrorCode::kDeadlineExceeded,
@@ -145,7 +152,7 @@ Task<Result<T>> Pipeline::execute(Op op, IsFailure is_failure, TimePoint deadlin
     slot.reset();
     Result<T>& result = *outcome;
     // 2. retry, or return.
-    const bool failed = !result.ok() || is_failure(*result);
+    const bool failed = !result.ok() || value_is_failure(is_failure, result);
     if (!failed || !retry_) co_return std::move(result);
     Retry::Decision decision = retry_->after_failure(result.ok() ? nullptr : &result.error(),
                                                      number, previous, started, deadline);

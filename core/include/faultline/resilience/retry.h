@@ -22,7 +22,10 @@
 //     attempts and why it stopped.
 //   - Events: every retry (attempt, delay, error) and every give-up (reason), to a listener.
 //
-// Ownership: references the Clock, Random and RetryBudget, which must outlive it.
+// Ownership: references the Clock, Random and RetryBudget, which must outlive it. A call to
+// execute() refers to this Retry until it finishes: keep the Retry alive and in place meanwhile.
+// `op` is copied into the call; with g++ 12, pass a named lambda rather than a temporary one
+// that captures strings (ARCHITECTURE.md: temporaries in a co_await operand).
 // Thread-safety: none; one executor.
 #pragma once
 
@@ -107,7 +110,7 @@ class Retry {
   // may ask for a successful result to be retried.
   template <class T, class Op>
   Task<Result<T>> execute(Op op, TimePoint deadline = TimePoint::max()) {
-    return execute<T>(std::move(op), [](const T&) { return false; }, deadline);
+    return execute<T>(std::move(op), NoValueIsFailure{}, deadline);
   }
   template <class T, class Op, class RetryResult>
   Task<Result<T>> execute(Op op, RetryResult retry_result, TimePoint deadline);
@@ -140,12 +143,16 @@ Task<Result<T>> Retry::execute(Op op, RetryResult retry_result, TimePoint deadli
   // The start is needed only to enforce max_total; a clock read is a fifth of this call's cost.
   const TimePoint started =
       options_.max_total != Duration::max() ? clock_->now() : TimePoint{};
+  // Attempts end by max_total too, not only the sleeps between them.
+  if (options_.max_total != Duration::max()) {
+    deadline = std::min(deadline, add_saturating(started, options_.max_total));
+  }
   Duration previous = Duration::zero();
   for (int attempt = 1;; ++attempt) {
     const CallContext context{deadline, attempt};
     Result<T> result = co_await op(context);
     const Error* error = result.ok() ? nullptr : &result.error();
-    if (result.ok() && !retry_result(*result)) co_return result;
+    if (result.ok() && !value_is_failure(retry_result, result)) co_return result;
     Decision decision = after_failure(error, attempt, previous, started, deadline);
     if (!decision.delay) {
       if (result.ok()) co_return result;

@@ -67,7 +67,8 @@ class RetryBudget {
 
   Clock* clock_;
   RetryBudgetOptions options_;
-  std::int64_t per_call_milli_;      // ratio in millitokens
+  double per_call_milli_;            // ratio in millitokens
+  double deposit_carry_milli_ = 0;   // fractions of a millitoken deposited, not yet credited
   std::int64_t max_milli_;           // max_balance in millitokens
   double per_second_milli_;          // min_per_second in millitokens
   std::int64_t balance_milli_;

@@ -56,7 +56,7 @@ Task<Result<R>> call(Network& network, Process& caller, Process& server, Duratio
         const std::uint32_t caller_generation = caller.generation();
         World& world = caller.world();
 
-        world.schedule(world.now() + caller.clock().to_true(timeout), caller_id,
+        world.schedule(add_saturating(world.now(), caller.clock().to_true(timeout)), caller_id,
                        caller_generation, [pending, timeout]() {
                          pending->complete(outcome_unknown(
                              "no reply within " + std::to_string(timeout.count()) + "ns"));
