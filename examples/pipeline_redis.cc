@@ -6,12 +6,11 @@
 // Exit status 0 on success; otherwise 1 with the typed error on stderr (stop the server to see
 // kUnavailable, retried within the budget, then given up).
 #include <cstdio>
-#include <cstdlib>
 #include <string>
-#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 
+#include "examples/example_flags.h"
 #include "faultline/backends/asio_clock.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/connection.h"
@@ -34,29 +33,19 @@ Task<Result<RedisReply>> read_key(Pipeline& pipeline, Connection& connection, Cl
   co_return co_await pipeline.execute<RedisReply>(get);
 }
 
-int fail(const Error& error) {
-  std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
-  return 1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  backends::redis::ConnectionOptions options;
-  std::string key = "example:key";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--port") options.port = std::atoi(argv[i + 1]);
-    else if (flag == "--host") options.host = argv[i + 1];
-    else if (flag == "--key") key = argv[i + 1];
-    else return fail(invalid_argument("unknown flag " + std::string(flag)));
-  }
+  Result<examples::RedisExampleFlags> flags = examples::parse_flags(argc, argv, "example:key");
+  if (!flags.ok()) return examples::fail(flags.error());
+  const backends::redis::ConnectionOptions& options = flags->redis;
+  const std::string& key = flags->key;
 
   boost::asio::io_context io;
   backends::AsioClock clock;
   backends::SystemRandom random;
   Result<Connection> connection = Connection::create(io, options);
-  if (!connection.ok()) return fail(connection.error());
+  if (!connection.ok()) return examples::fail(connection.error());
 
   // The README's example, verbatim.
   auto breaker = CircuitBreaker::create(clock, {.name = "redis", .window_size = 50,
@@ -69,7 +58,7 @@ int main(int argc, char** argv) {
                                                    .attempt_timeout = 500ms}).value();
 
   Result<RedisReply> reply = backends::block_on(io, read_key(pipeline, *connection, clock, key));
-  if (!reply.ok()) return fail(reply.error());
+  if (!reply.ok()) return examples::fail(reply.error());
   std::printf("GET %s -> %s; breaker %s\n", key.c_str(),
               reply->is_nil() ? "(nil)" : std::string(reply->as_text()).c_str(),
               std::string(to_string(breaker.state())).c_str());
