@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   // The README's example, verbatim.
   auto breaker = CircuitBreaker::create(clock, {.name = "redis", .window_size = 50,
                                                 .minimum_calls = 20, .wait_in_open = 5s}).value();
-  auto budget = RetryBudget::create(clock, {.ratio = 0.1}).value();  // retries <= 10% of calls
+  auto budget = RetryBudget::create(clock, {.ratio = 0.1}).value();  // ~10% of calls, + a burst
   auto pipeline = Pipeline::create(clock, random, {.timeout = 2s,
                                                    .retry = RetryOptions{.max_attempts = 3},
                                                    .retry_budget = &budget,
