@@ -47,7 +47,15 @@ class Harness {
         .value();
   }
   World& world() { return world_; }
+  Network& network() { return network_; }
   PgNode& pg() { return pg_; }
+  // Every message on the link from -> to is lost (loss) or delivered twice (duplicate).
+  void set_link(Process& from, Process& to, std::uint32_t loss_ppm, std::uint32_t duplicate_ppm) {
+    LinkProfile link;
+    link.loss_ppm = loss_ppm;
+    link.duplicate_ppm = duplicate_ppm;
+    network_.set_link(from.id(), to.id(), link);
+  }
   SimSessionLockStore& store(int i) { return *stores_.at(static_cast<std::size_t>(i)); }
   Process& client(int i) { return *clients_.at(static_cast<std::size_t>(i)); }
 
@@ -162,6 +170,141 @@ TEST(AdvisoryLockPattern, HeldTurnsFalseOnceTheLostSessionIsNoticedAndAcquireRec
   ASSERT_TRUE(again.ok()) << "a new session replaces the lost one";
   EXPECT_GT(again->token, lease->token);
   EXPECT_TRUE(a.held());
+}
+
+// A try_lock whose reply is lost may have taken the lock. Keeping that session would keep the
+// hold: the next acquire() re-enters it (count 2), release() drops one, and everyone else is
+// refused for as long as the session lives. The lock must end the session instead.
+TEST(AdvisoryLockPattern, AnUnknownLockOutcomeEndsTheSessionSoNothingStaysHeld) {
+  Harness h;
+  AdvisoryLockOptions try_once;
+  try_once.wait = 0ms;
+  try_once.call_timeout = 100ms;
+  AdvisoryLock a = h.lock(0, try_once);
+  AdvisoryLock b = h.lock(1, try_once);
+  Result<Lease> opened = h.run(0, a.acquire());  // opens the session
+  ASSERT_TRUE(opened.ok());
+  ASSERT_TRUE(h.run(0, a.release(*opened)).ok());
+
+  h.set_link(h.pg().host(), h.client(0), 1'000'000, 0);  // every reply to client-1 is lost
+  Result<Lease> unknown = h.run(0, a.acquire());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kOutcomeUnknown);
+  EXPECT_FALSE(a.held());
+  h.set_link(h.pg().host(), h.client(0), 0, 0);
+  h.world().run_until(h.world().now() + 1s);
+  EXPECT_EQ(h.pg().holder(a.id()), 0u) << "the session that may hold the lock was kept";
+
+  Result<Lease> lease = h.run(0, a.acquire());
+  ASSERT_TRUE(lease.ok()) << lease.error().to_string();
+  ASSERT_TRUE(h.run(0, a.release(*lease)).ok());
+  EXPECT_EQ(h.pg().holder(a.id()), 0u) << "released, yet still held on the server";
+  EXPECT_TRUE(h.run(1, b.acquire()).ok()) << "another session is refused a released lock";
+}
+
+// A session is one connection: a request the network duplicates is applied once.
+TEST(AdvisoryLockPattern, DuplicatedRequestsDoNotLeaveTheLockHeld) {
+  Harness h;
+  AdvisoryLockOptions try_once;
+  try_once.wait = 0ms;
+  AdvisoryLock a = h.lock(0, try_once);
+  AdvisoryLock b = h.lock(1, try_once);
+  h.set_link(h.client(0), h.pg().host(), 0, 1'000'000);  // every request arrives twice
+  Result<Lease> lease = h.run(0, a.acquire());
+  ASSERT_TRUE(lease.ok()) << lease.error().to_string();
+  ASSERT_TRUE(h.run(0, a.release(*lease)).ok());
+  h.world().run_until(h.world().now() + 1s);
+  EXPECT_EQ(h.pg().holder(a.id()), 0u) << "a duplicated try_lock left a second hold";
+  Result<Lease> second = h.run(0, a.acquire());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->token, lease->token + 1) << "a duplicated token request skipped a token";
+  ASSERT_TRUE(h.run(0, a.release(*second)).ok());
+  EXPECT_TRUE(h.run(1, b.acquire()).ok());
+}
+
+// Forwards to a simulated session, except that the fencing token request fails (kUnavailable:
+// certainly not applied) and lost() can be forced: the faults no network fault isolates.
+class FaultySession final : public LockSession {
+ public:
+  FaultySession(std::unique_ptr<LockSession> inner, const bool* fail_tokens, const bool* lost)
+      : inner_(std::move(inner)), fail_tokens_(fail_tokens), lost_(lost) {}
+  Task<Result<bool>> try_lock(locks::AdvisoryLockId id, Duration timeout) override {
+    return inner_->try_lock(id, timeout);
+  }
+  Task<Result<void>> lock(locks::AdvisoryLockId id, Duration timeout) override {
+    return inner_->lock(id, timeout);
+  }
+  Task<Result<bool>> unlock(locks::AdvisoryLockId id, Duration timeout) override {
+    return inner_->unlock(id, timeout);
+  }
+  Task<Result<locks::FencingToken>> next_fencing_token(std::string_view key,
+                                                       Duration timeout) override {
+    if (*fail_tokens_) return fail_token();
+    return inner_->next_fencing_token(key, timeout);
+  }
+  [[nodiscard]] bool lost() const override { return *lost_ || inner_->lost(); }
+  Task<void> close(Duration timeout) override { return inner_->close(timeout); }
+
+ private:
+  static Task<Result<locks::FencingToken>> fail_token() {
+    co_return unavailable("token table unavailable (injected)");
+  }
+  std::unique_ptr<LockSession> inner_;
+  const bool* fail_tokens_;
+  const bool* lost_;
+};
+
+class FaultyStore final : public locks::SessionLockStore {
+ public:
+  explicit FaultyStore(locks::SessionLockStore& inner) : inner_(inner) {}
+  Task<Result<std::unique_ptr<LockSession>>> open_session(Duration timeout) override {
+    auto pending = inner_.open_session(timeout);
+    Result<std::unique_ptr<LockSession>> opened = co_await std::move(pending);
+    if (!opened) co_return std::move(opened).error();
+    co_return std::unique_ptr<LockSession>(
+        std::make_unique<FaultySession>(std::move(opened).value(), &fail_tokens, &lost));
+  }
+  bool fail_tokens = false;
+  bool lost = false;
+
+ private:
+  locks::SessionLockStore& inner_;
+};
+
+TEST(AdvisoryLockPattern, AFailedTokenFetchLeavesTheLockFree) {
+  Harness h;
+  FaultyStore faulty(h.store(0));
+  faulty.fail_tokens = true;
+  AdvisoryLock a = AdvisoryLock::create(faulty, "orders:42", {}).value();
+  Result<Lease> lease = h.run(0, a.acquire());
+  ASSERT_FALSE(lease.ok());
+  EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(a.held());
+  EXPECT_EQ(h.pg().holder(a.id()), 0u) << "the lock stayed held after its token failed";
+}
+
+TEST(AdvisoryLockPattern, HeldIsFalseAsSoonAsTheSessionIsKnownLost) {
+  Harness h;
+  FaultyStore faulty(h.store(0));
+  AdvisoryLock a = AdvisoryLock::create(faulty, "orders:42", {}).value();
+  ASSERT_TRUE(h.run(0, a.acquire()).ok());
+  EXPECT_TRUE(a.held());
+  faulty.lost = true;  // as a real session's socket reports a dropped connection, unasked
+  EXPECT_FALSE(a.held());
+}
+
+// Fencing counters live in a table: a crash of the server, however abrupt, keeps them.
+TEST(PgSession, FencingCountersSurviveAServerCrash) {
+  Harness h;
+  AdvisoryLock a = h.lock(0);
+  Result<Lease> before = h.run(0, a.acquire());
+  ASSERT_TRUE(before.ok());
+  h.world().crash(h.pg().host(), /*persist=*/false);
+  h.world().restart(h.pg().host());
+  EXPECT_FALSE(h.run(0, a.release(*before)).ok()) << "the crash ended the session";
+  Result<Lease> after = h.run(0, a.acquire());
+  ASSERT_TRUE(after.ok()) << after.error().to_string();
+  EXPECT_GT(after->token, before->token) << "the counter went back after a crash";
 }
 
 TEST(AdvisoryLockPattern, BadOptionsNameTheField) {

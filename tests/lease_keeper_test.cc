@@ -119,6 +119,45 @@ TEST(LeaseKeeper, NeverExtendsALockItNoLongerOwns) {
   EXPECT_EQ(h.redis().holder("job"), other.owner) << "the resumed keeper took the lock back";
 }
 
+// The holder pauses past its validity (990ms: ttl 1s less 1% drift) but not past the server's
+// expiry (1s), and nobody takes the lock meanwhile: the server would still accept an extension.
+// The keeper must not send one: the holder already has to assume the lock is gone, so reviving
+// it would let two holders believe in it.
+TEST(LeaseKeeper, AKeeperPausedIntoTheDriftWindowDoesNotExtend) {
+  Harness h;
+  Lease lease = h.run(0, h.lock(0).acquire()).value();
+  auto keeper = h.keep(0, lease, {.renew_every = 300ms, .on_lost = {}});
+  h.world().pause(h.client(0));
+  h.advance(lease.valid_until - h.client(0).clock().now() + 3ms);  // into (990ms, 1s)
+  h.world().resume(h.client(0));
+  h.advance(50ms);
+  EXPECT_TRUE(keeper->lost());
+  EXPECT_EQ(keeper->extensions(), 0);
+  EXPECT_EQ(h.redis().holder("job"), "") << "the server's lease was extended after it had run out "
+                                            "on the holder's clock";
+  EXPECT_TRUE(h.run(1, h.lock(1).acquire()).ok()) << "the lock should be free for others";
+}
+
+// An extension that never answers: the validity watch alone must report the loss, exactly when
+// the validity ends, not when (or whether) the extension returns.
+TEST(LeaseKeeper, AHungExtensionIsReportedLostExactlyWhenTheValidityEnds) {
+  Harness h;
+  Lease lease = h.run(0, h.lock(0).acquire()).value();
+  Process& p = h.client(0);
+  Clock* clock = &p.clock();
+  LeaseKeeper::Extend hang = [clock](const Lease&) -> Task<Result<Lease>> {
+    co_await clock->sleep_for(std::chrono::hours(1));
+    co_return failed_precondition("gave up after an hour");
+  };
+  auto started = h.run(0, LeaseKeeper::start(p.clock(), lease, hang,
+                                             {.renew_every = 300ms, .on_lost = {}}));
+  auto keeper = std::move(started).value();
+  h.advance(lease.valid_until - p.clock().now() - 1ms);
+  EXPECT_FALSE(keeper->lost()) << "reported lost before the validity ended";
+  h.advance(2ms);
+  EXPECT_TRUE(keeper->lost()) << "a hung extension hid the end of the validity";
+}
+
 TEST(LeaseKeeper, StopEndsExtensionsWithoutReportingALoss) {
   Harness h;
   Lease lease = h.run(0, h.lock(0).acquire()).value();

@@ -154,6 +154,14 @@ class Harness {
     world_->run_until(until);
   }
 
+  // Every message between client `i` and redis, both ways, takes exactly `latency`.
+  void set_latency(int i, Duration latency) {
+    LinkProfile link;
+    link.latency_min = latency;
+    link.latency_max = latency;
+    network_.set_link(redis_host_.id(), process(i).id(), link);
+    network_.set_link(process(i).id(), redis_host_.id(), link);
+  }
   // Makes every reply from redis to client `i` get lost (or stop getting lost).
   void lose_replies(int i, bool lose) {
     LinkProfile link;
@@ -388,6 +396,60 @@ TEST(LeaseLock, ValidityEndsBeforeTtlByTheDriftAllowance) {
   Result<Lease> lease2 = h.run(0, wide.acquire());
   ASSERT_TRUE(lease2.ok());
   EXPECT_EQ(lease2->valid_until, lease2->acquired_at + milliseconds(900));
+}
+
+// The validity counts from before the request left, never from the reply: over a slow link the
+// difference is the whole round trip.
+TEST(LeaseLock, ValidityOfAcquireAndExtendCountsFromBeforeTheRequestOverASlowLink) {
+  Harness h(1);
+  h.set_latency(0, milliseconds(40));
+  LeaseLockOptions o = quick_options();
+  o.ttl = seconds(1);
+  o.call_timeout = milliseconds(200);
+  o.drift_ppm = 10'000;
+  LeaseLock lock = h.lock(0, o);
+  Process& p = h.process(0);
+
+  const TimePoint before_acquire = p.clock().now();
+  Result<Lease> lease = h.run(0, lock.acquire());
+  ASSERT_TRUE(lease.ok()) << lease.error().to_string();
+  EXPECT_EQ(p.clock().now() - before_acquire, milliseconds(80)) << "one 80ms round trip";
+  EXPECT_EQ(lease->valid_until, before_acquire + seconds(1) - milliseconds(10));
+
+  h.advance(milliseconds(300));
+  const TimePoint before_extend = p.clock().now();
+  Result<Lease> renewed = h.run(0, lock.extend(*lease));
+  ASSERT_TRUE(renewed.ok()) << renewed.error().to_string();
+  EXPECT_EQ(renewed->valid_until, before_extend + seconds(1) - milliseconds(10));
+}
+
+// ttl 100ms, drift 1ms: the lease is worth 99ms from the moment the request leaves. A round trip
+// of 99.6ms brings a grant that is already worthless when it arrives.
+TEST(LeaseLock, AGrantArrivingAfterItsValidityIsRefused) {
+  Harness h(2);
+  h.set_latency(0, std::chrono::microseconds(49'800));
+  LeaseLockOptions o = quick_options();
+  o.ttl = milliseconds(100);
+  o.call_timeout = std::chrono::microseconds(99'900);
+  o.attempts = 1;
+  LeaseLock lock = h.lock(0, o);
+  Result<Lease> lease = h.run(0, lock.acquire());
+  ASSERT_FALSE(lease.ok()) << "acquire returned a lease that had already run out";
+  EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable) << lease.error().to_string();
+}
+
+TEST(LeaseLock, AnExtensionArrivingAfterItsValidityIsRefused) {
+  Harness h(2);
+  LeaseLockOptions o = quick_options();
+  o.ttl = milliseconds(100);
+  o.call_timeout = std::chrono::microseconds(99'900);
+  LeaseLock lock = h.lock(0, o);
+  Result<Lease> lease = h.run(0, lock.acquire());  // over a fast link
+  ASSERT_TRUE(lease.ok()) << lease.error().to_string();
+  h.set_latency(0, std::chrono::microseconds(49'800));
+  Result<Lease> renewed = h.run(0, lock.extend(*lease));
+  ASSERT_FALSE(renewed.ok()) << "extend returned a lease whose validity ended before its reply";
+  EXPECT_EQ(renewed.error().code, ErrorCode::kFailedPrecondition);
 }
 
 // ---- Unknown outcomes -------------------------------------------------------------------------

@@ -60,7 +60,12 @@ class Harness {
   }
 
   World& world() { return world_; }
+  Network& network() { return network_; }
+  Process& client(int i) { return *clients_.at(static_cast<std::size_t>(i)); }
   RedisNode& node(int i) { return *nodes_.at(static_cast<std::size_t>(i)); }
+  RedisNode& tokens() { return *tokens_; }
+  // Whoever holds the lock on node `i` ("" when free).
+  std::string holder_on(int i) { return node(i).holder(kKey); }
   int holders(const std::string& owner) {
     int n = 0;
     for (auto& node : nodes_) n += node->holder(kKey) == owner ? 1 : 0;
@@ -165,6 +170,74 @@ TEST(Redlock, ExtendKeepsItAndFailsOnceLapsed) {
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_TRUE(h.run(1, b.acquire()).ok()) << "an expired lock must be free for others";
+}
+
+TEST(Redlock, ExtendValidityCountsFromBeforeTheRequestsLeft) {
+  LinkProfile slow;
+  slow.latency_min = 20ms;
+  slow.latency_max = 20ms;
+  Harness h(1, slow);
+  RedlockOptions options;
+  options.ttl = 10s;
+  options.node_timeout = 100ms;
+  Redlock lock = h.make(0, options).value();
+  Result<Lease> lease = h.run(0, lock.acquire());
+  ASSERT_TRUE(lease.ok());
+  h.world().run_until(h.world().now() + 1s);
+  const TimePoint before = h.client(0).clock().now();
+  Result<Lease> extended = h.run(0, lock.extend(*lease));
+  ASSERT_TRUE(extended.ok()) << extended.error().to_string();
+  EXPECT_EQ(h.client(0).clock().now() - before, 40ms) << "one round trip to all five";
+  // ttl less the drift allowance (1% + 2ms), from before the requests left, not from the replies.
+  EXPECT_EQ(extended->valid_until, before + 10s - 100ms - 2ms);
+}
+
+TEST(Redlock, ExtendWithoutAMajorityFails) {
+  Harness h(1);
+  Redlock lock = h.make(0).value();
+  Result<Lease> lease = h.run(0, lock.acquire());
+  ASSERT_TRUE(lease.ok());
+  for (int i = 0; i < 3; ++i) h.world().crash(h.node(i).host(), /*persist=*/false);
+  Result<Lease> extended = h.run(0, lock.extend(*lease));
+  ASSERT_FALSE(extended.ok()) << "extended on 2 of 5 nodes is not a lock";
+  EXPECT_EQ(extended.error().code, ErrorCode::kFailedPrecondition);
+}
+
+// The holder pauses while its fencing token is on the way: by the time the token arrives the
+// lease has run out, and a lease must never be handed out already expired.
+TEST(Redlock, ALeaseThatRanOutWhileItsTokenWasFetchedIsNotReturned) {
+  Harness h(2);
+  LinkProfile slow;
+  slow.latency_min = 40ms;
+  slow.latency_max = 40ms;
+  h.network().set_link(h.client(0).id(), h.tokens().host().id(), slow);
+  h.network().set_link(h.tokens().host().id(), h.client(0).id(), slow);
+  RedlockOptions options;
+  options.ttl = 1s;
+  options.node_timeout = 100ms;
+  options.attempts = 1;
+  Redlock lock = h.make(0, options).value();
+  World& world = h.world();
+  Process& holder = h.client(0);
+  // The quorum round takes at most 4ms; the token request is in flight from then until 84ms.
+  world.schedule(world.now() + 20ms, kWorldProcess, 0, [&world, &holder] { world.pause(holder); });
+  world.schedule(world.now() + 2s, kWorldProcess, 0, [&world, &holder] { world.resume(holder); });
+  Result<Lease> lease = h.run(0, lock.acquire());
+  ASSERT_FALSE(lease.ok()) << "returned a lease valid until " << lease->valid_until.time_since_epoch().count()
+                           << "ns at " << holder.clock().now().time_since_epoch().count() << "ns";
+  EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable) << lease.error().to_string();
+}
+
+TEST(Redlock, AFailedTokenFetchReturnsTheErrorAndReleasesEveryNode) {
+  Harness h(2);
+  RedlockOptions options;
+  options.attempts = 1;
+  Redlock lock = h.make(0, options).value();
+  h.world().crash(h.tokens().host(), /*persist=*/true);
+  Result<Lease> lease = h.run(0, lock.acquire());
+  ASSERT_FALSE(lease.ok());
+  EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable) << lease.error().to_string();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(h.holder_on(i), "") << "node " << i << " still held";
 }
 
 TEST(Redlock, FencingTokensIncreaseAcrossHolders) {

@@ -1,5 +1,7 @@
 #include "faultline/sim/pg_node.h"
 
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "faultline/sim/rpc.h"
@@ -9,14 +11,31 @@ namespace {
 
 Error terminated() { return unavailable("session terminated: its connection was lost"); }
 
+// A session is one TCP connection, which delivers each request once: a request the simulated
+// network duplicates is applied once, and every copy answers with that one result.
+template <class Op>
+auto applied_once(Op op) {
+  using R = decltype(op());
+  auto result = std::make_shared<std::optional<R>>();
+  return [op = std::move(op), result]() mutable {
+    if (!result->has_value()) result->emplace(op());
+    return **result;
+  };
+}
+
 }  // namespace
 
 PgNode::PgNode(Process& host) : host_(host) {
   host_.world().on_disconnect([this](ProcessId a, ProcessId b) {
-    if (a == host_.id()) {  // the node itself went down: every session ends
+    // (node, kWorldProcess): the node went down, every session ends. Otherwise one side of a
+    // connection is this node and the other a client (either order), or (client, world): that
+    // client's connections, and with them its sessions, end.
+    if (a == host_.id() && b == kWorldProcess) {
       std::vector<SessionId> all;
       for (const auto& [session, client] : sessions_) all.push_back(session);
       for (SessionId session : all) end_session(session);
+    } else if (a == host_.id()) {
+      terminate_sessions_of(b);
     } else if (b == host_.id() || b == kWorldProcess) {
       terminate_sessions_of(a);
     }
@@ -95,7 +114,7 @@ Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration t
   if (lost_) co_return terminated();  // after the arguments, as the real backend checks them
   PgNode* node = &node_;
   const SessionId session = session_;
-  auto op = [node, session, id]() { return node->try_lock(session, id); };
+  auto op = applied_once([node, session, id]() { return node->try_lock(session, id); });
   auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
   co_return observe(co_await std::move(reply));
 }
@@ -129,7 +148,7 @@ Task<Result<bool>> SimLockSession::unlock(locks::AdvisoryLockId id, Duration tim
   if (lost_) co_return terminated();  // after the arguments, as the real backend checks them
   PgNode* node = &node_;
   const SessionId session = session_;
-  auto op = [node, session, id]() { return node->unlock(session, id); };
+  auto op = applied_once([node, session, id]() { return node->unlock(session, id); });
   auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
   co_return observe(co_await std::move(reply));
 }
@@ -142,7 +161,8 @@ Task<Result<locks::FencingToken>> SimLockSession::next_fencing_token(std::string
   if (lost_) co_return terminated();
   PgNode* node = &node_;
   const SessionId session = session_;
-  auto op = [node, session, key = std::string(key)]() { return node->next_token(session, key); };
+  auto op = applied_once(
+      [node, session, key = std::string(key)]() { return node->next_token(session, key); });
   auto reply = call<locks::FencingToken>(network_, client_, node_.host(), timeout, std::move(op));
   co_return observe(co_await std::move(reply));
 }
@@ -150,14 +170,22 @@ Task<Result<locks::FencingToken>> SimLockSession::next_fencing_token(std::string
 Task<void> SimLockSession::close(Duration timeout) {
   if (lost_) co_return;
   lost_ = true;
+  // Closing a connection is a FIN that TCP retransmits until it is acknowledged: one lost message
+  // does not keep the session (and its locks) alive. A partition longer than every try does,
+  // as on a real server, until the server notices the connection is gone.
+  constexpr int kTries = 4;
   PgNode* node = &node_;
   const SessionId session = session_;
-  auto op = [node, session]() {
-    node->close_session(session);
-    return Result<bool>(true);
-  };
-  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
-  (void)co_await std::move(reply);
+  for (int attempt = 0; attempt < kTries; ++attempt) {
+    auto op = [node, session]() {
+      node->close_session(session);
+      return Result<bool>(true);
+    };
+    auto reply = call<bool>(network_, client_, node_.host(), timeout / kTries, std::move(op));
+    Result<bool> closed = co_await std::move(reply);
+    // Acknowledged, or refused by a server that is down (which ended every session).
+    if (closed.ok() || !closed.error().may_have_happened()) co_return;
+  }
 }
 
 Task<Result<std::unique_ptr<locks::LockSession>>> SimSessionLockStore::open_session(
@@ -165,7 +193,7 @@ Task<Result<std::unique_ptr<locks::LockSession>>> SimSessionLockStore::open_sess
   if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
   PgNode* node = &node_;
   const ProcessId client = client_.id();
-  auto op = [node, client]() { return Result<SessionId>(node->open_session(client)); };
+  auto op = applied_once([node, client]() { return Result<SessionId>(node->open_session(client)); });
   auto reply = call<SessionId>(network_, client_, node_.host(), timeout, std::move(op));
   Result<SessionId> session = co_await std::move(reply);
   if (!session) co_return std::move(session).error();

@@ -25,6 +25,14 @@ Result<AdvisoryLock> AdvisoryLock::create(SessionLockStore& store, std::string k
   return AdvisoryLock(store, std::move(key), *id, std::move(options));
 }
 
+Task<void> AdvisoryLock::end_session() {
+  // Ending the session is the one way to be sure the server holds nothing of ours: every hold
+  // of every lock of this session goes with it, however many times a request was applied.
+  holding_ = false;
+  std::unique_ptr<LockSession> session = std::move(session_);
+  if (session != nullptr) co_await session->close(options_.call_timeout);
+}
+
 Task<Result<Lease>> AdvisoryLock::acquire() {
   if (session_ == nullptr || session_->lost()) {
     holding_ = false;
@@ -33,25 +41,36 @@ Task<Result<Lease>> AdvisoryLock::acquire() {
     if (!opened) co_return std::move(opened).error();
     session_ = std::move(opened).value();
   }
-  if (options_.wait > Duration::zero()) {
-    Result<void> locked = co_await session_->lock(id_, options_.wait);
-    if (!locked) co_return std::move(locked).error();
-  } else {
-    Result<bool> taken = co_await session_->try_lock(id_, options_.call_timeout);
-    if (!taken) co_return std::move(taken).error();
-    if (!*taken) {
-      co_return Error{ErrorCode::kBusy, "advisory lock '" + key_ + "' is held by another session"};
-    }
+  Result<void> locked = co_await take();
+  if (!locked) {
+    // A lock call whose outcome is unknown may have taken the lock (session_lock_store.h): keeping
+    // the session would keep that hold, and the next acquire() would re-enter it.
+    if (locked.error().may_have_happened()) co_await end_session();
+    co_return std::move(locked).error();
   }
   holding_ = true;
   Result<FencingToken> token = co_await session_->next_fencing_token(key_, options_.call_timeout);
   if (!token) {
-    (void)co_await session_->unlock(id_, options_.call_timeout);
-    holding_ = false;
+    Result<bool> unlocked = co_await session_->unlock(id_, options_.call_timeout);
+    if (unlocked.ok() && *unlocked) {
+      holding_ = false;
+    } else {
+      co_await end_session();
+    }
     co_return std::move(token).error();
   }
   // No ttl: the lease lasts as long as the session, which held() reports.
   co_return Lease{key_, std::string(), *token, TimePoint{}, TimePoint::max()};
+}
+
+Task<Result<void>> AdvisoryLock::take() {
+  if (options_.wait > Duration::zero()) co_return co_await session_->lock(id_, options_.wait);
+  Result<bool> taken = co_await session_->try_lock(id_, options_.call_timeout);
+  if (!taken) co_return std::move(taken).error();
+  if (!*taken) {
+    co_return Error{ErrorCode::kBusy, "advisory lock '" + key_ + "' is held by another session"};
+  }
+  co_return Ok{};
 }
 
 Task<Result<void>> AdvisoryLock::release(const Lease& lease) {
@@ -61,7 +80,11 @@ Task<Result<void>> AdvisoryLock::release(const Lease& lease) {
   if (session_ == nullptr) co_return failed_precondition("advisory lock '" + key_ + "' not held");
   holding_ = false;
   Result<bool> unlocked = co_await session_->unlock(id_, options_.call_timeout);
-  if (!unlocked) co_return std::move(unlocked).error();
+  if (!unlocked) {
+    // The unlock may not have happened: only ending the session surely frees the lock.
+    if (unlocked.error().may_have_happened()) co_await end_session();
+    co_return std::move(unlocked).error();
+  }
   if (!*unlocked) {
     co_return failed_precondition("advisory lock '" + key_ +
                                   "' was not held by this session (it ended)");

@@ -125,6 +125,13 @@ Task<Result<Lease>> LeaseLock::extend(const Lease& lease) {
   }
   Lease renewed = lease;
   renewed.valid_until = validity_end(started);
+  if (clock_->now() >= renewed.valid_until) {
+    // The reply took longer than the lease it granted, as acquire() refuses too: whatever the
+    // server holds for us now ends before we could use it. Free it for others, best effort.
+    (void)co_await store_->release(lease.key, lease.owner, options_.call_timeout);
+    co_return failed_precondition("lock '" + key_ +
+                                  "' was extended only after the extension had already run out");
+  }
   co_return renewed;
 }
 

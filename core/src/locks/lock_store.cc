@@ -4,11 +4,30 @@
 
 namespace faultline::locks {
 
+namespace {
+
+// Redis Cluster's rule: if the key has a '{' followed later by a '}' with at least one byte
+// between them, only those bytes are hashed to choose the slot.
+bool has_hash_tag(std::string_view key) {
+  const std::size_t open = key.find('{');
+  if (open == std::string_view::npos) return false;
+  const std::size_t close = key.find('}', open + 1);
+  return close != std::string_view::npos && close > open + 1;
+}
+
+}  // namespace
+
 Result<void> validate_key(std::string_view key) {
   if (key.empty()) return invalid_argument("key: must not be empty");
   if (key.size() > kMaxKeyBytes) {
     return invalid_argument("key: " + std::to_string(key.size()) + " bytes, at most " +
                             std::to_string(kMaxKeyBytes) + " allowed");
+  }
+  if (!has_hash_tag(key) && key.find('}') != std::string_view::npos) {
+    return invalid_argument("key: '" + std::string(key) +
+                            "' contains '}' outside a hash tag, so its fencing counter could "
+                            "not share its Redis Cluster slot; use a hash tag such as "
+                            "'{orders}:lock' or leave out '}'");
   }
   return Ok{};
 }
@@ -57,6 +76,11 @@ Result<void> validate_request(std::string_view key, std::optional<std::string_vi
   return validate_timeout(timeout);
 }
 
-std::string fence_key(std::string_view key) { return std::string(key) + ":fence"; }
+std::string fence_key(std::string_view key) {
+  // A key with a hash tag keeps it (appending leaves the first '{...}' alone); any other key is
+  // hashed whole, so it becomes the counter's tag.
+  if (has_hash_tag(key)) return std::string(key) + ":fence";
+  return "{" + std::string(key) + "}:fence";
+}
 
 }  // namespace faultline::locks

@@ -14,8 +14,11 @@
 //   - A lost session is replaced by a new one at the next acquire().
 //
 // Errors: kInvalidArgument from create(); kBusy when another session held the lock throughout;
-// kUnavailable / kOutcomeUnknown from the store. If taking the token fails after the lock was
-// taken, the lock is released before the error is returned.
+// kUnavailable / kOutcomeUnknown from the store. Nothing stays held after an error: if taking
+// the token fails after the lock was taken, the lock is unlocked; and whenever a lock or unlock
+// call's outcome is unknown (the server may hold the lock for this session, possibly twice),
+// the session is closed, which the server answers by releasing all of its locks. The next
+// acquire() opens a new session.
 //
 // Ownership: borrows the store. Owns its session. Thread-safety: one executor, one coroutine at
 // a time (a session is one connection).
@@ -59,6 +62,11 @@ class AdvisoryLock {
   AdvisoryLock(SessionLockStore& store, std::string key, AdvisoryLockId id,
                AdvisoryLockOptions options)
       : store_(&store), key_(std::move(key)), id_(id), options_(std::move(options)) {}
+
+  // Takes the lock on the current session: Ok, kBusy, or the session's error.
+  Task<Result<void>> take();
+  // Closes the session (releasing everything it holds on the server) and forgets it.
+  Task<void> end_session();
 
   SessionLockStore* store_;
   std::string key_;

@@ -75,7 +75,10 @@ class LeaseLock {
   Task<Result<Lease>> acquire();
   // Ok when this lease's owner held the lock and it is now free.
   Task<Result<void>> release(const Lease& lease);
-  // A lease with a fresh validity when the owner still held the lock.
+  // A lease with a fresh validity (ttl - drift, counted from before the request was sent) when
+  // the owner still held the lock. kFailedPrecondition when it did not, or when the reply came
+  // so late that the fresh validity had already ended (the extension is then released, best
+  // effort): either way the holder must treat the lock as lost.
   Task<Result<Lease>> extend(const Lease& lease);
 
   [[nodiscard]] const std::string& key() const noexcept { return key_; }

@@ -83,7 +83,11 @@ class LockStore {
                                             std::optional<std::string_view> owner,
                                             std::optional<Duration> ttl, Duration timeout);
 
-// Where a key's fencing counter lives, in every backend: the key followed by ":fence".
+// Where a key's fencing counter lives, in every backend. Chosen so that in a Redis Cluster the
+// counter hashes to the lock key's slot (a script touching both would otherwise fail with
+// CROSSSLOT): a key with a hash tag keeps it ("{orders}:lock" -> "{orders}:lock:fence"); any other
+// key becomes the tag ("orders" -> "{orders}:fence"). validate_key() rejects the keys for which
+// neither works (a '}' outside any hash tag).
 [[nodiscard]] std::string fence_key(std::string_view key);
 
 }  // namespace faultline::locks

@@ -8,6 +8,8 @@
 //     node, or the client process crashing) or the node crashes: every lock it held is released
 //     at once, on the server, and the client learns of it only at its next call
 //     (kUnavailable "session terminated"), when lost() becomes true;
+//   - a session's requests travel on one connection, so each is applied once: a request the
+//     simulated network duplicates is not applied twice (TCP would not deliver it twice);
 //   - fencing counters are durable (a table, as in the real backend): they survive crashes;
 //   - lock(id, timeout) is modelled as try_lock retried every 10ms, not as a server-side wait
 //     queue (a simplification: the scenarios only need "waits, then gets it or kBusy"); it gives

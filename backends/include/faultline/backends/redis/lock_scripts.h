@@ -2,8 +2,10 @@
 // each LockStore operation one indivisible step. The simulator's RedisNode models exactly these.
 //
 // KEYS[1] is the lock key: a hash {owner = <owner token>, token = <fencing token>} with a TTL.
-// KEYS[2] is the fencing counter (lock key + ":fence"): a plain integer, never expired, so tokens
-// keep increasing across acquisitions for as long as the server keeps its data.
+// KEYS[2] is the fencing counter, locks::fence_key(KEYS[1]): a plain integer, never expired, so
+// tokens keep increasing across acquisitions for as long as the server keeps its data. It hashes
+// to KEYS[1]'s Redis Cluster slot, and every key a script touches is declared in KEYS, so the
+// scripts also run on a cluster.
 // ARGV[1] is the owner token; ARGV[2] the ttl in whole milliseconds.
 //
 // Tokens travel as Lua numbers (doubles), so they are exact up to 2^53.

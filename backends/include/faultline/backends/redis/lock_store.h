@@ -1,8 +1,8 @@
 // RedisLockStore: the LockStore operations on one Redis server, one Lua script each.
 //
 // Contract: that of faultline::locks::LockStore, implemented by the scripts in lock_scripts.h:
-//   acquire  lock free: INCR the counter (key + ":fence"), record {owner, token}, PEXPIRE ttl,
-//            return the token. Held by this owner: PEXPIRE ttl, return the same token.
+//   acquire  lock free: INCR the counter (locks::fence_key(key), in the key's cluster slot),
+//            record {owner, token}, PEXPIRE ttl, return the token. Held by this owner: PEXPIRE ttl, return the same token.
 //            Held by another: AcquireReply{acquired = false}.
 //   release  DEL the key if this owner holds it; true when it did.
 //   extend   PEXPIRE the key if this owner holds it; true when it did.
