@@ -7,6 +7,9 @@
 #                                            fresh temporary directory, run CMD with
 #                                            FAULTLINE_REDIS_PORTS=p1,p2,... exported, stop the servers
 #                                            on exit (also when CMD fails), exit with CMD's status.
+#                                            One more server runs in cluster mode, owning every slot,
+#                                            on FAULTLINE_REDIS_CLUSTER_PORT (BASE_PORT + 32): it
+#                                            refuses scripts whose keys span slots (CROSSSLOT).
 #
 # Ports start at $FAULTLINE_REDIS_BASE_PORT (default 6390) in `run` mode.
 # The servers never persist anything (--save '' --appendonly no): a restart forgets every key,
@@ -71,6 +74,26 @@ start() {  # N BASE_PORT DIR
   done <"$dir/ports"
 }
 
+# A one-node Redis Cluster on PORT that owns all 16384 slots, its state in DIR/PORT; stopped by
+# `stop DIR` like the others.
+start_cluster() {  # PORT DIR
+  local port=$1 dir=$2 node="$2/$1" i
+  mkdir -p "$node"
+  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
+    --cluster-enabled yes --cluster-config-file "$node/nodes.conf" --dir "$node" \
+    --pidfile "$node/redis.pid" --logfile "$node/redis.log" >/dev/null
+  echo "$port" >>"$dir/ports"
+  wait_ready "$port" "$node" || return 1
+  timeout 5 redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null
+  for ((i = 0; i < READY_ATTEMPTS * 2; i++)); do  # a new cluster takes about 2 s to say ok
+    timeout 5 redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' &&
+      return 0
+    sleep 0.05
+  done
+  echo "redis-servers.sh: the cluster-mode server on port $port did not reach cluster_state:ok" >&2
+  return 1
+}
+
 stop() {  # DIR
   local dir=$1 port pid
   [[ -f "$dir/ports" ]] || return 0
@@ -102,7 +125,9 @@ run() {  # [N] -- CMD...
   enter_run_dir faultline-redis  # the servers are stopped however we leave
   start "$count" "$base" "$RUN_DIR"
   FAULTLINE_REDIS_PORTS=$(paste -sd, "$RUN_DIR/ports")
-  export FAULTLINE_REDIS_PORTS
+  FAULTLINE_REDIS_CLUSTER_PORT=$((base + 32))
+  start_cluster "$FAULTLINE_REDIS_CLUSTER_PORT" "$RUN_DIR" || { stop "$RUN_DIR"; exit 1; }
+  export FAULTLINE_REDIS_PORTS FAULTLINE_REDIS_CLUSTER_PORT
   run_and_exit "$@"
 }
 

@@ -120,6 +120,19 @@ TEST(PgSession, ADroppedConnectionReleasesOnTheServerAndTheClientLearnsLater) {
   EXPECT_TRUE(a->lost());
 }
 
+// disconnect() names the two ends of the connections that drop, in either order: with the
+// node first it is still one client's connections, not the node going down.
+TEST(PgSession, DisconnectingNodeFromClientEndsOnlyThatClientsSessions) {
+  Harness h;
+  auto a = h.session(0);
+  auto b = h.session(1);
+  ASSERT_TRUE(*h.run(0, a->try_lock(5, 1s)));
+  ASSERT_TRUE(*h.run(1, b->try_lock(6, 1s)));
+  h.world().disconnect(h.pg().host(), h.client(0));
+  EXPECT_EQ(h.pg().holder(5), 0u) << "client-1's connection dropped: its lock must go";
+  EXPECT_NE(h.pg().holder(6), 0u) << "client-2's connection did not drop: its lock must stay";
+}
+
 TEST(PgSession, ACrashedClientsSessionsEnd) {
   Harness h;
   auto a = h.session(0);
