@@ -27,8 +27,8 @@ std::vector<const ObservedSection*> by_acquisition(std::span<const ObservedSecti
 }  // namespace
 
 std::optional<Violation> check_mutual_exclusion(std::span<const ObservedSection> sections) {
-  // Sweep the intervals by start; the one reaching furthest so far is the one a later start
-  // can overlap (if it overlaps any earlier interval, it overlaps that one).
+  // Sweep the intervals by start. Until the first overlap they are disjoint, so the latest one
+  // also reaches furthest: comparing each start with the previous interval's end suffices.
   const ObservedSection* reach = nullptr;
   for (const ObservedSection* s : by_acquisition(sections)) {
     if (!s->written) continue;
@@ -41,7 +41,7 @@ std::optional<Violation> check_mutual_exclusion(std::span<const ObservedSection>
                       reach->token, seconds(reach->acquired), seconds(*reach->written)),
           blame(*s)};
     }
-    if (reach == nullptr || *s->written > *reach->written) reach = s;
+    reach = s;
   }
   return std::nullopt;
 }
