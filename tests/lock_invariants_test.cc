@@ -242,7 +242,9 @@ TEST(Keeper, ClaimsExtendAndHold) {
 
 TEST(Floors, DISABLED_MeasureFloors) {
   std::uint64_t seeds = 1000;
-  if (const char* env = std::getenv("FAULTLINE_FLOOR_SEEDS")) seeds = std::strtoull(env, nullptr, 10);
+  if (const char* env = std::getenv("FAULTLINE_FLOOR_SEEDS")) {
+    seeds = std::strtoull(env, nullptr, 10);
+  }
   const char* only = std::getenv("FAULTLINE_FLOOR_ONLY");
   for (const auto& entry : catalogue()) {
     const auto* lock = dynamic_cast<const LockScenario*>(entry.get());
