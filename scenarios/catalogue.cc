@@ -1,5 +1,6 @@
 #include "scenarios/anti_pattern_scenarios.h"
 #include "scenarios/backoff_contention.h"
+#include "scenarios/keeper_scenarios.h"
 #include "scenarios/lease_lock_scenario.h"
 #include "scenarios/pg_scenarios.h"
 #include "scenarios/redlock_scenarios.h"
@@ -20,6 +21,9 @@ std::vector<std::unique_ptr<Scenario>> catalogue() {
     all.push_back(std::make_unique<LockScenario>(std::move(spec)));
   }
   for (LockScenarioSpec& spec : anti_pattern_specs()) {
+    all.push_back(std::make_unique<LockScenario>(std::move(spec)));
+  }
+  for (LockScenarioSpec& spec : keeper_specs()) {
     all.push_back(std::make_unique<LockScenario>(std::move(spec)));
   }
   all.push_back(make_backoff_contention_scenario());

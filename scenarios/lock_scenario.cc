@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "faultline/locks/advisory_lock.h"
+#include "faultline/locks/lease_keeper.h"
 #include "faultline/locks/lease_lock.h"
 #include "faultline/locks/redlock.h"
 #include "faultline/sim/history.h"
@@ -17,6 +20,7 @@
 #include "faultline/sim/register_node.h"
 #include "faultline/sim/timeline.h"
 #include "faultline/sim/rpc.h"
+#include "scenarios/lock_invariants.h"
 #include "scenarios/naive_redlock.h"
 
 namespace faultline::scenarios {
@@ -34,6 +38,7 @@ struct Counters {
   int sections_abandoned = 0;  // the lease ran out before the write
   int sections_unknown = 0;    // the write's outcome is unknown
   int sections_failed = 0;     // other failures (read failed, write not sent)
+  int extensions = 0;          // successful keeper extensions
 };
 
 // The two operations the workload needs from any lock kind.
@@ -42,6 +47,11 @@ class WorkloadLock {
   virtual ~WorkloadLock() = default;
   virtual Task<Result<locks::Lease>> acquire() = 0;
   virtual Task<Result<void>> release(const locks::Lease& lease) = 0;
+  // For a LeaseKeeper; kFailedPrecondition from a lock that cannot extend.
+  virtual Task<Result<locks::Lease>> extend(const locks::Lease& lease) {
+    (void)lease;
+    co_return failed_precondition("this lock kind cannot extend a lease");
+  }
   // What the holder can know, without a call, about whether it still holds the lock (beyond
   // the lease's valid_until): a session lock knows once its session is known lost.
   [[nodiscard]] virtual bool still_held() const { return true; }
@@ -53,6 +63,13 @@ class LockAdapter final : public WorkloadLock {
   explicit LockAdapter(Lock lock) : lock_(std::move(lock)) {}
   Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
   Task<Result<void>> release(const locks::Lease& lease) override { return lock_.release(lease); }
+  Task<Result<locks::Lease>> extend(const locks::Lease& lease) override {
+    if constexpr (requires { lock_.extend(lease); }) {
+      return lock_.extend(lease);
+    } else {
+      return WorkloadLock::extend(lease);
+    }
+  }
   [[nodiscard]] bool still_held() const override {
     if constexpr (requires { lock_.held(); }) {
       return lock_.held();
@@ -132,6 +149,9 @@ struct Run {
   std::unique_ptr<sim::RedisNode> tokens;  // durable counter for Redlock's fencing tokens
   std::unique_ptr<sim::PgNode> pg;         // kPgAdvisory
   std::vector<Client> clients;
+  // One per successful acquisition, as the environment saw it; `written` is filled from the
+  // register's log when the run is judged.
+  std::vector<ObservedSection> sections;
   Counters counters;
   int finished = 0;
 };
@@ -140,23 +160,60 @@ OpStatus status_of(const Error& error) {
   return error.may_have_happened() ? OpStatus::kUnknown : OpStatus::kFail;
 }
 
-Task<void> critical_section(Run& run, Client& client, const locks::Lease& lease) {
+// Starts a keeper for `lease` on the client's clock (spec.keeper), or returns null.
+Task<std::shared_ptr<locks::LeaseKeeper>> start_keeper(Run& run, Client& client,
+                                                      const locks::Lease& lease) {
+  if (!run.spec.keeper) co_return nullptr;
+  WorkloadLock* lock = client.lock.get();
+  locks::LeaseKeeper::Extend extend = [lock](const locks::Lease& l) { return lock->extend(l); };
+  locks::LeaseKeeperOptions options;
+  options.renew_every = run.workload.ttl / 3;
+  // A named task: no non-trivially-destructible temporary inside the co_await (g++ 12).
+  auto starting = locks::LeaseKeeper::start(client.process->clock(), lease, std::move(extend),
+                                            std::move(options));
+  Result<std::shared_ptr<locks::LeaseKeeper>> keeper = co_await std::move(starting);
+  assert(keeper.ok());
+  co_return std::move(keeper).value();
+}
+
+// Whether the holder may still write: its own clock shows more than the safety margin left of
+// the lease (the keeper's latest one, when it has a keeper), and nothing told it the lock is
+// gone.
+bool may_write(const Run& run, const Client& client, const locks::Lease& lease,
+               const locks::LeaseKeeper* keeper) {
+  const TimePoint valid_until = keeper != nullptr ? keeper->lease().valid_until
+                                                  : lease.valid_until;
+  if (client.process->clock().now() + run.spec.safety_margin >= valid_until) return false;
+  if (keeper != nullptr && keeper->lost()) return false;
+  return client.lock->still_held();
+}
+
+// One critical section. Returns whether the holder may release the lock now: with
+// hold_after_unknown_write, not while its write's outcome is unknown, since the write may still
+// be in flight and would land in the next holder's section; only the lease's expiry (longer
+// than any delay a claim admits) bounds it.
+Task<bool> critical_section(Run& run, Client& client, const locks::Lease& lease,
+                            sim::SimTime acquired, const locks::LeaseKeeper* keeper) {
   sim::Process& p = *client.process;
   const LeaseLockWorkload& w = run.workload;
   const std::size_t cs = run.history.invoke(p.id(), "cs", fmt::format("token={}", lease.token));
+  run.sections.push_back(ObservedSection{p.name(), cs, acquired - sim::SimTime{}, lease.token,
+                                         std::nullopt});
 
   Result<std::int64_t> read = co_await client.storage->read(lease.token, w.call_timeout);
   if (!read) {
     ++run.counters.sections_failed;
     run.history.complete(cs, OpStatus::kFail, "read: " + read.error().to_string());
-    co_return;
+    co_return true;
   }
   co_await p.clock().sleep_for(uniform_duration(p.rng(), w.work_min, w.work_max));
-  if (p.clock().now() + run.spec.safety_margin >= lease.valid_until ||
-      !client.lock->still_held()) {
+  if (!may_write(run, client, lease, keeper)) {
     ++run.counters.sections_abandoned;
-    run.history.complete(cs, OpStatus::kFail, "lease ran out before the write; abandoned");
-    co_return;
+    const std::string why = keeper != nullptr && keeper->lost()
+                                ? "the keeper lost the lease (" + keeper->why() + "); abandoned"
+                                : std::string("lease ran out before the write; abandoned");
+    run.history.complete(cs, OpStatus::kFail, why);
+    co_return true;
   }
   // Serialising the write, a page fault, a GC safepoint: time a pause can fall into after the
   // check and before the write leaves. Kleppmann's point is that this window always exists.
@@ -174,7 +231,9 @@ Task<void> critical_section(Run& run, Client& client, const locks::Lease& lease)
     ++(status == OpStatus::kUnknown ? run.counters.sections_unknown
                                     : run.counters.sections_failed);
     run.history.complete(cs, status, "write: " + written.error().to_string());
+    co_return status != OpStatus::kUnknown || !w.hold_after_unknown_write;
   }
+  co_return true;
 }
 
 Task<void> client_loop(Run& run, Client& client) {
@@ -187,14 +246,30 @@ Task<void> client_loop(Run& run, Client& client) {
     if (!lease) {
       ++run.counters.acquire_failed;
       run.history.complete(acquire, status_of(lease.error()), lease.error().to_string());
+      if (w.pause_after_failure > Duration::zero()) {
+        co_await p.clock().sleep_for(w.pause_after_failure);
+      }
       continue;
     }
     ++run.counters.acquired;
     run.history.complete(acquire, OpStatus::kOk, fmt::format("token={}", lease->token));
-    co_await critical_section(run, client, *lease);
+    const sim::SimTime acquired = run.world.now();
+    std::shared_ptr<locks::LeaseKeeper> keeper = co_await start_keeper(run, client, *lease);
+    const bool may_release =
+        co_await critical_section(run, client, *lease, acquired, keeper.get());
+    if (keeper) {
+      keeper->stop();
+      run.counters.extensions += keeper->extensions();
+    }
+    if (!may_release) {
+      run.history.note(p.id(), "write outcome unknown: not releasing, the lease runs out");
+      continue;
+    }
+    // The keeper's latest lease: the same owner, whatever validity it reached.
+    const locks::Lease held = keeper ? keeper->lease() : *lease;
     const std::size_t release =
-        run.history.invoke(p.id(), "release", fmt::format("token={}", lease->token));
-    Result<void> released = co_await client.lock->release(*lease);
+        run.history.invoke(p.id(), "release", fmt::format("token={}", held.token));
+    Result<void> released = co_await client.lock->release(held);
     if (released) {
       run.history.complete(release, OpStatus::kOk);
     } else {
@@ -234,8 +309,28 @@ std::optional<Violation> check_liveness(Run& run) {
   return std::nullopt;
 }
 
-std::optional<Violation> check(Run& run) {
-  if (auto v = check_liveness(run)) return v;
+// The sections with their writes' true application times from the register's log.
+std::vector<ObservedSection> observed_sections(const Run& run) {
+  std::vector<ObservedSection> sections = run.sections;
+  std::map<std::uint64_t, sim::SimTime> applied;
+  for (const auto& write : run.storage.log()) applied.emplace(write.write_id, write.at);
+  for (ObservedSection& s : sections) {
+    if (auto it = applied.find(s.id); it != applied.end()) s.written = it->second - sim::SimTime{};
+  }
+  return sections;
+}
+
+std::optional<Violation> check_tokens(const LockScenarioSpec& spec,
+                                      std::span<const ObservedSection> sections) {
+  switch (spec.tokens) {
+    case TokenCheck::kNone: return std::nullopt;
+    case TokenCheck::kUnique: return check_tokens_unique(sections);
+    case TokenCheck::kRising: return check_tokens_rise(sections);
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_lost_update(Run& run) {
   const auto& log = run.storage.log();
   std::set<std::uint64_t> applied;
   for (const auto& write : log) {
@@ -258,12 +353,24 @@ std::optional<Violation> check(Run& run) {
                        static_cast<std::ptrdiff_t>(op.id)};
     }
   }
+  return std::nullopt;
+}
+
+std::optional<Violation> check(Run& run) {
+  if (auto v = check_liveness(run)) return v;
+  const std::vector<ObservedSection> sections = observed_sections(run);
+  // Overlap first: when two holders overlap, a lost update is its consequence, not its cause.
+  if (run.spec.mutual_exclusion) {
+    if (auto v = check_mutual_exclusion(sections)) return v;
+  }
+  if (auto v = check_lost_update(run)) return v;
+  if (auto v = check_tokens(run.spec, sections)) return v;
   if (run.finished < static_cast<int>(run.clients.size())) {
     return Violation{fmt::format("only {} of {} clients finished by {:.0f}s of virtual time",
                                  run.finished, run.clients.size(),
                                  static_cast<double>(run.workload.run_limit.count()) / 1e9)};
   }
-  return std::nullopt;
+  return check_liveness_floor(sections, run.spec.min_sections_ok);
 }
 
 std::vector<std::string> node_names(const LockScenarioSpec& spec) {
@@ -405,9 +512,9 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
   const Counters& c = run->counters;
   result.summary = fmt::format(
       "acquired {} (failed {}), sections ok {}, refused {}, abandoned {}, unknown {}, failed {}; "
-      "writes applied {}",
+      "writes applied {}, keeper extensions {}",
       c.acquired, c.acquire_failed, c.sections_ok, c.sections_refused, c.sections_abandoned,
-      c.sections_unknown, c.sections_failed, run->storage.log().size());
+      c.sections_unknown, c.sections_failed, run->storage.log().size(), c.extensions);
   if (options.timeline) result.timeline = sim::render_timeline(run->history);
   if (options.html) {
     result.html = sim::render_timeline_html(

@@ -5,9 +5,20 @@
 // read the register, compute for a while, check by their own clock that the lease still has
 // more than `safety_margin` left, prepare the write, write value + 1, release.
 //
-// Invariant (no lost update): the register's applied writes form the chain 1, 2, 3, ... (each
-// write read the value the previous one wrote), and every critical section that reported
-// success is among them exactly once. A run that does not finish by its limit also fails.
+// Invariants, judged from the history and the register's log (lock_invariants.h), never from
+// the lock's own idea of who holds it:
+//   - no lost update (always): the register's applied writes form the chain 1, 2, 3, ... (each
+//     write read the value the previous one wrote), and every critical section that reported
+//     success is among them exactly once. A run that does not finish by its limit also fails;
+//   - mutual exclusion (spec.mutual_exclusion): no two sections' acquire-to-write intervals
+//     overlap in true time;
+//   - fencing tokens (spec.tokens): unique, or unique and rising in order of acquisition;
+//   - a liveness floor (spec.min_sections_ok): at least that many sections' writes applied;
+//   - the liveness window (spec.max_unavailable), for the pair about crashed holders.
+//
+// With spec.keeper, each holder runs a LeaseKeeper (lease_keeper.h) that extends its lease
+// every ttl / 3 while it works, and writes only while the keeper's latest lease has more than
+// the safety margin left and the keeper has not reported it lost.
 //
 // The lock kinds: a lease lock on one simulated Redis node ("redis"), Redlock over N nodes
 // ("redis-1".."redis-N", fencing tokens from a separate durable "tokens" node when fenced), and
@@ -34,6 +45,13 @@ struct LeaseLockWorkload {
   Duration work_max = std::chrono::milliseconds(60);
   Duration prepare = std::chrono::milliseconds(2);  // between the validity check and the write
   Duration think_max = std::chrono::milliseconds(20);
+  // After a failed acquire, wait this long before the next section: a client that retries
+  // at once spends its whole budget of sections inside one outage.
+  Duration pause_after_failure = Duration::zero();
+  // After a write whose outcome is unknown, keep the lock until the lease runs out instead of
+  // releasing it: the write may still be in flight and land inside the next holder's section.
+  // Claims of mutual exclusion need it; the hazards keep the careless client.
+  bool hold_after_unknown_write = false;
   Duration run_limit = std::chrono::seconds(300);  // virtual; a run that reaches it is a bug
 };
 
@@ -45,6 +63,13 @@ enum class LockKind {
   // The catalogue's forbidden anti-patterns, each on one Redis node:
   kLeaseWithoutTtl,         // SET without expiry: a crashed holder keeps it for ever
   kReleaseWithoutOwnerCheck  // DEL on release: frees whoever holds it now
+};
+
+// What the fencing-token invariant checks (lock_invariants.h).
+enum class TokenCheck {
+  kNone,    // the lock issues no tokens, or nothing is claimed about them
+  kUnique,  // no token handed to two acquisitions
+  kRising   // unique, and rising in the order the acquisitions returned in true time
 };
 
 struct LockScenarioSpec {
@@ -64,6 +89,16 @@ struct LockScenarioSpec {
   // failed acquire with no success by anyone in the window before it is a violation. Zero
   // disables the check (safety-only scenarios).
   Duration max_unavailable = Duration::zero();
+  // Mutual exclusion in true time (check_mutual_exclusion): for the claims that promise it,
+  // the unfenced ones. A fenced lock promises less: a stale holder's write may land while the
+  // next holder works, as long as the register still orders them by token.
+  bool mutual_exclusion = false;
+  TokenCheck tokens = TokenCheck::kNone;
+  // Liveness floor: at least this many sections' writes applied, or the run fails. Every claim
+  // states one (measured minima in the spec files), so that none can hold vacuously.
+  int min_sections_ok = 0;
+  // Extend leases through a LeaseKeeper while the section works (kLease and kRedlock only).
+  bool keeper = false;
   // The fault space; `clients` and `nodes` are filled in from the names above.
   sim::FaultSpace faults;
 };

@@ -13,6 +13,8 @@ LockScenarioSpec base(std::string name, std::string description, Expect expect) 
   spec.expect = expect;
   spec.kind = LockKind::kRedlock;
   spec.nodes = 5;
+  // Unfenced unless a spec says otherwise: what Redlock alone promises is mutual exclusion.
+  spec.mutual_exclusion = true;
   sim::FaultSpace& f = spec.faults;
   f = sim::FaultSpace::none();
   f.horizon = 6s;
@@ -31,6 +33,9 @@ std::vector<LockScenarioSpec> redlock_specs() {
                               "lost update under every fault at once (must hold)",
                               Expect::kHolds);
     s.fenced = true;
+    s.mutual_exclusion = false;  // fencing, not exclusion, is what this claim rests on
+    s.tokens = TokenCheck::kRising;
+    s.min_sections_ok = 12;  // fewest applied writes over 2000 seeds: 29 of 100
     sim::FaultSpace& f = s.faults;
     f.max_faults = 8;
     f.pauses = true;
@@ -54,6 +59,8 @@ std::vector<LockScenarioSpec> redlock_specs() {
         Expect::kHolds);
     // Pauses (100ms) + delay spikes (100ms) + latency (2ms) + prepare (2ms) < margin.
     s.safety_margin = 300ms;
+    s.workload.hold_after_unknown_write = true;  // a late write must not outlive a release
+    s.min_sections_ok = 10;  // fewest applied writes over 2000 seeds: 19 of 100
     sim::FaultSpace& f = s.faults;
     f.max_faults = 8;
     f.pauses = true;

@@ -29,11 +29,14 @@
 //
 // Asserted: no stale write and no lost update (the applied writes chain 1, 2, 3, ... with strictly
 // increasing tokens, each one's previous value the one before it) and every section that
-// reported success is in the log; the stalled holder's late write was refused. Reported (RecordProperty and stdout): sections run, succeeded,
-// refused by fencing, acquire errors by kind (busy = another holder, unavailable = too many
-// nodes out), release errors, and overlaps (sections that started while another was still inside:
-// the lock not excluding, which fencing must absorb; mostly the sections that ran while client 0
-// stalled past its lease).
+// reported success is in the log; the stalled holder's late write was refused. Which sections
+// overlapped (one's acquire returned while another was still inside, by the test's steady
+// clock): every overlapping pair includes the stalled section, and some section did overlap
+// it (the lock was taken while it stalled); the sections that wrote satisfy the simulator's
+// mutual-exclusion invariant (scenarios/lock_invariants.h) over their acquire-to-write
+// intervals. Reported (RecordProperty and stdout): sections run, succeeded, refused by fencing,
+// acquire errors by kind (busy = another holder, unavailable = too many nodes out), release
+// errors, and overlaps.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -68,6 +71,7 @@
 #include "faultline/backends/system_random.h"
 #include "faultline/locks/fenced_resource.h"
 #include "faultline/locks/redlock.h"
+#include "scenarios/lock_invariants.h"
 
 extern char** environ;
 
@@ -289,6 +293,17 @@ struct Stats {
   std::vector<std::string> chaos_errors;
 };
 
+// One section that got a lease, by the test's steady clock (since t0).
+struct SectionRecord {
+  int client = 0;
+  std::uint64_t id = 0;
+  Duration acquired{};               // the acquire returned
+  Duration ended{};                  // the section's last step on the resource (before release)
+  std::optional<Duration> written;   // the register applied its write
+  FencingToken token = 0;
+  bool stalled = false;
+};
+
 struct Shared {
   boost::asio::io_context& io;
   AsioClock& clock;
@@ -300,6 +315,8 @@ struct Shared {
   std::set<std::uint64_t> succeeded_ids;
   std::uint64_t next_write_id = 0;
   int inside = 0;
+  TimePoint t0{};
+  std::vector<SectionRecord> records;
 };
 
 Task<void> client(Shared& s, Redlock& lock, int id) {
@@ -318,6 +335,11 @@ Task<void> client(Shared& s, Redlock& lock, int id) {
       continue;
     }
     if (s.inside++ > 0) ++s.stats.overlaps;
+    SectionRecord record;
+    record.client = id;
+    record.id = s.records.size() + 1;
+    record.acquired = s.clock.now() - s.t0;
+    record.token = lease->token;
     bool applied = false;
     Result<std::int64_t> read = s.reg.read(lease->token);
     if (read.ok()) {
@@ -325,6 +347,7 @@ Task<void> client(Shared& s, Redlock& lock, int id) {
       const bool stall = id == 0 && !s.stats.stalled && s.clock.now() >= s.stall_at;
       if (stall) {
         s.stats.stalled = true;
+        record.stalled = true;
         work = kStall;  // past the lease: the holder must not be able to write any more
       }
       co_await s.clock.sleep_for(work);
@@ -332,12 +355,15 @@ Task<void> client(Shared& s, Redlock& lock, int id) {
       Result<void> wrote = s.reg.write(lease->token, *read + 1, write_id, id);
       if (wrote.ok()) {
         applied = true;
+        record.written = s.clock.now() - s.t0;
         s.succeeded_ids.insert(write_id);
       } else if (stall) {
         s.stats.stalled_write_refused = true;
       }
     }
     --s.inside;
+    record.ended = s.clock.now() - s.t0;
+    s.records.push_back(record);
     if (applied) {
       ++s.stats.succeeded;
     } else {
@@ -403,6 +429,42 @@ Task<void> chaos(Shared& s, std::vector<NodeProcess>& nodes, TimePoint t0) {
   nodes[1].resume();
 }
 
+// Which sections overlapped, not only how many: with a 1 s lease and sections of a few ms, the
+// lock excludes everyone except around the stall past the lease.
+void expect_only_the_stalled_section_overlaps(const std::vector<SectionRecord>& records) {
+  int with_stalled = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    for (std::size_t j = 0; j < records.size(); ++j) {
+      const SectionRecord& a = records[i];
+      const SectionRecord& b = records[j];
+      // b's acquire returned while a was still inside: an overlap.
+      if (i == j || b.acquired < a.acquired || b.acquired >= a.ended) continue;
+      if (a.stalled || b.stalled) {
+        ++with_stalled;
+        continue;
+      }
+      ADD_FAILURE() << "sections of clients " << a.client << " and " << b.client
+                    << " overlapped, neither of them the stalled one: client " << b.client
+                    << " acquired at " << b.acquired.count() << "ns, client " << a.client
+                    << " was inside from " << a.acquired.count() << "ns to " << a.ended.count()
+                    << "ns";
+    }
+  }
+  EXPECT_GT(with_stalled, 0) << "nobody took the lock while client 0 stalled past its lease";
+  // The writes that were applied came from holders that excluded each other.
+  std::vector<faultline::scenarios::ObservedSection> observed;
+  for (const SectionRecord& r : records) {
+    observed.push_back({"client-" + std::to_string(r.client), r.id, r.acquired, r.token,
+                        r.written});
+  }
+  const std::optional<faultline::scenarios::Violation> overlap =
+      faultline::scenarios::check_mutual_exclusion(observed);
+  EXPECT_FALSE(overlap.has_value()) << overlap->message;
+  const std::optional<faultline::scenarios::Violation> tokens =
+      faultline::scenarios::check_tokens_rise(observed);
+  EXPECT_FALSE(tokens.has_value()) << tokens->message;
+}
+
 TEST(RedlockChaosTest, FencedSectionsSurviveStoppedAndRestartedNodes) {
   std::vector<int> ports = redis_ports();
   if (ports.size() < kNodes) {
@@ -451,7 +513,7 @@ TEST(RedlockChaosTest, FencedSectionsSurviveStoppedAndRestartedNodes) {
   }
 
   const TimePoint t0 = clock.now();
-  Shared s{io, clock, random, t0 + kRunFor, t0 + kStallAfter, {}, {}, {}, 0, 0};
+  Shared s{io, clock, random, t0 + kRunFor, t0 + kStallAfter, {}, {}, {}, 0, 0, t0, {}};
   int running = 0;
   std::exception_ptr failure;
   const auto done = [&running, &failure](std::exception_ptr e) {
@@ -520,6 +582,7 @@ TEST(RedlockChaosTest, FencedSectionsSurviveStoppedAndRestartedNodes) {
   EXPECT_TRUE(st.stalled_write_refused)
       << "the write after a stall past the lease was not refused (nobody took the lock meanwhile?)";
   EXPECT_EQ(st.sections, st.succeeded + st.fenced + st.acquire_errors);
+  expect_only_the_stalled_section_overlaps(s.records);
 
   // Five servers answer again for the tests after this one.
   for (int port : ports) {
