@@ -420,6 +420,23 @@ TEST(PgNode, SilentlyCrashedClientKeepsItsLockUntilKeepaliveGivesUp) {
   drain(world);
 }
 
+TEST(PgNode, ASessionOpenedBeforeItsClientCrashedIsLost) {
+  World world(12);
+  Network network(world);
+  Process& host = world.add_process("postgres");
+  Process& client = world.add_process("client");
+  PgNode node(host);
+  const SessionId id = node.open_session(client.id());
+  SimLockSession session(network, client, node, id);
+  EXPECT_FALSE(session.lost());
+  world.crash_silently(client);
+  world.restart(client);
+  EXPECT_TRUE(node.alive(id)) << "the server has not noticed yet";
+  // The restarted process cannot use its predecessor's connection: the session is lost to it
+  // (AdvisoryLock then opens a new one) even while the server still holds it.
+  EXPECT_TRUE(session.lost());
+}
+
 // ---- Pause, crash, restart ------------------------------------------------------------------
 
 TEST(World, PauseHoldsEventsUntilResumeWhileOthersProgress) {
