@@ -14,6 +14,7 @@ std::vector<std::unique_ptr<Scenario>> catalogue() {
   all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/true));
   all.push_back(std::make_unique<LeaseLockScenario>(/*fenced=*/false));
   all.push_back(std::make_unique<LockScenario>(failover_spec()));
+  all.push_back(std::make_unique<LockScenario>(counter_rollback_spec()));
   for (LockScenarioSpec& spec : redlock_specs()) {
     all.push_back(std::make_unique<LockScenario>(std::move(spec)));
   }

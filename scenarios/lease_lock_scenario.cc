@@ -6,8 +6,9 @@ LockScenarioSpec lease_lock_spec(bool fenced, LeaseLockWorkload workload) {
   LockScenarioSpec spec;
   spec.name = fenced ? "lease-lock/fenced" : "lease-lock/unfenced";
   spec.description =
-      fenced ? "lease lock + fencing tokens on the register: no lost update under pauses, "
-               "crashes, skew, lost replies, partitions and Redis restarts (must hold)"
+      fenced ? "lease lock + fencing tokens on the register, Redis with AOF and appendfsync "
+               "always: no lost update under pauses, crashes, skew, lost replies, partitions and "
+               "Redis restarts (must hold)"
              : "lease lock without fencing: a pause or delay outlives the lease and a stale "
                "write loses an update (Kleppmann 2016; must be found)";
   spec.expect = fenced ? Expect::kHolds : Expect::kViolationFound;
@@ -56,6 +57,27 @@ LockScenarioSpec failover_spec() {
   f.max_faults = 6;
   f.node_crashes = true;
   f.node_crash_without_persistence = false;  // the primary keeps its disk; the replica wins
+  f.downtime_max = 20ms;
+  return spec;
+}
+
+LockScenarioSpec counter_rollback_spec() {
+  using namespace std::chrono_literals;
+  LockScenarioSpec spec = lease_lock_spec(/*fenced=*/true);
+  spec.name = "lease-lock/fenced-counter-rollback";
+  spec.description =
+      "lease lock + fencing tokens on a Redis with appendfsync everysec: a crash loses the last "
+      "second of writes, the fencing counter rolls back, the next holder gets a token already "
+      "in use and the register admits both writes (must be found)";
+  spec.expect = Expect::kViolationFound;
+  spec.aof_fsync_every = 1s;  // Redis's everysec
+  // Only the crash: no pause or delay is needed for two holders to carry one token.
+  sim::FaultSpace& f = spec.faults;
+  f = sim::FaultSpace::none();
+  f.horizon = 6s;
+  f.max_faults = 6;
+  f.node_crashes = true;
+  f.node_crash_without_persistence = false;  // the AOF survives; its unflushed tail does not
   f.downtime_max = 20ms;
   return spec;
 }

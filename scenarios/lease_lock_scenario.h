@@ -5,8 +5,9 @@
 // delayed messages, partitions, Redis restarts (the unfenced hazard also without persistence).
 //
 // Fenced, no update is ever lost: a resumed holder's stale token is refused. It assumes a
-// durable fencing counter (Redis restarts keep their data): a counter that resets can issue one
-// token twice, and equal tokens are indistinguishable to the resource. Unfenced (Kleppmann
+// durable fencing counter (Redis restarts keep every acknowledged write: AOF with appendfsync
+// always): a counter that resets or rolls back can issue one token twice, and equal tokens are
+// indistinguishable to the resource (lease-lock/fenced-counter-rollback shows it). Unfenced (Kleppmann
 // 2016), a pause or a delayed write outlives the lease, another client takes the lock and
 // writes, and the first one's write, based on an old read, overwrites it.
 #pragma once
@@ -21,6 +22,12 @@ namespace faultline::scenarios {
 // asynchronously replicated replica that has not yet received the latest grant, so the lock is
 // granted again while its holder still works.
 [[nodiscard]] LockScenarioSpec failover_spec();
+
+// lease-lock/fenced-counter-rollback (hazard): lease-lock/fenced on a Redis with appendfsync
+// everysec. A crash that keeps its data still loses the writes since the last AOF flush: the
+// holder's grant and the INCR that gave it its token are undone, the next holder is handed the
+// same token, and the fenced register admits both writes.
+[[nodiscard]] LockScenarioSpec counter_rollback_spec();
 
 class LeaseLockScenario final : public LockScenario {
  public:

@@ -127,12 +127,14 @@ struct Run {
         storage(world.add_process("storage"), s.fenced) {
     if (s.kind == LockKind::kPgAdvisory) {
       pg = std::make_unique<sim::PgNode>(world.add_process("postgres"));
+      if (s.pg_keepalive) pg->set_keepalive(*s.pg_keepalive);
       return;
     }
     for (int i = 0; i < s.nodes; ++i) {
       const std::string name = s.nodes == 1 ? "redis" : fmt::format("redis-{}", i + 1);
       nodes.push_back(std::make_unique<sim::RedisNode>(world.add_process(name)));
       if (s.replication_lag) nodes.back()->enable_replica(*s.replication_lag);
+      if (s.aof_fsync_every) nodes.back()->enable_aof_everysec(*s.aof_fsync_every);
     }
     if (s.fenced && s.kind != LockKind::kLease) {
       tokens = std::make_unique<sim::RedisNode>(world.add_process("tokens"));
@@ -489,7 +491,7 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
   sim::History& history = run->history;
   for (auto& node : run->nodes) {
     const sim::ProcessId id = node->host().id();
-    node->on_failover([&history, id](const std::string& text) { history.note(id, text); });
+    node->on_data_loss([&history, id](const std::string& text) { history.note(id, text); });
   }
   run->network.set_observer([&world, &history](sim::ProcessId from, sim::ProcessId to,
                                                const std::string& what) {

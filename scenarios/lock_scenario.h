@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 
+#include "faultline/sim/pg_node.h"
 #include "scenarios/scenario.h"
 
 namespace faultline::scenarios {
@@ -85,6 +86,14 @@ struct LockScenarioSpec {
   // When set, every lock node has a replica this far behind, and a node crash is a failover to
   // it (the last writes are lost). Unset: crashes keep or lose data as the fault says.
   std::optional<Duration> replication_lag;
+  // When set, every Redis lock node runs with appendfsync everysec,
+  // flushing its AOF this often: a crash that keeps data still loses the writes since the last
+  // flush, and fencing counters roll back. Unset: appendfsync always (nothing acknowledged is
+  // lost by a crash that keeps data).
+  std::optional<Duration> aof_fsync_every;
+  // kPgAdvisory: the server's TCP keepalive (how long a silently vanished client's session and
+  // locks outlive it). Unset: the OS defaults (sim::Keepalive{}).
+  std::optional<sim::Keepalive> pg_keepalive;
   // Liveness: while clients keep trying, some acquire must succeed at least this often; a
   // failed acquire with no success by anyone in the window before it is a violation. Zero
   // disables the check (safety-only scenarios).

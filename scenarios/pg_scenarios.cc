@@ -1,6 +1,13 @@
 #include "scenarios/pg_scenarios.h"
 
+#include <fmt/format.h>
+
 namespace faultline::scenarios {
+namespace {
+
+double seconds_of(Duration d) { return static_cast<double>(d.count()) / 1e9; }
+
+}  // namespace
 
 std::vector<LockScenarioSpec> pg_advisory_specs() {
   using namespace std::chrono_literals;
@@ -42,7 +49,44 @@ std::vector<LockScenarioSpec> pg_advisory_specs() {
     }
     specs.push_back(std::move(s));
   }
+  specs.push_back(half_open_spec());
   return specs;
+}
+
+LockScenarioSpec half_open_spec(sim::Keepalive keepalive) {
+  using namespace std::chrono_literals;
+  LockScenarioSpec s;
+  s.kind = LockKind::kPgAdvisory;
+  s.fenced = true;
+  s.name = "pg-advisory/half-open";
+  s.pg_keepalive = keepalive;
+  s.max_unavailable = half_open_bound(keepalive);
+  s.description = fmt::format(
+      "PostgreSQL advisory lock: a holder vanishes without closing its connection; the server "
+      "keeps its session and lock until TCP keepalive ({:.0f}s idle + {} x {:.0f}s probes) "
+      "gives up, and everyone else is refused meanwhile: no refusal without a grant in the {:.1f}s "
+      "before it (keepalive + 1s), and no lost update (must hold)",
+      seconds_of(keepalive.idle), keepalive.count, seconds_of(keepalive.interval),
+      seconds_of(s.max_unavailable));
+  s.expect = Expect::kHolds;
+  // Only silent client deaths on a quiet network: every refusal span is a vanished holder's.
+  sim::FaultSpace& f = s.faults;
+  f = sim::FaultSpace::none();
+  f.horizon = 6s;
+  f.max_faults = 4;
+  f.silent_client_crashes = true;
+  f.downtime_max = 2s;
+  // Enough sections that clients still try when the keepalive ends (a refused acquire waits
+  // 0.5s), so a session that never ended would show.
+  s.workload.sections = 40;
+  return s;
+}
+
+Duration half_open_bound(const sim::Keepalive& keepalive) {
+  // A holder vanishes at most ~0.4s after its grant (read, work, prepare, write and release, each
+  // call within 100ms), the waiting clients poll every 10ms and a round trip takes a few ms: 1s
+  // covers all of it with room to spare, and is far below the keepalive it is added to.
+  return keepalive.detection() + std::chrono::seconds(1);
 }
 
 }  // namespace faultline::scenarios

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # redis-servers.sh: start and stop throw-away Redis servers on loopback for tests and benchmarks.
 #
-#   redis-servers.sh start N BASE_PORT DIR   start N servers on 127.0.0.1:BASE_PORT.. with state in DIR
+#   redis-servers.sh start N BASE_PORT DIR [durable]
+#                                            start N servers on 127.0.0.1:BASE_PORT.. with state in
+#                                            DIR; `durable`: with AOF and appendfsync always
 #   redis-servers.sh stop DIR                stop every server started into DIR
-#   redis-servers.sh run [N] -- CMD...       start N servers (default $FAULTLINE_REDIS_COUNT or 3) in a
-#                                            fresh temporary directory, run CMD with
-#                                            FAULTLINE_REDIS_PORTS=p1,p2,... exported, stop the servers
-#                                            on exit (also when CMD fails), exit with CMD's status.
-#                                            One more server runs in cluster mode, owning every slot,
-#                                            on FAULTLINE_REDIS_CLUSTER_PORT (BASE_PORT + 32): it
-#                                            refuses scripts whose keys span slots (CROSSSLOT).
+#   redis-servers.sh run [N] -- CMD...       start N servers (default $FAULTLINE_REDIS_COUNT or 3)
+#                                            and one durable server after them in a fresh temporary
+#                                            directory, run CMD with FAULTLINE_REDIS_PORTS=p1,p2,...
+#                                            and FAULTLINE_REDIS_DURABLE_PORT exported, stop the
+#                                            servers on exit (also when CMD fails), exit with CMD's
+#                                            status. One more server runs in cluster mode, owning
+#                                            every slot, on FAULTLINE_REDIS_CLUSTER_PORT (BASE_PORT
+#                                            + 32): it refuses scripts whose keys span slots.
 #
 # Ports start at $FAULTLINE_REDIS_BASE_PORT (default 6390) in `run` mode.
-# The servers never persist anything (--save '' --appendonly no): a restart forgets every key,
-# exactly like the simulator's "Redis without persistence". DEBUG is enabled so that tests can
-# make a server slow on purpose (DEBUG SLEEP), which is how timeouts are tested for real.
+# The N servers never persist anything (--save '' --appendonly no): a restart forgets every key,
+# exactly like the simulator's "Redis without persistence". The durable server keeps every
+# acknowledged write (--appendonly yes --appendfsync always), what a fencing-token counter needs
+# and what the fenced claims assume; tests of fencing take their tokens from it. DEBUG is enabled
+# so that tests can make a server slow on purpose (DEBUG SLEEP) and reload its AOF (DEBUG
+# LOADAOF).
 set -euo pipefail
 
 readonly READY_ATTEMPTS=100        # x 0.05 s: at most 5 s for a server to answer PING
@@ -23,7 +29,7 @@ readonly STOP_ATTEMPTS=100         # x 0.05 s: at most 5 s for a server to exit 
 # shellcheck source-path=SCRIPTDIR source=lib/servers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
 
-usage() { usage_from_header 10; }
+usage() { usage_from_header 20; }
 
 require_number() {  # NAME VALUE
   [[ "$2" =~ ^[0-9]+$ ]] || die "$1 must be a non-negative integer, got '$2'"
@@ -51,27 +57,35 @@ wait_ready() {  # PORT NODE_DIR
   return 1
 }
 
-start() {  # N BASE_PORT DIR
-  local count=$1 base=$2 dir=$3 i port node
+# Launches one server on PORT with its state in DIR/PORT and adds PORT to DIR/ports.
+launch() {  # PORT DIR PERSISTENCE (none | durable)
+  local port=$1 node="$2/$1" persistence=(--appendonly no)
+  if [[ "$3" == durable ]]; then persistence=(--appendonly yes --appendfsync always); fi
+  mkdir -p "$node"
+  redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' "${persistence[@]}" \
+    --enable-debug-command yes --dir "$node" --pidfile "$node/redis.pid" \
+    --logfile "$node/redis.log" >/dev/null
+  echo "$port" >>"$2/ports"
+}
+
+start() {  # N BASE_PORT DIR [durable]
+  local count=$1 base=$2 dir=$3 persistence=${4:-none} i port
   require_number N "$count"
   require_number BASE_PORT "$base"
   ((count >= 1 && count <= 64)) || die "N must be in [1, 64], got $count"
   ((base >= 1024 && base + count - 1 <= 65535)) || die "BASE_PORT must leave N ports in [1024, 65535]"
+  [[ "$persistence" == none || "$persistence" == durable ]] || usage
   command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
   mkdir -p "$dir"
-  : >"$dir/ports"
+  [[ -f "$dir/ports" ]] || : >"$dir/ports"
   for ((i = 0; i < count; i++)); do
     port=$((base + i))
-    node="$dir/$port"
-    mkdir -p "$node"
-    redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no \
-      --enable-debug-command yes --dir "$node" --pidfile "$node/redis.pid" \
-      --logfile "$node/redis.log" >/dev/null
-    echo "$port" >>"$dir/ports"
+    launch "$port" "$dir" "$persistence"
   done
-  while read -r port; do
+  for ((i = 0; i < count; i++)); do
+    port=$((base + i))
     wait_ready "$port" "$dir/$port" || { stop "$dir"; return 1; }
-  done <"$dir/ports"
+  done
 }
 
 # A one-node Redis Cluster on PORT that owns all 16384 slots, its state in DIR/PORT; stopped by
@@ -122,12 +136,16 @@ run() {  # [N] -- CMD...
   [[ $# -gt 0 && "$1" == "--" ]] || usage
   shift
   [[ $# -gt 0 ]] || usage
+  require_number N "$count"
+  ((count < 32)) || die "run: N must be below 32 (the cluster-mode server listens on BASE_PORT + 32)"
   enter_run_dir faultline-redis  # the servers are stopped however we leave
   start "$count" "$base" "$RUN_DIR"
   FAULTLINE_REDIS_PORTS=$(paste -sd, "$RUN_DIR/ports")
+  start 1 "$((base + count))" "$RUN_DIR" durable
+  FAULTLINE_REDIS_DURABLE_PORT=$((base + count))
   FAULTLINE_REDIS_CLUSTER_PORT=$((base + 32))
   start_cluster "$FAULTLINE_REDIS_CLUSTER_PORT" "$RUN_DIR" || { stop "$RUN_DIR"; exit 1; }
-  export FAULTLINE_REDIS_PORTS FAULTLINE_REDIS_CLUSTER_PORT
+  export FAULTLINE_REDIS_PORTS FAULTLINE_REDIS_DURABLE_PORT FAULTLINE_REDIS_CLUSTER_PORT
   run_and_exit "$@"
 }
 
@@ -135,7 +153,7 @@ run() {  # [N] -- CMD...
 mode=$1
 shift
 case "$mode" in
-  start) [[ $# -eq 3 ]] || usage; start "$@" ;;
+  start) [[ $# -eq 3 || $# -eq 4 ]] || usage; start "$@" ;;
   stop) [[ $# -eq 1 ]] || usage; stop "$@" ;;
   run) run "$@" ;;
   *) usage ;;

@@ -106,6 +106,16 @@ INSTANTIATE_TEST_SUITE_P(LeaseLock, Determinism,
                                                                     : std::string("unfenced");
                          });
 
+// The faults a process's silent death and a Redis AOF's lost tail bring are seeded too.
+INSTANTIATE_TEST_SUITE_P(HalfOpenAndRollback, Determinism,
+                         ::testing::Values("pg-advisory/half-open",
+                                           "lease-lock/fenced-counter-rollback"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param == "pg-advisory/half-open"
+                                      ? std::string("half_open")
+                                      : std::string("counter_rollback");
+                         });
+
 // The resilience scenarios draw their outages, floods and latencies from the seed too.
 INSTANTIATE_TEST_SUITE_P(Resilience, Determinism,
                          ::testing::Values("backoff/contention", "breaker/outage", "retry/storm",

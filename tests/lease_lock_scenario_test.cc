@@ -22,6 +22,7 @@
 
 #include "faultline/sim/fault_plan.h"
 #include "scenarios/lease_lock_scenario.h"
+#include "scenarios/pg_scenarios.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 
@@ -92,6 +93,9 @@ std::vector<FaultKind> admitted_kinds(const FaultSpace& space) {
   }
   if (space.disconnects && !space.clients.empty() && !space.nodes.empty()) {
     kinds.push_back(FaultKind::kDisconnect);
+  }
+  if (space.silent_client_crashes && !space.clients.empty()) {
+    kinds.push_back(FaultKind::kSilentCrash);
   }
   return kinds;
 }
@@ -191,6 +195,19 @@ rc::Gen<Fault> gen_fault_of(FaultKind kind, const FaultSpace& space) {
             return f;
           },
           at, rc::gen::elementOf(space.clients), rc::gen::elementOf(space.nodes));
+    case FaultKind::kSilentCrash:
+      return rc::gen::apply(
+          [](Duration when, std::string target, Duration downtime) {
+            Fault f;
+            f.kind = FaultKind::kSilentCrash;
+            f.at = when;
+            f.target = std::move(target);
+            f.duration = downtime;
+            return f;
+          },
+          at, rc::gen::elementOf(space.clients),
+          gen_ms(std::max<std::int64_t>(1, whole_ms(space.downtime_min)),
+                 whole_ms(space.downtime_max)));
   }
   throw std::logic_error("unknown fault kind");
 }
@@ -262,6 +279,11 @@ RC_GTEST_PROP(FaultPlanGenerator, StaysWithinTheSpace, ()) {
         RC_ASSERT(space.disconnects);
         RC_ASSERT(names(space.clients, f.target));
         RC_ASSERT(names(space.nodes, f.peer));
+        break;
+      case FaultKind::kSilentCrash:
+        RC_ASSERT(space.silent_client_crashes);
+        RC_ASSERT(names(space.clients, f.target));
+        RC_ASSERT(f.duration > Duration::zero() && f.duration <= space.downtime_max);
         break;
     }
   }
@@ -487,6 +509,29 @@ TEST(LeaseLockFenced, TheHazardSeedIsSafeWhenFenced) {
   const RunResult r = fenced.run(found->seed);
   EXPECT_FALSE(r.violation.has_value()) << r.violation->message;
   EXPECT_GT(r.stale_refused, 0u) << r.summary;
+}
+
+// ---- pg-advisory/half-open: the liveness cost of a half-open connection ----------------------
+
+TEST(PgHalfOpen, BoundIsTheKeepaliveDetectionPlusASecond) {
+  EXPECT_EQ(kHalfOpenKeepalive.detection(), std::chrono::seconds(5));
+  EXPECT_EQ(half_open_bound(kHalfOpenKeepalive), std::chrono::seconds(6));
+  EXPECT_EQ(half_open_spec().max_unavailable, std::chrono::seconds(6));
+  EXPECT_EQ(sim::Keepalive{}.detection(), std::chrono::seconds(7200 + 9 * 75))
+      << "the OS defaults: over two hours";
+}
+
+TEST(PgHalfOpen, AVanishedHolderBlocksEveryoneForAboutTheKeepalive) {
+  // The cost is real, not just bounded: with the allowed gap cut to a second under the
+  // keepalive's detection time, some seed shows a longer refusal span (a server that noticed at
+  // once, like a closed connection, would never show one).
+  LockScenarioSpec spec = half_open_spec();
+  spec.max_unavailable = kHalfOpenKeepalive.detection() - std::chrono::seconds(1);
+  const LockScenario scenario(spec);
+  const SweepResult result = sweep(scenario, 0x5EED, 200, 1, true, nullptr);
+  ASSERT_TRUE(result.first_violation.has_value()) << "no vanished holder blocked anyone";
+  EXPECT_NE(result.first_violation->violation->message.find("liveness"), std::string::npos)
+      << result.first_violation->violation->message;
 }
 
 }  // namespace

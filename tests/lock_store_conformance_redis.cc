@@ -1,6 +1,7 @@
 // The conformance suite's harness for a real redis-server on loopback.
 //
-// The port comes from FAULTLINE_REDIS_PORTS (the first of a comma-separated list), which
+// The suite checks fencing tokens, so it runs on the durable server
+// (FAULTLINE_REDIS_DURABLE_PORT: AOF with appendfsync always, as the fenced claims assume), which
 // scripts/redis-servers.sh sets when it starts the test servers. Without it the suite skips.
 #include <fmt/format.h>
 
@@ -55,9 +56,9 @@ class RedisHarness final : public LockStoreHarness {
 }  // namespace
 
 std::unique_ptr<LockStoreHarness> make_lock_store_harness(std::string& why_not) {
-  const std::optional<int> port = first_redis_port();
+  const std::optional<int> port = durable_redis_port();
   if (!port) {
-    why_not = "FAULTLINE_REDIS_PORTS is not set: run through scripts/redis-servers.sh run -- ...";
+    why_not = kDurableRedisMissing;
     return nullptr;
   }
   return std::make_unique<RedisHarness>(*port);

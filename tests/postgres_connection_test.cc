@@ -61,6 +61,62 @@ TEST_F(PostgresConnectionTest, QueryRoundTripWithParams) {
   EXPECT_GT(connection.backend_pid(), 0);
 }
 
+TEST_F(PostgresConnectionTest, KeepalivesAndUserTimeoutAreOnByDefaultOnBothEnds) {
+  const ConnectionOptions defaults;
+  EXPECT_TRUE(defaults.keepalives);
+  EXPECT_EQ(defaults.keepalive_detection(), 25s);
+  EXPECT_EQ(defaults.tcp_user_timeout, 25s) << "sent data is bounded like an idle connection";
+  Connection connection = connect();
+  // The client's socket, as libpq configured it.
+  EXPECT_EQ(connection.connection_parameter("keepalives"), "1");
+  EXPECT_EQ(connection.connection_parameter("keepalives_idle"), "10");
+  EXPECT_EQ(connection.connection_parameter("keepalives_interval"), "5");
+  EXPECT_EQ(connection.connection_parameter("keepalives_count"), "3");
+  EXPECT_EQ(connection.connection_parameter("tcp_user_timeout"), "25000");
+  EXPECT_EQ(connection.connection_parameter("password"), "");
+  // The server's socket for this session: what frees a vanished client's advisory locks. Read
+  // from pg_settings (raw units: seconds, and ms for tcp_user_timeout); over TCP only.
+  Result<PgResult> settings = query(
+      connection,
+      "SELECT name, setting FROM pg_settings WHERE name IN ('tcp_keepalives_idle', "
+      "'tcp_keepalives_interval', 'tcp_keepalives_count', 'tcp_user_timeout') ORDER BY name");
+  ASSERT_TRUE(settings.ok()) << settings.error().to_string();
+  ASSERT_FALSE(settings->is_error()) << settings->error_message();
+  ASSERT_EQ(settings->rows().size(), 4u);
+  EXPECT_EQ(settings->cell(0, 1), "3");      // tcp_keepalives_count
+  EXPECT_EQ(settings->cell(1, 1), "10");     // tcp_keepalives_idle
+  EXPECT_EQ(settings->cell(2, 1), "5");      // tcp_keepalives_interval
+  EXPECT_EQ(settings->cell(3, 1), "25000");  // tcp_user_timeout
+}
+
+TEST_F(PostgresConnectionTest, KeepaliveOptionsAreValidatedAndCanBeTurnedOff) {
+  const auto rejected = [&](ConnectionOptions options, std::string_view field) {
+    Result<Connection> connection = run(Connection::connect(io_, options, 1s));
+    ASSERT_FALSE(connection.ok()) << field;
+    EXPECT_EQ(connection.error().code, ErrorCode::kInvalidArgument) << field;
+    EXPECT_EQ(connection.error().message.rfind(field, 0), 0u) << connection.error().message;
+  };
+  ConnectionOptions o = options_;
+  o.keepalive_idle = 0s;
+  rejected(o, "keepalive_idle");
+  o = options_;
+  o.keepalive_interval = 2h;
+  rejected(o, "keepalive_interval");
+  o = options_;
+  o.keepalive_count = 0;
+  rejected(o, "keepalive_count");
+  o = options_;
+  o.tcp_user_timeout = -1ms;
+  rejected(o, "tcp_user_timeout");
+
+  o = options_;
+  o.keepalives = false;
+  Result<Connection> plain = run(Connection::connect(io_, o, 5s));
+  ASSERT_TRUE(plain.ok()) << plain.error().to_string();
+  EXPECT_EQ(plain->connection_parameter("keepalives"), "0");
+  EXPECT_EQ(plain->connection_parameter("options"), "");
+}
+
 TEST_F(PostgresConnectionTest, ServerErrorCarriesSqlstateAndKeepsTheConnection) {
   Connection connection = connect();
   Result<PgResult> result = query(connection, "SELECT 1 / $1::int", {"0"});

@@ -8,10 +8,11 @@
 // with a log of every applied write. Each section: Redlock acquire -> read -> short async sleep
 // -> write value + 1 with the token -> release.
 //
-// The fencing tokens come from a separate connection to node 0, which the chaos never stops or
-// kills: in production the token source must be durable and linearizable (these servers persist
-// nothing; a restarted token node would hand out small tokens again and every later write would
-// be refused, or, worse, two holders could get equal tokens).
+// The fencing tokens come from the durable server (FAULTLINE_REDIS_DURABLE_PORT: AOF with
+// appendfsync always), which the chaos never faults: the token source must be durable and
+// linearizable (the five nodes persist nothing; a token node that restarted empty, or from an
+// AOF missing its last second, would hand out tokens again, and two holders could get equal
+// ones: lease-lock/fenced-counter-rollback in the simulator).
 //
 // Faults (seconds after the clients start; each runs on the real processes):
 //   0.7  SIGSTOP node 3                       one node slow: every round pays one node_timeout
@@ -472,6 +473,8 @@ TEST(RedlockChaosTest, FencedSectionsSurviveStoppedAndRestartedNodes) {
                  << ports.size() << "; run via scripts/redis-servers.sh run 5 -- ...";
   }
   ports.resize(kNodes);
+  const std::optional<int> durable = faultline::testing::durable_redis_port();
+  if (!durable) GTEST_SKIP() << faultline::testing::kDurableRedisMissing;
   boost::asio::io_context io;
   AsioClock clock;
   SystemRandom random;
@@ -485,8 +488,8 @@ TEST(RedlockChaosTest, FencedSectionsSurviveStoppedAndRestartedNodes) {
   RestoreNodes restore(nodes);
 
   const std::string key = "test:redlock-chaos:" + faultline::random_token(random);
-  // One token source for every client: a separate connection to node 0 (never faulted here).
-  Result<std::unique_ptr<RedisLockStore>> tokens = RedisLockStore::create(io, options_for(ports[0]));
+  // One token source for every client: the durable server (never faulted here).
+  Result<std::unique_ptr<RedisLockStore>> tokens = RedisLockStore::create(io, options_for(*durable));
   ASSERT_TRUE(tokens.ok()) << tokens.error().to_string();
 
   RedlockOptions options;

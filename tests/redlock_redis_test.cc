@@ -2,10 +2,9 @@
 // starts them and sets FAULTLINE_REDIS_PORTS; with fewer than five ports every test here skips).
 //
 // Each node is its own RedisLockStore (its own connection). Fencing tokens come from a separate
-// RedisLockStore on the first node: a sixth connection, not a sixth vote. In production the token
-// source must be durable and linearizable (a Redis with appendfsync always, a database sequence,
-// a consensus store): these throw-away servers persist nothing, so a restarted first node would
-// issue small tokens again. No test here restarts the first node.
+// RedisLockStore on the durable server (FAULTLINE_REDIS_DURABLE_PORT: AOF with appendfsync
+// always): not a sixth vote, the durable, linearizable counter the fenced claims assume (in
+// production: that, a database sequence, or a consensus store). The five nodes persist nothing.
 //
 // Faults are real: a node is "slow" when its process is stopped with SIGSTOP (the kernel still
 // accepts connections and buffers requests, so the client sees a timeout, not a refusal). Every
@@ -97,8 +96,10 @@ class RedlockRedisTest : public ::testing::Test {
                    << ports_.size() << "; run via scripts/redis-servers.sh run 5 -- ...";
     }
     ports_.resize(kNodes);
+    const std::optional<int> durable = faultline::testing::durable_redis_port();
+    if (!durable) GTEST_SKIP() << faultline::testing::kDurableRedisMissing;
     nodes_ = make_nodes();
-    tokens_ = make_store(ports_[0]);
+    tokens_ = make_store(*durable);
     key_ = "test:redlock:" + faultline::random_token(random_);
     for (std::size_t i = 0; i < kNodes; ++i) {
       Result<RedisReply> info = run(nodes_[i]->connection().command({"INFO", "server"}, 2s));

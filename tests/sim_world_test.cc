@@ -20,6 +20,8 @@
 #include "faultline/sim/fault_plan.h"
 #include "faultline/sim/history.h"
 #include "faultline/sim/network.h"
+#include "faultline/sim/pg_node.h"
+#include "faultline/sim/redis_node.h"
 #include "faultline/sim/rng.h"
 #include "faultline/sim/rpc.h"
 #include "faultline/sim/world.h"
@@ -211,17 +213,73 @@ TEST(ProcessClock, NowFollowsDriftAndStepJumpsTheReading) {
     EXPECT_EQ(q.clock().now(), TimePoint(seconds(10)));
     p.clock().step(seconds(5));
     EXPECT_EQ(p.clock().now(), TimePoint(seconds(16))) << "step jumps at the same true time";
+    EXPECT_EQ(p.clock().wall_now(), WallTime(seconds(16))) << "the wall clock jumps with it";
     q.clock().step(-milliseconds(300));
-    EXPECT_EQ(q.clock().now(), TimePoint(milliseconds(9700)));
+    EXPECT_EQ(q.clock().now(), TimePoint(seconds(10))) << "the steady clock never goes back";
+    EXPECT_EQ(q.clock().wall_now(), WallTime(milliseconds(9700)));
     checked = true;
   });
   world.schedule(at(seconds(20)), kWorldProcess, 0, [&] {
     // After the step the clock keeps its drift: +10s true is +11s local.
     EXPECT_EQ(p.clock().now(), TimePoint(seconds(27)));
-    EXPECT_EQ(q.clock().now(), TimePoint(milliseconds(19700)));
+    EXPECT_EQ(p.clock().wall_now(), WallTime(seconds(27)));
+    EXPECT_EQ(q.clock().now(), TimePoint(seconds(20)));
+    EXPECT_EQ(q.clock().wall_now(), WallTime(milliseconds(19700)));
   });
   drain(world);
   EXPECT_TRUE(checked);
+}
+
+TEST(ProcessClock, SteadyClockNeverDecreasesUnderBackwardSteps) {
+  World world(5);
+  Process& p = world.add_process("p");
+  p.clock().set_drift_ppm(-3'000);
+  Rng rng(77);
+  TimePoint last_steady = p.clock().now();
+  Duration forward_total{};
+  Duration all_total{};
+  int backward = 0;
+  for (int i = 1; i <= 200; ++i) {
+    world.schedule(at(milliseconds(10 * i)), kWorldProcess, 0, [&] {
+      const Duration amount = uniform_duration(rng, -Duration(seconds(5)), Duration(seconds(5)));
+      const TimePoint steady_before = p.clock().now();
+      const WallTime wall_before = p.clock().wall_now();
+      p.clock().step(amount);
+      EXPECT_GE(p.clock().now(), last_steady) << "the steady clock went back";
+      EXPECT_EQ(p.clock().now() - steady_before, std::max(amount, Duration::zero()));
+      EXPECT_EQ(p.clock().wall_now() - wall_before, amount) << "the wall clock steps either way";
+      last_steady = p.clock().now();
+      forward_total += std::max(amount, Duration::zero());
+      all_total += amount;
+      backward += amount < Duration::zero() ? 1 : 0;
+    });
+  }
+  drain(world);
+  EXPECT_GT(backward, 50) << "the draw must include many backward steps";
+  // Both readings share the drifted rate; only the steps separate them.
+  EXPECT_EQ(p.clock().wall_now().time_since_epoch() - p.clock().now().time_since_epoch(),
+            all_total - forward_total);
+}
+
+TEST(ProcessClock, WallClockStepsBothWaysAndStepWallLeavesTheSteadyClock) {
+  World world(6);
+  Process& p = world.add_process("p");
+  world.schedule(at(seconds(10)), kWorldProcess, 0, [&] {
+    p.clock().step_wall(seconds(3));
+    EXPECT_EQ(p.clock().wall_now(), WallTime(seconds(13)));
+    EXPECT_EQ(p.clock().now(), TimePoint(seconds(10)));
+    p.clock().step_wall(-seconds(8));
+    EXPECT_EQ(p.clock().wall_now(), WallTime(seconds(5)));
+    EXPECT_EQ(p.clock().now(), TimePoint(seconds(10)));
+    p.clock().step(-seconds(1));
+    EXPECT_EQ(p.clock().wall_now(), WallTime(seconds(4)));
+    EXPECT_EQ(p.clock().now(), TimePoint(seconds(10)));
+    p.clock().step(seconds(2));
+    EXPECT_EQ(p.clock().wall_now(), WallTime(seconds(6)));
+    EXPECT_EQ(p.clock().now(), TimePoint(seconds(12)));
+  });
+  drain(world);
+  EXPECT_EQ(p.clock().wall_now(), WallTime(seconds(6)));
 }
 
 TEST(ProcessClock, SleepAfterStepIsMeasuredInTrueTimePerDrift) {
@@ -250,6 +308,133 @@ TEST(ProcessClock, ToTrueRoundsUpAndIgnoresNonPositive) {
   p.clock().set_drift_ppm(100'000);
   EXPECT_EQ(p.clock().to_true(nanoseconds(11)), nanoseconds(10));
   EXPECT_EQ(p.clock().to_true(nanoseconds(12)), nanoseconds(11));  // 10.9 rounds up
+}
+
+// ---- RedisNode: expiry by its wall clock, AOF persistence -----------------------------------
+
+TEST(RedisNode, ExpiryFollowsItsWallClockNotItsSteadyClock) {
+  World world(8);
+  Process& host = world.add_process("redis");
+  RedisNode node(host);
+  world.schedule(at(seconds(1)), kWorldProcess, 0, [&] {
+    EXPECT_TRUE(node.acquire("k", "a", seconds(1)).acquired);  // expires at 2s on the wall clock
+    host.clock().step(-seconds(5));  // the wall clock goes back; the steady clock stays
+    EXPECT_EQ(host.clock().now(), TimePoint(seconds(1)));
+  });
+  world.schedule(at(seconds(4)), kWorldProcess, 0, [&] {
+    // Three seconds after the grant, the wall clock reads -1s: the key lives on.
+    EXPECT_EQ(node.holder("k"), "a") << "a backward wall step must delay expiry";
+    host.clock().step_wall(seconds(3));  // the wall clock reads 2s: expired only once past it
+    EXPECT_EQ(node.holder("k"), "a");
+  });
+  world.schedule(at(seconds(4) + milliseconds(1)), kWorldProcess, 0, [&] {
+    EXPECT_EQ(node.holder("k"), "") << "expired once the wall clock passed 2s";
+    EXPECT_TRUE(node.acquire("k2", "b", seconds(10)).acquired);
+    host.clock().step_wall(seconds(11));  // the wall clock alone jumps forward
+    EXPECT_EQ(node.holder("k2"), "") << "a forward wall step expires keys early";
+  });
+  drain(world);
+}
+
+TEST(RedisNode, AofAlwaysKeepsEveryWriteAcrossACrash) {
+  World world(9);
+  Process& host = world.add_process("redis");
+  RedisNode node(host);
+  world.schedule(at(milliseconds(1500)), kWorldProcess, 0, [&] {
+    EXPECT_EQ(node.incr("c"), 1u);
+    EXPECT_EQ(node.incr("c"), 2u);
+    world.crash(host, /*persist=*/true);
+    world.restart(host);
+    EXPECT_EQ(node.incr("c"), 3u) << "appendfsync always: nothing acknowledged is lost";
+  });
+  drain(world);
+}
+
+TEST(RedisNode, AofEverysecRollsCountersBackToTheLastFlush) {
+  World world(10);
+  Process& host = world.add_process("redis");
+  RedisNode node(host);
+  node.enable_aof_everysec(seconds(1));
+  std::vector<std::string> notes;
+  node.on_data_loss([&notes](const std::string& text) { notes.push_back(text); });
+  world.schedule(at(milliseconds(500)), kWorldProcess, 0, [&] {
+    EXPECT_EQ(node.incr("c"), 1u);
+    EXPECT_TRUE(node.acquire("k", "a", seconds(100)).acquired);  // token 1 from k:fence
+  });
+  world.schedule(at(milliseconds(1200)), kWorldProcess, 0, [&] {
+    EXPECT_EQ(node.incr("c"), 2u);  // the flush at 1s saved c = 1 and k
+    EXPECT_EQ(node.incr("c"), 3u);
+  });
+  world.schedule(at(milliseconds(1900)), kWorldProcess, 0, [&] {
+    world.crash(host, /*persist=*/true);  // before the flush at 2s
+    world.restart(host);
+    EXPECT_EQ(node.holder("k"), "a") << "flushed writes survive";
+    EXPECT_EQ(node.incr("c"), 2u) << "the counter rolled back to the flush: token 2 again";
+  });
+  world.schedule(at(milliseconds(3500)), kWorldProcess, 0, [&] {
+    world.crash(host, /*persist=*/true);  // the flushes at 2s and 3s saved c = 2
+    world.restart(host);
+    EXPECT_EQ(node.incr("c"), 3u);
+    world.crash(host, /*persist=*/false);
+    world.restart(host);
+    EXPECT_EQ(node.incr("c"), 1u) << "without persistence everything is gone";
+  });
+  drain(world);
+  ASSERT_EQ(notes.size(), 1u) << "only the crash that lost writes is told";
+  EXPECT_NE(notes.front().find("c 3 -> 1"), std::string::npos) << notes.front();
+}
+
+// ---- PgNode: half-open connections ----------------------------------------------------------
+
+TEST(PgNode, SilentlyCrashedClientKeepsItsLockUntilKeepaliveGivesUp) {
+  World world(11);
+  Process& host = world.add_process("postgres");
+  Process& a = world.add_process("client-a");
+  Process& b = world.add_process("client-b");
+  PgNode node(host);
+  node.set_keepalive(Keepalive{seconds(2), seconds(1), 3});
+  ASSERT_EQ(node.keepalive().detection(), seconds(5));
+  SessionId sa = 0;
+  SessionId sb = 0;
+  world.schedule(at(seconds(1)), kWorldProcess, 0, [&] {
+    sa = node.open_session(a.id());
+    sb = node.open_session(b.id());
+    EXPECT_TRUE(*node.try_lock(sa, 7));
+    world.crash_silently(a);
+    EXPECT_TRUE(node.alive(sa)) << "the server has not noticed yet";
+    world.restart(a);  // back before keepalive: the old connection is still half-open
+  });
+  world.schedule(at(seconds(6) - nanoseconds(1)), kWorldProcess, 0, [&] {
+    EXPECT_EQ(node.holder(7), sa);
+    EXPECT_FALSE(*node.try_lock(sb, 7)) << "refused while the dead session holds it";
+  });
+  world.schedule(at(seconds(6) + nanoseconds(1)), kWorldProcess, 0, [&] {
+    EXPECT_FALSE(node.alive(sa)) << "keepalive gave up 5s after the client vanished";
+    EXPECT_EQ(node.holder(7), 0u);
+    EXPECT_TRUE(*node.try_lock(sb, 7));
+    // A crash that closes the connection (the client's kernel resets it) ends it at once.
+    world.crash(b, /*persist=*/true);
+    EXPECT_FALSE(node.alive(sb));
+    EXPECT_EQ(node.holder(7), 0u);
+  });
+  drain(world);
+}
+
+TEST(PgNode, ASessionOpenedBeforeItsClientCrashedIsLost) {
+  World world(12);
+  Network network(world);
+  Process& host = world.add_process("postgres");
+  Process& client = world.add_process("client");
+  PgNode node(host);
+  const SessionId id = node.open_session(client.id());
+  SimLockSession session(network, client, node, id);
+  EXPECT_FALSE(session.lost());
+  world.crash_silently(client);
+  world.restart(client);
+  EXPECT_TRUE(node.alive(id)) << "the server has not noticed yet";
+  // The restarted process cannot use its predecessor's connection: the session is lost to it
+  // (AdvisoryLock then opens a new one) even while the server still holds it.
+  EXPECT_TRUE(session.lost());
 }
 
 // ---- Pause, crash, restart ------------------------------------------------------------------
@@ -658,6 +843,12 @@ void expect_within(const FaultPlan& plan, const FaultSpace& space, std::uint64_t
         EXPECT_TRUE(space.disconnects);
         EXPECT_TRUE(contains(space.clients, f.target)) << f.target;
         EXPECT_TRUE(contains(space.nodes, f.peer)) << f.peer;
+        break;
+      case FaultKind::kSilentCrash:
+        EXPECT_TRUE(space.silent_client_crashes);
+        EXPECT_TRUE(contains(space.clients, f.target)) << f.target;
+        EXPECT_GE(f.duration, space.downtime_min);
+        EXPECT_LE(f.duration, space.downtime_max);
         break;
     }
   }

@@ -37,6 +37,9 @@ std::string Fault::to_string() const {
                          one_way ? "-/->" : "<-/->", peer, ms(duration));
     case FaultKind::kDisconnect:
       return fmt::format("at {} drop the connections of {} to {}", ms(at), target, peer);
+    case FaultKind::kSilentCrash:
+      return fmt::format("at {} {} vanishes, its connections left half-open; restart after {}",
+                         ms(at), target, ms(duration));
   }
   return "?";
 }
@@ -86,6 +89,9 @@ FaultPlan generate_plan(Rng& rng, const FaultSpace& space) {
   }
   if (space.disconnects && !space.clients.empty() && !space.nodes.empty()) {
     kinds.push_back(FaultKind::kDisconnect);
+  }
+  if (space.silent_client_crashes && !space.clients.empty()) {
+    kinds.push_back(FaultKind::kSilentCrash);
   }
   if (kinds.empty() || space.max_faults <= 0) return plan;
   auto pick = [&rng](const std::vector<std::string>& names) -> const std::string& {
@@ -140,6 +146,11 @@ FaultPlan generate_plan(Rng& rng, const FaultSpace& space) {
         f.target = pick(space.clients);
         f.peer = pick(space.nodes);
         break;
+      case FaultKind::kSilentCrash:
+        f.target = pick(space.clients);
+        f.duration = uniform_duration(rng, Duration(space.downtime_min),
+                                      Duration(space.downtime_max));
+        break;
     }
     plan.faults.push_back(std::move(f));
   }
@@ -188,6 +199,20 @@ void apply(World& world, Network& network, History& history, const FaultPlan& pl
           if (!target.up()) return;
           history.note(target.id(), text);
           world.crash(target, fault.persist);
+          const std::uint32_t generation = target.generation();
+          world.schedule_after(fault.duration, kWorldProcess,
+                               [&world, &history, &target, generation] {
+            if (target.up() || target.generation() != generation) return;
+            history.note(target.id(), "restarts");
+            world.restart(target);
+          });
+        });
+        break;
+      case FaultKind::kSilentCrash:
+        world.schedule(at, kWorldProcess, 0, [&world, &history, &target, fault, text] {
+          if (!target.up()) return;
+          history.note(target.id(), text);
+          world.crash_silently(target);
           const std::uint32_t generation = target.generation();
           world.schedule_after(fault.duration, kWorldProcess,
                                [&world, &history, &target, generation] {

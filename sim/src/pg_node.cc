@@ -26,6 +26,7 @@ auto applied_once(Op op) {
 }  // namespace
 
 PgNode::PgNode(Process& host) : host_(host) {
+  host_.world().on_silent_crash([this](ProcessId client) { half_open(client); });
   host_.world().on_disconnect([this](ProcessId a, ProcessId b) {
     // (node, kWorldProcess): the node went down, every session ends. Otherwise one side of a
     // connection is this node and the other a client (either order), or (client, world): that
@@ -85,6 +86,19 @@ void PgNode::terminate_sessions_of(ProcessId client) {
   for (SessionId session : ending) end_session(session);
 }
 
+void PgNode::half_open(ProcessId client) {
+  std::vector<SessionId> orphaned;
+  for (const auto& [session, owner] : sessions_) {
+    if (owner == client) orphaned.push_back(session);
+  }
+  if (orphaned.empty()) return;
+  // The node's own event: a node crash before then ends every session anyway, and discards it.
+  host_.world().schedule_after(keepalive_.detection(), host_.id(),
+                               [this, orphaned = std::move(orphaned)] {
+                                 for (SessionId session : orphaned) end_session(session);
+                               });
+}
+
 void PgNode::end_session(SessionId session) {
   sessions_.erase(session);
   for (auto it = holds_.begin(); it != holds_.end();) {
@@ -111,7 +125,7 @@ Result<R> SimLockSession::observe(Result<R> result) {
 
 Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration timeout) {
   if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
-  if (lost_) co_return terminated();  // after the arguments, as the real backend checks them
+  if (lost()) co_return terminated();  // after the arguments, as the real backend checks them
   PgNode* node = &node_;
   const SessionId session = session_;
   auto op = applied_once([node, session, id]() { return node->try_lock(session, id); });
@@ -145,7 +159,7 @@ Task<Result<void>> SimLockSession::lock(locks::AdvisoryLockId id, Duration timeo
 
 Task<Result<bool>> SimLockSession::unlock(locks::AdvisoryLockId id, Duration timeout) {
   if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
-  if (lost_) co_return terminated();  // after the arguments, as the real backend checks them
+  if (lost()) co_return terminated();  // after the arguments, as the real backend checks them
   PgNode* node = &node_;
   const SessionId session = session_;
   auto op = applied_once([node, session, id]() { return node->unlock(session, id); });
@@ -158,7 +172,7 @@ Task<Result<locks::FencingToken>> SimLockSession::next_fencing_token(std::string
   if (auto r = locks::validate_request(key, std::nullopt, std::nullopt, timeout); !r) {
     co_return std::move(r).error();
   }
-  if (lost_) co_return terminated();
+  if (lost()) co_return terminated();
   PgNode* node = &node_;
   const SessionId session = session_;
   auto op = applied_once(
@@ -168,7 +182,7 @@ Task<Result<locks::FencingToken>> SimLockSession::next_fencing_token(std::string
 }
 
 Task<void> SimLockSession::close(Duration timeout) {
-  if (lost_) co_return;
+  if (lost()) co_return;
   lost_ = true;
   // Closing a connection is a FIN that TCP retransmits until it is acknowledged: one lost message
   // does not keep the session (and its locks) alive. A partition longer than every try does,

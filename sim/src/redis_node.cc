@@ -9,19 +9,17 @@ namespace {
 
 // Redis keeps time in whole milliseconds: PEXPIRE stores now_ms + ttl_ms, and a key is expired
 // once now_ms > that (not >=). The model does the same, so boundaries match the real server.
-TimePoint whole_ms(TimePoint t) {
-  return std::chrono::floor<std::chrono::milliseconds>(t);
-}
+WallTime whole_ms(WallTime t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
 
 }  // namespace
 
 RedisNode::RedisNode(Process& host) : host_(host) {
   host_.on_crash([this](Process&, bool persist) {
     if (replica_lag_) {  // failover: the replica, with what had reached it, takes over
-      if (failover_note_) {
-        failover_note_("fails over to its replica, " +
-                       std::to_string(replica_lag_->count() / 1'000'000) +
-                       "ms behind: the newest writes are lost");
+      if (data_loss_note_) {
+        data_loss_note_("fails over to its replica, " +
+                        std::to_string(replica_lag_->count() / 1'000'000) +
+                        "ms behind: the newest writes are lost");
       }
       ++replication_epoch_;
       locks_ = replica_locks_;
@@ -29,6 +27,8 @@ RedisNode::RedisNode(Process& host) : host_(host) {
     } else if (!persist) {
       locks_.clear();
       counters_.clear();
+    } else if (fsync_period_) {
+      restore_flushed();
     }
   });
 }
@@ -37,6 +37,44 @@ void RedisNode::enable_replica(Duration lag) {
   assert(lag >= Duration::zero());
   replica_lag_ = lag;
 }
+
+void RedisNode::enable_aof_everysec(Duration period) {
+  assert(period > Duration::zero());
+  fsync_period_ = period;
+  flushed_periods_ = (host_.world().now() - SimTime{}) / period;
+  flushed_locks_ = locks_;
+  flushed_counters_ = counters_;
+}
+
+void RedisNode::flush_due() {
+  if (!fsync_period_) return;
+  const std::int64_t periods = (host_.world().now() - SimTime{}) / *fsync_period_;
+  if (periods == flushed_periods_) return;
+  flushed_periods_ = periods;
+  flushed_locks_ = locks_;
+  flushed_counters_ = counters_;
+}
+
+void RedisNode::restore_flushed() {
+  flush_due();
+  std::string lost;
+  for (const auto& [name, value] : counters_) {
+    auto it = flushed_counters_.find(name);
+    const locks::FencingToken kept = it == flushed_counters_.end() ? 0 : it->second;
+    if (kept != value) {
+      lost += " " + name + " " + std::to_string(value) + " -> " + std::to_string(kept) + ";";
+    }
+  }
+  if (data_loss_note_ && (!lost.empty() || locks_ != flushed_locks_)) {
+    data_loss_note_("restarts from its AOF (appendfsync everysec): the writes since the last "
+                    "flush are lost; counters roll back:" +
+                    (lost.empty() ? std::string(" none") : lost));
+  }
+  locks_ = flushed_locks_;
+  counters_ = flushed_counters_;
+}
+
+WallTime RedisNode::now_ms() const { return whole_ms(host_.clock().wall_now()); }
 
 void RedisNode::replicate() {
   if (!replica_lag_) return;
@@ -53,7 +91,7 @@ void RedisNode::replicate() {
 RedisNode::Lock* RedisNode::live(std::string_view key) {
   auto it = locks_.find(key);
   if (it == locks_.end()) return nullptr;
-  if (whole_ms(host_.clock().now()) > it->second.expires_at) {
+  if (now_ms() > it->second.expires_at) {
     locks_.erase(it);
     return nullptr;
   }
@@ -62,7 +100,8 @@ RedisNode::Lock* RedisNode::live(std::string_view key) {
 
 locks::AcquireReply RedisNode::acquire(std::string_view key, std::string_view owner,
                                        Duration ttl) {
-  const TimePoint expires_at = whole_ms(host_.clock().now()) + ttl;
+  flush_due();
+  const WallTime expires_at = now_ms() + ttl;
   if (Lock* lock = live(key)) {
     if (lock->owner != owner) return {false, 0};
     lock->expires_at = expires_at;  // idempotent re-acquire by the same owner
@@ -76,6 +115,7 @@ locks::AcquireReply RedisNode::acquire(std::string_view key, std::string_view ow
 }
 
 bool RedisNode::release(std::string_view key, std::string_view owner) {
+  flush_due();
   Lock* lock = live(key);
   if (lock == nullptr || lock->owner != owner) return false;
   locks_.erase(locks_.find(key));
@@ -84,14 +124,16 @@ bool RedisNode::release(std::string_view key, std::string_view owner) {
 }
 
 bool RedisNode::extend(std::string_view key, std::string_view owner, Duration ttl) {
+  flush_due();
   Lock* lock = live(key);
   if (lock == nullptr || lock->owner != owner) return false;
-  lock->expires_at = whole_ms(host_.clock().now()) + ttl;
+  lock->expires_at = now_ms() + ttl;
   replicate();
   return true;
 }
 
 locks::FencingToken RedisNode::incr(std::string_view counter) {
+  flush_due();
   auto it = counters_.find(counter);
   if (it == counters_.end()) it = counters_.emplace(std::string(counter), 0).first;
   const locks::FencingToken token = ++it->second;
@@ -100,6 +142,7 @@ locks::FencingToken RedisNode::incr(std::string_view counter) {
 }
 
 bool RedisNode::remove(std::string_view key) {
+  flush_due();
   if (live(key) == nullptr) return false;
   locks_.erase(locks_.find(key));
   replicate();

@@ -23,7 +23,8 @@ enum TraceTag : std::uint64_t {
   kTagResume,
   kTagCrash,
   kTagRestart,
-  kTagDisconnect
+  kTagDisconnect,
+  kTagSilentCrash
 };
 
 }  // namespace
@@ -50,10 +51,20 @@ void ProcessClock::rebase() {
   base_true_ = world_.now();
 }
 
-void ProcessClock::step(Duration amount) {
-  rebase();
-  base_local_ += amount;
+WallTime ProcessClock::wall_now() const {
+  return WallTime(now().time_since_epoch() + wall_offset_);
 }
+
+void ProcessClock::step(Duration amount) {
+  if (amount > Duration::zero()) {
+    rebase();
+    base_local_ += amount;  // the wall clock (steady + offset) jumps with it
+  } else {
+    step_wall(amount);  // a steady clock never goes back: the wall clock steps alone
+  }
+}
+
+void ProcessClock::step_wall(Duration amount) { wall_offset_ += amount; }
 
 void ProcessClock::set_drift_ppm(std::int32_t ppm) {
   assert(ppm > -500'000 && ppm < 500'000);
@@ -171,17 +182,29 @@ void World::resume(Process& p) {
   for (const Event& event : held) push(now_, event.owner, event.generation, event.slot);
 }
 
-void World::crash(Process& p, bool persist) {
-  trace_.mix(kTagCrash);
+void World::kill(Process& p) {
   trace_.mix(p.id());
   ++p.generation_;
   p.up_ = false;
   p.paused_ = false;
   for (const Event& event : frozen_[p.id()]) free_slot(event.slot);
   frozen_[p.id()].clear();
+}
+
+void World::crash(Process& p, bool persist) {
+  trace_.mix(kTagCrash);
+  kill(p);
   for (const DisconnectHook& hook : disconnect_hooks_) hook(p.id(), kWorldProcess);
   if (p.on_crash_) p.on_crash_(p, persist);
   io_.poll();  // unwind the discarded coroutines now, while everything they refer to exists
+}
+
+void World::crash_silently(Process& p) {
+  trace_.mix(kTagSilentCrash);
+  kill(p);
+  for (const SilentCrashHook& hook : silent_crash_hooks_) hook(p.id());
+  if (p.on_crash_) p.on_crash_(p, /*persist=*/true);
+  io_.poll();  // as crash(): unwind the discarded coroutines now
 }
 
 void World::restart(Process& p) {

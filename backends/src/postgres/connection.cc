@@ -97,6 +97,32 @@ Result<PgResult> convert(const PGresult* result) {
   }
 }
 
+// The keepalive settings as libpq keyword values (see "Dead peers" in connection_options.h):
+// the client side as its own parameters, the server side as the startup packet's `options`.
+struct KeepaliveParameters {
+  std::string keepalives;
+  std::string idle_s;
+  std::string interval_s;
+  std::string count;
+  std::string user_timeout_ms;
+  std::string server_options;
+};
+
+KeepaliveParameters keepalive_parameters(const ConnectionOptions& options) {
+  KeepaliveParameters p;
+  p.keepalives = options.keepalives ? "1" : "0";
+  p.idle_s = std::to_string(options.keepalive_idle.count());
+  p.interval_s = std::to_string(options.keepalive_interval.count());
+  p.count = std::to_string(options.keepalive_count);
+  p.user_timeout_ms = std::to_string(options.tcp_user_timeout.count());
+  // Server GUCs take these units too: tcp_keepalives_* in seconds, tcp_user_timeout in ms.
+  p.server_options = "-c tcp_keepalives_idle=" + p.idle_s +
+                     " -c tcp_keepalives_interval=" + p.interval_s +
+                     " -c tcp_keepalives_count=" + p.count +
+                     " -c tcp_user_timeout=" + p.user_timeout_ms;
+  return p;
+}
+
 }  // namespace
 
 // How it works. The Impl owns the PGconn. Every wait for the socket goes through one
@@ -136,6 +162,18 @@ class Connection::Impl {
     return conn_ != nullptr ? PQbackendPID(conn_) : 0;
   }
   [[nodiscard]] const ConnectionOptions& options() const noexcept { return options_; }
+  // PQconninfo's value for `keyword`, or "" (closed, unknown keyword, or unset).
+  [[nodiscard]] std::string connection_parameter(std::string_view keyword) const {
+    if (conn_ == nullptr) return {};
+    PQconninfoOption* all = PQconninfo(conn_);
+    if (all == nullptr) return {};
+    std::string value;
+    for (const PQconninfoOption* o = all; o->keyword != nullptr; ++o) {
+      if (keyword == o->keyword && o->val != nullptr) value = o->val;
+    }
+    PQconninfoFree(all);
+    return value;
+  }
   void close_now();
 
  private:
@@ -225,6 +263,15 @@ Task<Result<void>> Connection::Impl::establish(Duration budget) {
   add("sslmode", options_.sslmode);
   const std::string encoding = "UTF8";
   add("client_encoding", encoding);
+  const KeepaliveParameters keepalive = keepalive_parameters(options_);
+  add("keepalives", keepalive.keepalives);
+  if (options_.keepalives) {
+    add("keepalives_idle", keepalive.idle_s);
+    add("keepalives_interval", keepalive.interval_s);
+    add("keepalives_count", keepalive.count);
+    add("tcp_user_timeout", keepalive.user_timeout_ms);
+    add("options", keepalive.server_options);
+  }
   keywords.push_back(nullptr);
   values.push_back(nullptr);
 
@@ -547,5 +594,10 @@ void Connection::close() {
 }
 
 const ConnectionOptions& Connection::options() const noexcept { return impl_->options(); }
+
+std::string Connection::connection_parameter(std::string_view keyword) const {
+  if (!impl_ || keyword == "password") return {};
+  return impl_->connection_parameter(keyword);
+}
 
 }  // namespace faultline::backends::postgres

@@ -13,6 +13,10 @@ constexpr Duration kMaxConnectTimeout = std::chrono::seconds(60);
 constexpr std::size_t kMinStatementBytes = 16;
 constexpr std::size_t kMaxStatementBytes = std::size_t{256} << 20;
 constexpr std::size_t kMaxParams = 65535;
+constexpr std::chrono::seconds kMaxKeepaliveIdle = std::chrono::hours(2);
+constexpr std::chrono::seconds kMaxKeepaliveInterval = std::chrono::hours(1);
+constexpr int kMaxKeepaliveCount = 100;
+constexpr std::chrono::milliseconds kMaxUserTimeout = std::chrono::hours(1);
 
 // libpq's keyword/value arrays are C strings: an embedded NUL would silently cut a value short.
 bool has_nul(std::string_view value) { return value.find('\0') != std::string_view::npos; }
@@ -63,6 +67,28 @@ Result<void> ConnectionOptions::validate() const {
   if (max_params > kMaxParams) {
     return invalid_argument("max_params: " + std::to_string(max_params) +
                             "; must be in [0, 65535]");
+  }
+  return validate_keepalive();
+}
+
+Result<void> ConnectionOptions::validate_keepalive() const {
+  if (keepalive_idle < std::chrono::seconds(1) || keepalive_idle > kMaxKeepaliveIdle) {
+    return invalid_argument("keepalive_idle: " + std::to_string(keepalive_idle.count()) +
+                            "s; must be in [1s, 2h]");
+  }
+  if (keepalive_interval < std::chrono::seconds(1) ||
+      keepalive_interval > kMaxKeepaliveInterval) {
+    return invalid_argument("keepalive_interval: " + std::to_string(keepalive_interval.count()) +
+                            "s; must be in [1s, 1h]");
+  }
+  if (keepalive_count < 1 || keepalive_count > kMaxKeepaliveCount) {
+    return invalid_argument("keepalive_count: " + std::to_string(keepalive_count) +
+                            "; must be in [1, 100]");
+  }
+  if (tcp_user_timeout < std::chrono::milliseconds::zero() ||
+      tcp_user_timeout > kMaxUserTimeout) {
+    return invalid_argument("tcp_user_timeout: " + std::to_string(tcp_user_timeout.count()) +
+                            "ms; must be in [0, 1h]");
   }
   return Ok{};
 }

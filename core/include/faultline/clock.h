@@ -1,9 +1,16 @@
 // Clock: time as one process sees it, and the only way pattern code may wait.
 //
 // Contract
-//   - now() is this process's local reading. It is monotonic in production (a steady clock), but
-//     in the simulator it may be skewed against other processes, drift, and step forward: patterns
-//     must not compare readings taken by different processes.
+//   - now() is this process's steady clock: it never decreases, in production
+//     (std::chrono::steady_clock, CLOCK_MONOTONIC) and in the simulator alike. It may run fast or
+//     slow (drift) and jump forward (as a monotonic clock does across a VM pause or a suspend),
+//     never backwards: an NTP or operator step of the machine's wall clock back does not move
+//     it. Readings are process-local: in the simulator processes are skewed against each other,
+//     so patterns must not compare readings taken by different processes.
+//   - This is not the wall clock. A server that expires data by wall-clock time (Redis expires
+//     keys by its own real-time clock) keeps that clock for itself, and it may step either way;
+//     the simulator models it per process (sim::ProcessClock::wall_now()). Patterns never read a
+//     wall clock.
 //   - sleep_for(d) completes after at least `d` has passed on this clock (d <= 0 completes at
 //     once). In the simulator a paused process does not wake until it is resumed, however long
 //     its sleep.
@@ -27,7 +34,9 @@ struct LocalClock {
   using period = std::nano;
   using duration = std::chrono::nanoseconds;
   using time_point = std::chrono::time_point<LocalClock, duration>;
-  static constexpr bool is_steady = false;  // skew and steps are possible in the simulator
+  // Never decreases (see the contract above); false only because a reading may jump forward
+  // and run at a drifted rate, which std::chrono's "steady" (constant tick rate) excludes.
+  static constexpr bool is_steady = false;
 };
 
 using Duration = std::chrono::nanoseconds;

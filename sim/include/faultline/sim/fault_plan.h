@@ -8,10 +8,13 @@
 //   pause     stop-the-world pause of a process for `duration` (GC, swap, a stopped VM)
 //   crash     a process or store node dies; restarts after `duration`. For a store node,
 //             `persist` says whether its data survives (Redis without AOF forgets every key)
-//   step      the process's clock jumps by `amount` (either sign)
+//   step      the process's wall clock jumps by `amount` (either sign); its steady clock (what
+//             patterns read) jumps only forward: a backward step leaves it alone
 //   drift     the process's clock runs fast/slow by `drift_ppm` from then on
 //   partition messages between `target` and `peer` are dropped for `duration`
 //             (only target -> peer when `one_way`)
+//   vanish    a client dies silently (power loss, or cut off for good) and restarts after
+//             `duration`: its connections stay half-open until the servers' keepalive notices
 //   disconnect the connections between client `target` and server `peer` drop (the server ends
 //             their sessions; the client finds out at its next call)
 // plus per-message network faults on every client<->server link (NetworkFaults).
@@ -28,13 +31,21 @@
 
 namespace faultline::sim {
 
-enum class FaultKind { kPause, kCrash, kClockStep, kClockDrift, kPartition, kDisconnect };
+enum class FaultKind {
+  kPause,
+  kCrash,
+  kClockStep,
+  kClockDrift,
+  kPartition,
+  kDisconnect,
+  kSilentCrash
+};
 
 struct Fault {
   FaultKind kind = FaultKind::kPause;
   Duration at{};        // true time since the start of the run
   std::string target;   // process name
-  Duration duration{};  // pause length, downtime, partition length
+  Duration duration{};  // pause length, downtime (crash, vanish), partition length
   Duration amount{};    // clock step
   std::int32_t drift_ppm = 0;
   bool persist = true;   // crash: does durable state survive
@@ -86,6 +97,7 @@ struct FaultSpace {
   bool partitions = true;
   Duration partition_max = std::chrono::seconds(2);
   bool disconnects = false;
+  bool silent_client_crashes = false;  // clients vanish, leaving half-open connections
   NetworkFaults network_max{50'000, 50'000, 10'000, 10'000, std::chrono::seconds(1)};
 
   // A space with every kind of fault turned off (a quiet network too): scenarios about one
@@ -98,6 +110,7 @@ struct FaultSpace {
     space.clock_faults = false;
     space.partitions = false;
     space.disconnects = false;
+    space.silent_client_crashes = false;
     space.network_max = NetworkFaults{0, 0, 0, 0, std::chrono::seconds(1)};
     return space;
   }

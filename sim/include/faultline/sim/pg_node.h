@@ -10,6 +10,9 @@
 //     (kUnavailable "session terminated"), when lost() becomes true;
 //   - a session's requests travel on one connection, so each is applied once: a request the
 //     simulated network duplicates is not applied twice (TCP would not deliver it twice);
+//   - a client that dies silently (World::crash_silently: power loss, or cut off for good)
+//     leaves its connections half-open: the server notices only when TCP keepalive gives up on
+//     them, Keepalive::detection() later, and until then its sessions and their locks stay held;
 //   - fencing counters are durable (a table, as in the real backend): they survive crashes;
 //   - lock(id, timeout) is modelled as try_lock retried every 10ms, not as a server-side wait
 //     queue (a simplification: the scenarios only need "waits, then gets it or kBusy"); it gives
@@ -32,6 +35,19 @@ namespace faultline::sim {
 
 using SessionId = std::uint64_t;
 
+// TCP keepalive on the server's side of its connections: PostgreSQL's tcp_keepalives_idle,
+// tcp_keepalives_interval and tcp_keepalives_count (0 there means the OS default). The defaults
+// here are Linux's (net.ipv4.tcp_keepalive_time, _intvl, _probes), what a server gets when
+// nobody sets them: a silently vanished client holds its locks for over two hours.
+struct Keepalive {
+  Duration idle = std::chrono::hours(2);         // silence before the first probe
+  Duration interval = std::chrono::seconds(75);  // between unanswered probes
+  int count = 9;                                 // unanswered probes before the drop
+  // How long after its peer vanished an idle connection is dropped: the first probe goes after
+  // `idle`, and the connection ends when `count` probes, `interval` apart, went unanswered.
+  [[nodiscard]] Duration detection() const { return idle + interval * count; }
+};
+
 class PgNode {
  public:
   explicit PgNode(Process& host);
@@ -39,6 +55,10 @@ class PgNode {
   PgNode& operator=(const PgNode&) = delete;
 
   [[nodiscard]] Process& host() noexcept { return host_; }
+
+  // The server's keepalive settings, for connections whose client dies from now on.
+  void set_keepalive(Keepalive keepalive) { keepalive_ = keepalive; }
+  [[nodiscard]] const Keepalive& keepalive() const noexcept { return keepalive_; }
 
   // The atomic steps (run on the node). A dead session gives kUnavailable.
   [[nodiscard]] SessionId open_session(ProcessId client);
@@ -59,8 +79,11 @@ class PgNode {
     int count = 0;
   };
   void end_session(SessionId session);
+  // `client` died silently: its sessions end when keepalive notices, unless they end before.
+  void half_open(ProcessId client);
 
   Process& host_;
+  Keepalive keepalive_;
   SessionId next_session_ = 1;
   std::map<SessionId, ProcessId> sessions_;  // live sessions and their client
   std::map<locks::AdvisoryLockId, Hold> holds_;
@@ -70,14 +93,22 @@ class PgNode {
 class SimLockSession final : public locks::LockSession {
  public:
   SimLockSession(Network& network, Process& client, PgNode& node, SessionId session)
-      : network_(network), client_(client), node_(node), session_(session) {}
+      : network_(network),
+        client_(client),
+        node_(node),
+        session_(session),
+        generation_(client.generation()) {}
 
   Task<Result<bool>> try_lock(locks::AdvisoryLockId id, Duration timeout) override;
   Task<Result<void>> lock(locks::AdvisoryLockId id, Duration timeout) override;
   Task<Result<bool>> unlock(locks::AdvisoryLockId id, Duration timeout) override;
   Task<Result<locks::FencingToken>> next_fencing_token(std::string_view key,
                                                        Duration timeout) override;
-  [[nodiscard]] bool lost() const override { return lost_; }
+  // Also true once the client process has crashed since the session opened: the connection
+  // died with the process that opened it, whatever the server still thinks.
+  [[nodiscard]] bool lost() const override {
+    return lost_ || client_.generation() != generation_;
+  }
   Task<void> close(Duration timeout) override;
 
  private:
@@ -88,6 +119,7 @@ class SimLockSession final : public locks::LockSession {
   Process& client_;
   PgNode& node_;
   SessionId session_;
+  std::uint32_t generation_;  // of the client process when the session opened
   bool lost_ = false;
 };
 

@@ -6,15 +6,23 @@
 // plan produce the same trace hash (see Trace).
 //
 // Time. The World keeps true (virtual) time, SimTime. Idle periods cost nothing: the loop jumps
-// straight to the next event. Each Process sees time through its own Clock, which may be offset
-// (skew), run fast or slow (drift, in ppm) and step; sleeps are converted from the process's
-// clock to true time.
+// straight to the next event. Each Process has two readings, as a machine does:
+//   - its steady clock (ProcessClock::now(), the Clock that patterns read): offset (skew), fast
+//     or slow (drift, in ppm) and jumping forward, as CLOCK_MONOTONIC does across a VM pause,
+//     but never going back;
+//   - its wall clock (ProcessClock::wall_now()): the same oscillator (the same drift) with its
+//     own offset, which steps either way, as CLOCK_REALTIME does when NTP or an operator sets
+//     it. Servers that expire data by wall-clock time (Redis) read this one.
+// Sleeps are converted from the process's steady clock to true time.
 //
 // Processes. Pattern code runs as asio::awaitable coroutines on the World's io_context, each
 // belonging to a Process. Every event belongs to a process (or to the world itself):
 //   - pause(p, d): p's events are held back, not run, until it resumes; the world moves on.
 //   - crash(p): p's pending events are discarded (its coroutines never resume; volatile state is
 //     gone) and its on_crash hook runs; restart(p) runs its on_start hook again, as at boot.
+//     Its connections close (its kernel resets them), so servers hear of it at once.
+//   - crash_silently(p): the same death, but nobody hears of it (the host lost power, or was cut
+//     off for good): p's connections stay half-open on the servers until their keepalive fires.
 //
 // Ownership: the World owns its processes; a Process& stays valid for the World's lifetime.
 // Objects that coroutines refer to must outlive the World, or be owned by a process's state.
@@ -50,24 +58,44 @@ struct SimClock {
 };
 using SimTime = SimClock::time_point;
 
+// A process's wall-clock (real-time) reading: a type of its own, so that a wall reading is never
+// compared with a steady one. Its epoch is the start of the run, as the steady clock's is.
+struct WallClock {
+  using rep = std::int64_t;
+  using period = std::nano;
+  using duration = std::chrono::nanoseconds;
+  using time_point = std::chrono::time_point<WallClock, duration>;
+  static constexpr bool is_steady = false;  // steps either way
+};
+using WallTime = WallClock::time_point;
+
 using ProcessId = std::uint32_t;
 inline constexpr ProcessId kWorldProcess = 0;  // owner of events that belong to no process
 
 class World;
 class Process;
 
-// A process's view of time: offset, drift and steps against the World's true time.
+// A process's view of time: offset, drift and steps against the World's true time. now() is the
+// steady clock (never decreases); wall_now() the wall clock (steps either way). Both run at the
+// same drifted rate; only steps separate them.
 class ProcessClock final : public Clock {
  public:
   ProcessClock(World& world, Process& process) : world_(world), process_(process) {}
 
+  // The steady reading: never smaller than any earlier reading of this clock.
   [[nodiscard]] TimePoint now() const override;
+  // The wall-clock reading: the steady reading plus the wall offset that steps have built up.
+  [[nodiscard]] WallTime wall_now() const;
   Task<void> sleep_for(Duration duration) override;
 
   // How much true time passes while this clock advances by `local` (rounded up).
   [[nodiscard]] Duration to_true(Duration local) const;
-  // Jumps the reading by `amount` (either sign), as NTP stepping a clock does.
+  // A clock-step fault: the wall clock jumps by `amount` (either sign, as NTP or an operator
+  // setting the time does); the steady clock jumps only forward (a positive `amount`, as
+  // CLOCK_MONOTONIC does across a VM pause) and ignores a backward step.
   void step(Duration amount);
+  // Only the wall clock jumps, by `amount` (either sign); the steady clock is untouched.
+  void step_wall(Duration amount);
   // Runs the clock fast (ppm > 0) or slow (ppm < 0) from now on. |ppm| < 500000.
   void set_drift_ppm(std::int32_t ppm);
   [[nodiscard]] std::int32_t drift_ppm() const noexcept { return drift_ppm_; }
@@ -79,6 +107,7 @@ class ProcessClock final : public Clock {
   Process& process_;
   SimTime base_true_{};
   TimePoint base_local_{};
+  Duration wall_offset_{};  // wall_now() - now(); only steps change it
   std::int32_t drift_ppm_ = 0;
 };
 
@@ -158,12 +187,20 @@ class World {
   // state (sessions, their locks) register here. Hooks run in registration order.
   using DisconnectHook = std::function<void(ProcessId a, ProcessId b)>;
   void on_disconnect(DisconnectHook hook) { disconnect_hooks_.push_back(std::move(hook)); }
+  // Called when `client` dies silently (crash_silently): its connections are now half-open. The
+  // hook is the simulator's bookkeeping, not a message: a server must not act on it at once, only
+  // when its own keepalive would have noticed. Hooks run in registration order.
+  using SilentCrashHook = std::function<void(ProcessId client)>;
+  void on_silent_crash(SilentCrashHook hook) { silent_crash_hooks_.push_back(std::move(hook)); }
 
   // Fault verbs. Each is recorded in the trace.
   void disconnect(Process& a, Process& b);
   void pause(Process& p);
   void resume(Process& p);
   void crash(Process& p, bool persist);
+  // Crashes `p` (keeping durable state) without closing its connections: the disconnect hooks do
+  // not run; the silent-crash hooks do.
+  void crash_silently(Process& p);
   void restart(Process& p);
 
   // Calls every process's on_start hook, in id order. Call once, before running.
@@ -192,6 +229,8 @@ class World {
   };
 
   void dispatch(const Event& event);
+  // Kills `p`: its events are discarded and its generation moves on. The caller tells who hears.
+  void kill(Process& p);
   void push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot);
   void free_slot(std::uint32_t slot);
 
@@ -203,6 +242,7 @@ class World {
   std::uint64_t events_run_ = 0;
   bool started_ = false;
   std::vector<DisconnectHook> disconnect_hooks_;
+  std::vector<SilentCrashHook> silent_crash_hooks_;
   // Declaration order is destruction order reversed: events (holding coroutine handlers) go
   // first, then the io_context (which unwinds the coroutine frames they posted), then the
   // processes the frames may refer to.

@@ -103,6 +103,9 @@ class Connection {
   void close();
 
   [[nodiscard]] const ConnectionOptions& options() const noexcept;
+  // The value libpq holds for connection parameter `keyword` (PQconninfo), e.g. "keepalives",
+  // "tcp_user_timeout", "options"; "" when unset, unknown, closed, or `keyword` is "password".
+  [[nodiscard]] std::string connection_parameter(std::string_view keyword) const;
 
  private:
   class Impl;

@@ -8,6 +8,19 @@
 // (PGHOST, PGPASSWORD, ...) and ~/.pgpass are not consulted for fields set here; a field left
 // empty falls back to libpq's defaults as documented for PQconnectStartParams.
 //
+// Dead peers: TCP keepalive and TCP_USER_TIMEOUT are on by default, on both ends. A peer that
+// vanishes without closing the connection (power loss, a partition, a NAT dropping its state) is
+// noticed only by them. Without them a server keeps the dead client's session, and every
+// advisory lock it holds, for the OS default of over two hours (7200s idle + 9 x 75s probes on
+// Linux), refusing everyone else the lock meanwhile; and a client waits as long on a server that
+// is gone. The defaults notice a vanished peer within idle + interval x count = 25s.
+//   - client side: libpq's keepalives=1, keepalives_idle, keepalives_interval,
+//     keepalives_count and tcp_user_timeout;
+//   - server side, for this session only: the same settings sent in the startup packet's
+//     `options` (-c tcp_keepalives_idle=... -c tcp_keepalives_interval=...
+//     -c tcp_keepalives_count=... -c tcp_user_timeout=...), which is what frees a vanished
+//     client's locks. Over a Unix socket there is no TCP and both sides ignore them.
+//
 // Credentials: `password` is sent during authentication and appears nowhere else: not in error
 // messages (libpq's, redacted just in case), not in logs (the connection does not log).
 #pragma once
@@ -45,8 +58,30 @@ struct ConnectionOptions {
   std::size_t max_statement_bytes = std::size_t{1} << 20;
   // Most parameters in one statement, in [0, 65535] (the protocol's own limit).
   std::size_t max_params = 1024;
+  // TCP keepalive on both ends (see "Dead peers" above). false: neither end is configured (libpq
+  // keepalives=0, the server keeps its own settings).
+  bool keepalives = true;
+  // Silence before the first probe, in [1s, 2h].
+  std::chrono::seconds keepalive_idle{10};
+  // Between unanswered probes, in [1s, 1h].
+  std::chrono::seconds keepalive_interval{5};
+  // Unanswered probes before the connection is dropped, in [1, 100].
+  int keepalive_count = 3;
+  // TCP_USER_TIMEOUT on both ends: how long sent data may stay unacknowledged (a peer gone while
+  // a request or reply is in flight) before the connection is dropped, in [0, 1h]; 0 leaves the
+  // OS default (none). Default: the keepalive's detection time, idle + interval x count. Only
+  // sent when `keepalives` is true.
+  std::chrono::milliseconds tcp_user_timeout{25'000};
+
+  // idle + interval x count: how long a vanished peer keeps an idle connection open.
+  [[nodiscard]] Duration keepalive_detection() const {
+    return keepalive_idle + keepalive_interval * keepalive_count;
+  }
 
   [[nodiscard]] Result<void> validate() const;
+
+ private:
+  [[nodiscard]] Result<void> validate_keepalive() const;
 };
 
 }  // namespace faultline::backends::postgres
