@@ -181,25 +181,38 @@ Task<Result<locks::FencingToken>> SimLockSession::next_fencing_token(std::string
   co_return observe(co_await std::move(reply));
 }
 
-Task<void> SimLockSession::close(Duration timeout) {
-  if (lost()) co_return;
-  lost_ = true;
-  // Closing a connection is a FIN that TCP retransmits until it is acknowledged: one lost message
-  // does not keep the session (and its locks) alive. A partition longer than every try does,
-  // as on a real server, until the server notices the connection is gone.
-  constexpr int kTries = 4;
-  PgNode* node = &node_;
-  const SessionId session = session_;
-  for (int attempt = 0; attempt < kTries; ++attempt) {
-    auto op = [node, session]() {
-      node->close_session(session);
+namespace {
+
+// Closing a connection sends a FIN that the client's kernel retransmits until it is acknowledged:
+// with exponential backoff from a 200ms RTO, capped at 120s, 15 times (Linux's tcp_retries2),
+// about 15 minutes in all. So a lost message or a partition that heals within that time still
+// ends the session on the server. Runs on its own after close() returns, as the kernel does after
+// close(2); a crash of the client ends it (and the crash itself drops the connection).
+Task<void> retransmit_close(Network& network, Process& client, PgNode& node, SessionId session) {
+  constexpr int kRetransmissions = 15;
+  constexpr Duration kRtoMax = std::chrono::seconds(120);
+  Duration rto = std::chrono::milliseconds(200);
+  PgNode* target = &node;
+  for (int attempt = 0; attempt < kRetransmissions; ++attempt) {
+    auto op = [target, session]() {
+      target->close_session(session);
       return Result<bool>(true);
     };
-    auto reply = call<bool>(network_, client_, node_.host(), timeout / kTries, std::move(op));
+    auto reply = call<bool>(network, client, node.host(), rto, std::move(op));
     Result<bool> closed = co_await std::move(reply);
     // Acknowledged, or refused by a server that is down (which ended every session).
     if (closed.ok() || !closed.error().may_have_happened()) co_return;
+    rto = std::min(rto * 2, kRtoMax);
   }
+}
+
+}  // namespace
+
+Task<void> SimLockSession::close(Duration /*timeout*/) {
+  if (lost()) co_return;
+  lost_ = true;
+  client_.spawn(retransmit_close(network_, client_, node_, session_));
+  co_return;
 }
 
 Task<Result<std::unique_ptr<locks::LockSession>>> SimSessionLockStore::open_session(

@@ -2,7 +2,7 @@
 //
 // Contract
 //   - now() is this process's steady clock: it never decreases, in production
-//     (std::chrono::steady_clock, CLOCK_MONOTONIC) and in the simulator alike. It may run fast or
+//     (a monotonic clock: CLOCK_MONOTONIC) and in the simulator alike. It may run fast or
 //     slow (drift) and jump forward (as a monotonic clock does across a VM pause or a suspend),
 //     never backwards: an NTP or operator step of the machine's wall clock back does not move
 //     it. Readings are process-local: in the simulator processes are skewed against each other,

@@ -13,6 +13,8 @@
 //   - a client that dies silently (World::crash_silently: power loss, or cut off for good)
 //     leaves its connections half-open: the server notices only when TCP keepalive gives up on
 //     them, Keepalive::detection() later, and until then its sessions and their locks stay held;
+//   - close() is a FIN the client's kernel retransmits (backoff from 200ms, 15 times, about 15
+//     minutes): the session ends on the server once one gets through, also after a partition;
 //   - fencing counters are durable (a table, as in the real backend): they survive crashes;
 //   - lock(id, timeout) is modelled as try_lock retried every 10ms, not as a server-side wait
 //     queue (a simplification: the scenarios only need "waits, then gets it or kBusy"); it gives
