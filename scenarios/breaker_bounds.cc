@@ -1,0 +1,24 @@
+#include "scenarios/breaker_bounds.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+namespace faultline::scenarios {
+
+std::uint64_t failures_to_open(const resilience::CircuitBreakerOptions& options) {
+  assert(options.window_kind == resilience::WindowKind::kCountBased);
+  const auto by_rate = static_cast<std::uint64_t>(
+      std::ceil(options.window_size * options.failure_rate_threshold / 100.0));
+  return std::max<std::uint64_t>(options.minimum_calls, by_rate);
+}
+
+std::uint64_t outage_attempt_bound(const resilience::CircuitBreakerOptions& options,
+                                   int concurrent, Duration on_clock) {
+  assert(concurrent >= 1);
+  const auto waits = static_cast<std::uint64_t>(on_clock / options.wait_in_open) + 2;
+  return failures_to_open(options) + static_cast<std::uint64_t>(concurrent - 1) +
+         options.permitted_calls_in_half_open * waits;
+}
+
+}  // namespace faultline::scenarios

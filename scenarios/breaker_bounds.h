@@ -1,0 +1,30 @@
+// Bounds on what a circuit breaker lets through, computed from its options alone, so that the
+// scenarios judge a breaker from the dependency's record of arrivals and the result codes
+// callers got, never from the breaker's own state (a checker that asks the breaker whether it
+// was open cannot catch a breaker that never opens).
+#pragma once
+
+#include <cstdint>
+
+#include "faultline/clock.h"
+#include "faultline/resilience/circuit_breaker.h"
+
+namespace faultline::scenarios {
+
+// The most consecutive failures a CLOSED count-based breaker records before it opens, whatever
+// its window held before: after k consecutive failures the window holds at least k failures in
+// at most window_size calls, so k = max(minimum_calls, ceil(window_size x threshold)) suffices.
+[[nodiscard]] std::uint64_t failures_to_open(const resilience::CircuitBreakerOptions& options);
+
+// The most attempts one breaker lets reach a dependency that fails every call for `on_clock`
+// (the outage's length as the breaker's clock measured it: true length widened by drift, plus
+// any forward steps). `concurrent` callers share the breaker, each with at most one attempt in
+// flight:
+//     failures_to_open + (concurrent - 1)            until it opens (others already in flight)
+//   + permitted_calls_in_half_open x open waits      probes: one half-open episode per wait,
+// where open waits = floor(on_clock / wait_in_open) + 2 (one half-open episode under way at
+// the outage's start, one beginning in it, one more per full wait).
+[[nodiscard]] std::uint64_t outage_attempt_bound(const resilience::CircuitBreakerOptions& options,
+                                                 int concurrent, Duration on_clock);
+
+}  // namespace faultline::scenarios
