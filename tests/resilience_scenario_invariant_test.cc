@@ -1,0 +1,92 @@
+// Every resilience scenario's invariant can fail: with the pattern it relies on switched off or
+// broken (a Sabotage, resilience_scenarios.h), each scenario must report a violation within a
+// few seeds, the one its claim is about; and the same seed, unsabotaged, holds. A claim that
+// held whatever the pattern did would say nothing.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "scenarios/backoff_contention.h"
+#include "scenarios/resilience_scenarios.h"
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+
+namespace faultline::scenarios {
+namespace {
+
+using Factory = std::function<std::unique_ptr<Scenario>(Sabotage)>;
+
+struct Case {
+  std::string label;
+  Factory make;
+  Sabotage sabotage;
+  std::string expected;  // a piece of the violation's message: which check caught it
+  std::uint64_t seeds;   // a violation must show within this many
+};
+
+std::ostream& operator<<(std::ostream& out, const Case& c) { return out << c.label; }
+
+class SabotagedScenario : public ::testing::TestWithParam<Case> {};
+
+TEST_P(SabotagedScenario, ItsInvariantFails) {
+  const Case& c = GetParam();
+  const std::unique_ptr<Scenario> broken = c.make(c.sabotage);
+  const std::unique_ptr<Scenario> intact = c.make(Sabotage::kNone);
+  ASSERT_EQ(broken->expect(), Expect::kHolds);
+  // A run reports its first violation only: look for one from the check this sabotage is for.
+  std::optional<RunResult> found;
+  std::string seen;
+  for (std::uint64_t i = 0; i < c.seeds && !found; ++i) {
+    RunResult r = broken->run(seed_at(0x5AB0, i));
+    if (!r.violation) continue;
+    if (r.violation->message.find(c.expected) != std::string::npos) {
+      found = std::move(r);
+    } else {
+      seen = r.violation->message;
+    }
+  }
+  ASSERT_TRUE(found.has_value()) << c.label << ": no violation mentioning '" << c.expected
+                                 << "' in " << c.seeds << " seeds; last other: " << seen;
+  const RunResult same_seed = intact->run(found->seed);
+  EXPECT_FALSE(same_seed.violation.has_value())
+      << "the intact pattern must hold where the broken one failed: "
+      << same_seed.violation->message;
+}
+
+std::unique_ptr<Scenario> storm(Sabotage s) { return make_retry_storm_scenario(true, s); }
+
+INSTANTIATE_TEST_SUITE_P(
+    Resilience, SabotagedScenario,
+    ::testing::Values(
+        Case{"breaker_outage_never_opens", make_breaker_outage_scenario,
+             Sabotage::kBreakerNeverOpens, "never refused", 5},
+        Case{"breaker_outage_no_breaker", make_breaker_outage_scenario, Sabotage::kNoBreaker,
+             "never refused", 5},
+        Case{"breaker_outage_short_open_wait", make_breaker_outage_scenario,
+             Sabotage::kShortOpenWait, "allow at most", 5},
+        Case{"breaker_outage_long_open_wait", make_breaker_outage_scenario,
+             Sabotage::kLongOpenWait, "succeeded by", 5},
+        Case{"pipeline_outage_never_opens", make_pipeline_outage_scenario,
+             Sabotage::kBreakerNeverOpens, "never refused", 10},
+        Case{"pipeline_outage_no_breaker", make_pipeline_outage_scenario, Sabotage::kNoBreaker,
+             "never refused", 10},
+        Case{"pipeline_outage_short_open_wait", make_pipeline_outage_scenario,
+             Sabotage::kShortOpenWait, "open wait", 10},
+        Case{"retry_storm_never_retries", storm, Sabotage::kNeverRetries, "were due", 10},
+        Case{"retry_storm_no_deposits", storm, Sabotage::kNoDeposits, "were due", 30},
+        Case{"retry_storm_no_budget", storm, Sabotage::kNoBudget, "allows at most", 10},
+        Case{"bulkhead_isolation_no_tier_limit", make_bulkhead_isolation_scenario,
+             Sabotage::kNoTierLimit, "the tier's limit", 5},
+        Case{"bulkhead_isolation_no_isolation", make_bulkhead_isolation_scenario,
+             Sabotage::kNoIsolation, "critical call", 5},
+        Case{"backoff_contention_no_jitter", make_backoff_contention_scenario,
+             Sabotage::kNoJitter, "spread", 40},
+        Case{"backoff_contention_no_backoff", make_backoff_contention_scenario,
+             Sabotage::kNoBackoff, "units", 40}),
+    [](const ::testing::TestParamInfo<Case>& info) { return info.param.label; });
+
+}  // namespace
+}  // namespace faultline::scenarios
