@@ -16,9 +16,15 @@ std::uint64_t failures_to_open(const resilience::CircuitBreakerOptions& options)
 std::uint64_t outage_attempt_bound(const resilience::CircuitBreakerOptions& options,
                                    int concurrent, Duration on_clock) {
   assert(concurrent >= 1);
-  const auto waits = static_cast<std::uint64_t>(on_clock / options.wait_in_open) + 2;
+  std::uint64_t episodes = 2;
+  Duration spent = Duration::zero();
+  for (Duration wait = options.wait_in_open; spent + wait <= on_clock; ++episodes) {
+    spent += wait;
+    wait = std::min(options.max_wait_in_open,
+                    std::chrono::duration_cast<Duration>(wait * options.wait_multiplier));
+  }
   return failures_to_open(options) + static_cast<std::uint64_t>(concurrent - 1) +
-         options.permitted_calls_in_half_open * waits;
+         options.permitted_calls_in_half_open * episodes;
 }
 
 }  // namespace faultline::scenarios

@@ -21,9 +21,11 @@ namespace faultline::scenarios {
 // any forward steps). `concurrent` callers share the breaker, each with at most one attempt in
 // flight:
 //     failures_to_open + (concurrent - 1)            until it opens (others already in flight)
-//   + permitted_calls_in_half_open x open waits      probes: one half-open episode per wait,
-// where open waits = floor(on_clock / wait_in_open) + 2 (one half-open episode under way at
-// the outage's start, one beginning in it, one more per full wait).
+//   + permitted_calls_in_half_open x episodes        probes: one half-open episode per wait,
+// where episodes = 2 + k (one under way at the outage's start, one beginning anywhere in it, then
+// one more after each wait that fits), k the most waits that fit in `on_clock`: after the first,
+// each episode's probes fail and the breaker waits wait_in_open, then that times
+// wait_multiplier, and so on up to max_wait_in_open (a previous outage can only have grown them).
 [[nodiscard]] std::uint64_t outage_attempt_bound(const resilience::CircuitBreakerOptions& options,
                                                  int concurrent, Duration on_clock);
 

@@ -146,8 +146,9 @@ bool any_in(const std::vector<sim::SimTime>& times, sim::SimTime from, sim::SimT
                      [&](sim::SimTime t) { return t >= from && t <= to; });
 }
 
-// The per-outage checks for one client (see the file comment).
-void check_outage(Run& run, const Client& c, std::size_t i) {
+// The per-outage checks for one client (see the file comment). Returns the attempts' share of
+// their bound, for the summary.
+double check_outage(Run& run, const Client& c, std::size_t i) {
   const std::vector<Outage>& outages = run.dependency.outages();
   const Outage& o = outages[i];
   const sim::ProcessId id = c.process->id();
@@ -175,6 +176,7 @@ void check_outage(Run& run, const Client& c, std::size_t i) {
     run.violate(fmt::format("outage {} ended at {:.3f}s; no call of {} succeeded by {:.3f}s",
                             i + 1, seconds(o.end), c.process->name(), seconds(recovered_by)));
   }
+  return static_cast<double>(arrived) / static_cast<double>(bound);
 }
 
 // Refusals with no outage to explain them.
@@ -240,15 +242,16 @@ class BreakerOutageScenario final : public Scenario {
     run.world.run_until(sim::SimTime(kRunFor + 1s));
 
     const std::vector<Outage>& outages = run.dependency.outages();
+    double worst = 0;
     for (std::size_t i = 0; i < outages.size(); ++i) {
-      for (const Client& c : run.clients) check_outage(run, c, i);
+      for (const Client& c : run.clients) worst = std::max(worst, check_outage(run, c, i));
     }
     for (const Client& c : run.clients) check_refusals(run, c);
     return run.result(seed, name(),
                       fmt::format("{} outages; {} calls, {} refused by the breakers, {} reached "
-                                  "the dependency",
+                                  "the dependency; worst outage at {:.0f}% of the attempt bound",
                                   outages.size(), run.calls, run.refused,
-                                  run.dependency.arrivals().size()),
+                                  run.dependency.arrivals().size(), 100 * worst),
                       options);
   }
 
