@@ -27,4 +27,25 @@ std::uint64_t outage_attempt_bound(const resilience::CircuitBreakerOptions& opti
          options.permitted_calls_in_half_open * episodes;
 }
 
+std::optional<EpisodeExcess> probes_beyond_permitted(
+    const resilience::CircuitBreakerOptions& options, int concurrent,
+    const std::vector<sim::SimTime>& arrivals, Duration min_wait) {
+  const std::uint64_t first_allowed = failures_to_open(options) +
+                                      static_cast<std::uint64_t>(concurrent - 1) +
+                                      options.permitted_calls_in_half_open;
+  std::size_t episode = 0;
+  std::uint64_t in_episode = 0;
+  for (std::size_t i = 0; i < arrivals.size(); ++i) {
+    if (i == 0 || arrivals[i] - arrivals[i - 1] >= min_wait) {
+      ++episode;
+      in_episode = 0;
+    }
+    ++in_episode;
+    const std::uint64_t allowed =
+        episode == 1 ? first_allowed : options.permitted_calls_in_half_open;
+    if (in_episode > allowed) return EpisodeExcess{episode, in_episode, allowed};
+  }
+  return std::nullopt;
+}
+
 }  // namespace faultline::scenarios

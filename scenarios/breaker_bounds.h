@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "faultline/clock.h"
 #include "faultline/resilience/circuit_breaker.h"
+#include "faultline/sim/world.h"
 
 namespace faultline::scenarios {
 
@@ -28,5 +31,22 @@ namespace faultline::scenarios {
 // wait_multiplier, and so on up to max_wait_in_open (a previous outage can only have grown them).
 [[nodiscard]] std::uint64_t outage_attempt_bound(const resilience::CircuitBreakerOptions& options,
                                                  int concurrent, Duration on_clock);
+
+// Probes per open wait, from arrival times alone. `arrivals` are one breaker's attempts that
+// reached a dependency failing every call, in time order, over a span in which its clock did
+// not step. Once OPEN, nothing passes for the open wait, which lasts at least `min_wait` in true
+// time (wait_in_open on a clock running fast), and the wait begins after the last arrival that
+// failed; so arrivals closer together than min_wait belong to one episode, and episodes are
+// separated by at least min_wait. The first episode holds the failures that open the breaker
+// (failures_to_open + concurrent - 1, plus the probes of a half-open episode under way); every
+// later one holds only probes: at most permitted_calls_in_half_open.
+struct EpisodeExcess {
+  std::size_t episode = 0;     // 1-based
+  std::uint64_t attempts = 0;  // in that episode
+  std::uint64_t allowed = 0;
+};
+[[nodiscard]] std::optional<EpisodeExcess> probes_beyond_permitted(
+    const resilience::CircuitBreakerOptions& options, int concurrent,
+    const std::vector<sim::SimTime>& arrivals, Duration min_wait);
 
 }  // namespace faultline::scenarios

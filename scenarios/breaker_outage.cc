@@ -9,6 +9,9 @@
 //     opens, then the permitted probes once per open wait). The breaker reads its own clock, so
 //     the outage is measured as that clock saw it: widened by the largest drift and by the
 //     client's forward steps in it (a step ends an open wait early);
+//   - probes per open wait: arrivals grouped into episodes by the shortest open wait, none but
+//     the first holding more than the permitted probes (probes_beyond_permitted(); skipped for
+//     an outage in which the client's clock stepped);
 //   - an outage longer than kMustOpenAfter (a few rounds of calls) makes every client see a
 //     refusal (kCircuitOpen) during it: a breaker that never opens fails here and above;
 //   - recovery: within kRecovery after the outage (the longest open wait on a slow clock, then
@@ -56,6 +59,9 @@ constexpr int kPermittedProbes = 2;
 constexpr Duration kOpenWait = 300ms;
 constexpr Duration kOpenWaitMax = 2s;
 constexpr Duration kMaxClockStep = 1s;
+// The shortest open wait in true time: wait_in_open on a clock running fast.
+constexpr Duration kMinOpenWait =
+    std::chrono::duration_cast<Duration>(kOpenWait / ClockFaults::fast());
 
 // One round: the longest a caller takes from one call to its next (the call, then its pause on a
 // clock that may run slow), in true time.
@@ -94,6 +100,7 @@ CircuitBreakerOptions running_options(Sabotage sabotage) {
     o.wait_in_open = 1ms;
     o.max_wait_in_open = 1ms;
   }
+  if (sabotage == Sabotage::kExtraProbe) o.permitted_calls_in_half_open = kPermittedProbes + 1;
   if (sabotage == Sabotage::kLongOpenWait) {
     o.wait_in_open = 60s;
     o.max_wait_in_open = 60s;
@@ -146,28 +153,51 @@ bool any_in(const std::vector<sim::SimTime>& times, sim::SimTime from, sim::SimT
                      [&](sim::SimTime t) { return t >= from && t <= to; });
 }
 
-// The per-outage checks for one client (see the file comment). Returns the attempts' share of
-// their bound, for the summary.
-double check_outage(Run& run, const Client& c, std::size_t i) {
+std::vector<sim::SimTime> arrivals_in(const Run& run, sim::ProcessId from, const Outage& o) {
+  std::vector<sim::SimTime> out;
+  for (const Dependency::Arrival& a : run.dependency.arrivals()) {
+    if (a.from == from && a.at >= o.start && a.at < o.end) out.push_back(a.at);
+  }
+  return out;
+}
+
+// The attempts' bounds for one client and outage: in all, and per open-wait episode. Returns the
+// attempts' share of the total bound, for the summary.
+double check_attempts(Run& run, const Client& c, std::size_t i) {
+  const Outage& o = run.dependency.outages()[i];
+  const std::vector<sim::SimTime> mine = arrivals_in(run, c.process->id(), o);
+  const Duration stepped = run.stepped(c.process->id(), o.start, o.end);
+  const Duration on_clock =
+      std::chrono::duration_cast<Duration>((o.end - o.start) * ClockFaults::fast()) + stepped;
+  const std::uint64_t bound = outage_attempt_bound(claimed_options(), kCallersPerClient, on_clock);
+  if (mine.size() > bound) {
+    run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} reached the "
+                            "dependency; the breaker's options allow at most {}",
+                            i + 1, seconds(o.start), seconds(o.end), mine.size(),
+                            c.process->name(), bound));
+  }
+  // A step ends an open wait early, merging episodes: such outages have only the total bound.
+  const auto excess = stepped > Duration::zero()
+                          ? std::nullopt
+                          : probes_beyond_permitted(claimed_options(), kCallersPerClient, mine,
+                                                    kMinOpenWait);
+  if (excess) {
+    run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} in open-wait "
+                            "episode {}; the breaker's options allow {}",
+                            i + 1, seconds(o.start), seconds(o.end), excess->attempts,
+                            c.process->name(), excess->episode, excess->allowed));
+  }
+  return static_cast<double>(mine.size()) / static_cast<double>(bound);
+}
+
+// The lower bound and recovery for one client and outage (see the file comment).
+void check_refused_and_recovered(Run& run, const Client& c, std::size_t i) {
   const std::vector<Outage>& outages = run.dependency.outages();
   const Outage& o = outages[i];
-  const sim::ProcessId id = c.process->id();
-  const auto arrived = static_cast<std::uint64_t>(std::count_if(
-      run.dependency.arrivals().begin(), run.dependency.arrivals().end(),
-      [&](const Dependency::Arrival& a) { return a.from == id && a.at >= o.start && a.at < o.end; }));
-  const Duration on_clock =
-      std::chrono::duration_cast<Duration>((o.end - o.start) * ClockFaults::fast()) +
-      run.stepped(id, o.start, o.end);
-  const std::uint64_t bound = outage_attempt_bound(claimed_options(), kCallersPerClient, on_clock);
   if (o.end - o.start >= kMustOpenAfter && !any_in(c.refusals, o.start, o.end)) {
     run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} was never refused; its breaker "
                             "must open in an outage that long",
                             i + 1, seconds(o.start), seconds(o.end), c.process->name()));
-  }
-  if (arrived > bound) {
-    run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} reached the "
-                            "dependency; the breaker's options allow at most {}",
-                            i + 1, seconds(o.start), seconds(o.end), arrived, c.process->name(), bound));
   }
   const sim::SimTime recovered_by = o.end + kRecovery;
   const bool next_first = i + 1 < outages.size() && outages[i + 1].start <= recovered_by;
@@ -176,7 +206,6 @@ double check_outage(Run& run, const Client& c, std::size_t i) {
     run.violate(fmt::format("outage {} ended at {:.3f}s; no call of {} succeeded by {:.3f}s",
                             i + 1, seconds(o.end), c.process->name(), seconds(recovered_by)));
   }
-  return static_cast<double>(arrived) / static_cast<double>(bound);
 }
 
 // Refusals with no outage to explain them.
@@ -244,7 +273,10 @@ class BreakerOutageScenario final : public Scenario {
     const std::vector<Outage>& outages = run.dependency.outages();
     double worst = 0;
     for (std::size_t i = 0; i < outages.size(); ++i) {
-      for (const Client& c : run.clients) worst = std::max(worst, check_outage(run, c, i));
+      for (const Client& c : run.clients) {
+        check_refused_and_recovered(run, c, i);
+        worst = std::max(worst, check_attempts(run, c, i));
+      }
     }
     for (const Client& c : run.clients) check_refusals(run, c);
     return run.result(seed, name(),

@@ -43,6 +43,7 @@ enum class Sabotage : std::uint8_t {
   kNoBreaker,          // breaker/outage, pipeline/outage: the Pipeline has no breaker
   kShortOpenWait,      // breaker/outage, pipeline/outage: the breaker waits 1 ms when open
   kLongOpenWait,       // breaker/outage: the breaker waits a minute when open (never recovers)
+  kExtraProbe,         // breaker/outage: one probe more per half-open episode than claimed
   kNeverRetries,       // retry/storm: one attempt per call
   kNoDeposits,         // retry/storm: the budget earns nothing from calls (ratio 0)
   kNoBudget,           // retry/storm: no budget at all

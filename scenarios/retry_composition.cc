@@ -14,8 +14,9 @@
 //     open wait (on a clock that may run fast) has passed since its last attempt before the
 //     refusal, which the breaker must have opened after (windows with a clock step skipped);
 //   - with a breaker in the path, per outage, each caller's attempts stay within
-//     outage_attempt_bound() (breaker_bounds.h), and an outage longer than kMustOpenAfter makes
-//     every caller see a refusal.
+//     outage_attempt_bound() and within the permitted probes per open wait
+//     (probes_beyond_permitted(), breaker_bounds.h; skipped for an outage with a clock step),
+//     and an outage longer than kMustOpenAfter makes every caller see a refusal.
 // pipeline/outage           holds: Retry inside the Pipeline, even with a classifier that calls
 //                           every error retryable (a careless user), never retries those.
 // retry/non-retryable       hazard: a loop that retries every error (the catalogue's
@@ -67,6 +68,9 @@ constexpr Duration kBackoffMax = 50ms;
 constexpr Duration kPauseMax = 40ms;
 constexpr Duration kOpenWait = 500ms;
 constexpr std::uint64_t kRequestsPerCaller = 1'000'000;
+// The shortest open wait in true time: wait_in_open on a clock running fast.
+constexpr Duration kMinOpenWait =
+    std::chrono::duration_cast<Duration>(kOpenWait / ClockFaults::fast());
 
 // The longest one call takes in an outage (every attempt failing, each followed by the longest
 // backoff on a clock that may run slow), then the pause before the next call.
@@ -200,7 +204,7 @@ void check_final(Run& run) {
 
 // While a caller's breaker refuses, none of its attempts arrive (see the file comment).
 void check_refusing(Run& run, sim::ProcessId app) {
-  const Duration wait = std::chrono::duration_cast<Duration>(kOpenWait / ClockFaults::fast());
+  const Duration wait = kMinOpenWait;
   for (int c = 0; c < kCallers; ++c) {
     std::vector<sim::SimTime> mine;
     for (const Dependency::Arrival& a : run.dependency.arrivals()) {
@@ -229,10 +233,13 @@ void check_outages(Run& run, sim::ProcessId app) {
     const Duration on_clock =
         std::chrono::duration_cast<Duration>((o.end - o.start) * ClockFaults::fast()) +
         run.stepped(app, o.start, o.end);
-    std::vector<std::uint64_t> arrived(kCallers, 0);
+    std::vector<std::vector<sim::SimTime>> arrived(kCallers);
     for (const Dependency::Arrival& a : run.dependency.arrivals()) {
-      if (a.at >= o.start && a.at < o.end) ++arrived[static_cast<std::size_t>(caller_of(a.request))];
+      if (a.at >= o.start && a.at < o.end) {
+        arrived[static_cast<std::size_t>(caller_of(a.request))].push_back(a.at);
+      }
     }
+    const bool stepped = run.stepped(app, o.start, o.end) > Duration::zero();
     for (int c = 0; c < kCallers; ++c) {
       const std::uint64_t bound = outage_attempt_bound(claimed_options(c), 1, on_clock);
       const std::vector<sim::SimTime>& refusals = run.refusals[static_cast<std::size_t>(c)];
@@ -244,11 +251,21 @@ void check_outages(Run& run, sim::ProcessId app) {
                                 "breaker must open in an outage that long",
                                 i + 1, seconds(o.start), seconds(o.end), c));
       }
-      if (arrived[static_cast<std::size_t>(c)] > bound) {
+      const std::vector<sim::SimTime>& mine = arrived[static_cast<std::size_t>(c)];
+      if (mine.size() > bound) {
         run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} reached "
                                 "the dependency; its breaker's options allow at most {}",
-                                i + 1, seconds(o.start), seconds(o.end),
-                                arrived[static_cast<std::size_t>(c)], c, bound));
+                                i + 1, seconds(o.start), seconds(o.end), mine.size(), c, bound));
+      }
+      // A step ends an open wait early, merging episodes: such outages have the total bound only.
+      const auto excess =
+          stepped ? std::nullopt
+                  : probes_beyond_permitted(claimed_options(c), 1, mine, kMinOpenWait);
+      if (excess) {
+        run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} in "
+                                "open-wait episode {}; its breaker's options allow {}",
+                                i + 1, seconds(o.start), seconds(o.end), excess->attempts, c,
+                                excess->episode, excess->allowed));
       }
     }
   }

@@ -67,6 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
              "never refused", 5},
         Case{"breaker_outage_short_open_wait", make_breaker_outage_scenario,
              Sabotage::kShortOpenWait, "allow at most", 5},
+        Case{"breaker_outage_extra_probe", make_breaker_outage_scenario, Sabotage::kExtraProbe,
+             "open-wait episode", 10},
         Case{"breaker_outage_long_open_wait", make_breaker_outage_scenario,
              Sabotage::kLongOpenWait, "succeeded by", 5},
         Case{"pipeline_outage_never_opens", make_pipeline_outage_scenario,
