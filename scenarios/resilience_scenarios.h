@@ -9,7 +9,7 @@
 //                                      open wait plus probes; no refusal outside outages
 //   retry/storm                holds   callers retry through an outage with a shared retry
 //                                      budget: the retries reaching the dependency stay within
-//                                      the budget's bound, and use at least half its earnings
+//                                      the budget's bound, and use 90% of its earnings
 //   retry/storm-unbudgeted     hazard  the same callers without the budget multiply the load
 //   bulkhead/isolation         holds   an optional-tier flood never starves critical calls; as
 //                                      the callers saw it, no tier over its limit, no queue over
@@ -46,6 +46,7 @@ enum class Sabotage : std::uint8_t {
   kExtraProbe,         // breaker/outage: one probe more per half-open episode than claimed
   kNeverRetries,       // retry/storm: one attempt per call
   kNoDeposits,         // retry/storm: the budget earns nothing from calls (ratio 0)
+  kNoTimeRefill,       // retry/storm: the budget earns nothing from time (min_per_second 0)
   kNoBudget,           // retry/storm: no budget at all
   kNoTierLimit,        // bulkhead/isolation: the optional tier without a limit
   kNoIsolation,        // bulkhead/isolation: critical calls share the optional tier

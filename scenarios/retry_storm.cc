@@ -2,7 +2,7 @@
 // 20-60 ms, each through a Retry (4 attempts, full jitter 10-200 ms), while the dependency goes
 // through outages drawn from the seed. The process's clock drifts and jumps forward.
 //
-// With a RetryBudget shared by all callers (ratio 0.1, 5 retries a second, a burst of 10), the
+// With a RetryBudget shared by all callers (ratio 0.1, 20 retries a second, a burst of 10), the
 // retries that reach the dependency during each outage (arrivals of a request id it has seen
 // before: the dependency's own record) are bounded on both sides:
 //   upper  max_balance + ratio x (calls begun in the outage or up to `lead` before it)
@@ -10,12 +10,14 @@
 //          largest drift, plus its forward steps, which the budget's refill counts as time).
 //          The budget's own bound (retry_bound()), moved by `lead`: one backoff sleep and one
 //          network latency, the most a retry spent before the outage can be late.
-//   lower  in an outage longer than kLowerFrom, half of what the budget earned in its middle
+//   lower  in an outage longer than kLowerFrom, 90% of what the budget earned in its middle
 //          (calls begun from kFailFast after its start until `lead` before its end, times the
 //          ratio, plus min_per_second over that span on a slow clock), less the burst: every
-//          call then fails and asks for a retry, so the budget is spent as fast as it fills;
-//          half allows for callers asleep in backoff and tokens lost at the cap.
-// A retry that never retries, or a budget that is never paid into, fails the lower bound;
+//          call then fails and asks for a retry, so the budget is spent as fast as it fills,
+//          and what it earned but did not grant is at most the balance left (the burst); the
+//          10% allows for tokens lost at the cap while callers sleep in backoff.
+// A retry that never retries, or a budget that is never paid into by calls or by time, fails
+// the lower bound;
 // without the budget every failing call is tried four times and the upper bound breaks as soon
 // as an outage lasts a few calls, which the hazard must find.
 #include "scenarios/resilience_scenarios.h"
@@ -54,7 +56,9 @@ constexpr Duration kRunFor = 12s;
 constexpr Duration kCallTimeout = 100ms;
 constexpr Duration kBackoffCap = 200ms;
 constexpr Duration kLatencyMax = 5ms;
-constexpr RetryBudgetOptions kBudget{0.1, 5.0, 10.0};
+// 20 retries a second: comparable to what the calls earn in an outage (0.1 of ~300 calls a
+// second), so that both parts of the budget are exercised, and a refill lost shows.
+constexpr RetryBudgetOptions kBudget{0.1, 20.0, 10.0};
 // A retry spent at t reaches the dependency by t + kLead: its sleep (on a clock that may run
 // slow) and one latency.
 constexpr Duration kLead =
@@ -62,7 +66,7 @@ constexpr Duration kLead =
 // From an outage's start, every call fails and asks for a retry within a round trip.
 constexpr Duration kFailFast = 2 * kLatencyMax;
 constexpr Duration kLowerFrom = 500ms;
-constexpr double kLowerShare = 0.5;
+constexpr double kLowerShare = 0.9;
 
 struct Run : DependencyRun {
   using DependencyRun::DependencyRun;
@@ -174,6 +178,7 @@ class RetryStormScenario final : public Scenario {
     run.add_clock_faults(app, clocks, 2, 1s, 500ms, kRunFor);
     RetryBudgetOptions running = kBudget;
     if (sabotage_ == Sabotage::kNoDeposits) running.ratio = 0;
+    if (sabotage_ == Sabotage::kNoTimeRefill) running.min_per_second = 0;
     run.budget.emplace(RetryBudget::create(app.clock(), running).value());
     RetryBudget* budget = budgeted_ && sabotage_ != Sabotage::kNoBudget ? &*run.budget : nullptr;
     const int attempts = sabotage_ == Sabotage::kNeverRetries ? 1 : kAttempts;

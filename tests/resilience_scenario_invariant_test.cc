@@ -79,6 +79,7 @@ INSTANTIATE_TEST_SUITE_P(
              Sabotage::kShortOpenWait, "open wait", 10},
         Case{"retry_storm_never_retries", storm, Sabotage::kNeverRetries, "were due", 10},
         Case{"retry_storm_no_deposits", storm, Sabotage::kNoDeposits, "were due", 30},
+        Case{"retry_storm_no_time_refill", storm, Sabotage::kNoTimeRefill, "were due", 30},
         Case{"retry_storm_no_budget", storm, Sabotage::kNoBudget, "allows at most", 10},
         Case{"bulkhead_isolation_no_tier_limit", make_bulkhead_isolation_scenario,
              Sabotage::kNoTierLimit, "the tier's limit", 5},
