@@ -1,7 +1,8 @@
 // Every resilience scenario's invariant can fail: with the pattern it relies on switched off or
 // broken (a Sabotage, resilience_scenarios.h), each scenario must report a violation within a
-// few seeds, the one its claim is about; and the same seed, unsabotaged, holds. A claim that
-// held whatever the pattern did would say nothing.
+// few seeds, from the check the sabotage is meant for; and the same seed, unsabotaged, holds. A
+// claim that held whatever the pattern did would say nothing. Also the breaker's bounds
+// (breaker_bounds.h) those invariants are computed from.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -10,12 +11,73 @@
 #include <string>
 
 #include "scenarios/backoff_contention.h"
+#include "scenarios/breaker_bounds.h"
 #include "scenarios/resilience_scenarios.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 
 namespace faultline::scenarios {
 namespace {
+
+using namespace std::chrono_literals;
+
+// ---- the breaker's bounds, from its options alone ------------------------------------------
+
+resilience::CircuitBreakerOptions breaker(std::uint32_t window, std::uint32_t minimum,
+                                          double threshold) {
+  resilience::CircuitBreakerOptions o;
+  o.window_size = window;
+  o.minimum_calls = minimum;
+  o.failure_rate_threshold = threshold;
+  o.permitted_calls_in_half_open = 2;
+  o.wait_in_open = 300ms;
+  o.wait_multiplier = 2;
+  o.max_wait_in_open = 2s;
+  return o;
+}
+
+TEST(BreakerBounds, FailuresToOpenIsTheRateOrTheMinimumWhicheverIsMore) {
+  EXPECT_EQ(failures_to_open(breaker(10, 5, 50)), 5u);
+  EXPECT_EQ(failures_to_open(breaker(10, 3, 100)), 10u);
+  EXPECT_EQ(failures_to_open(breaker(4, 4, 30)), 4u);
+  EXPECT_EQ(failures_to_open(breaker(10, 1, 25)), 3u);  // ceil(2.5)
+}
+
+TEST(BreakerBounds, OutageAttemptsCountOpenWaitsAsTheyGrow) {
+  const resilience::CircuitBreakerOptions o = breaker(10, 5, 50);
+  // 5 failures + 2 others in flight + 2 probes for each of 2 + k episodes.
+  EXPECT_EQ(outage_attempt_bound(o, 3, 0ms), 11u);
+  EXPECT_EQ(outage_attempt_bound(o, 3, 299ms), 11u);
+  EXPECT_EQ(outage_attempt_bound(o, 3, 300ms), 13u);
+  EXPECT_EQ(outage_attempt_bound(o, 3, 900ms), 15u);   // 300 + 600
+  EXPECT_EQ(outage_attempt_bound(o, 3, 2100ms), 17u);  // + 1200
+  EXPECT_EQ(outage_attempt_bound(o, 3, 4100ms), 19u);  // + 2000, the cap
+  EXPECT_EQ(outage_attempt_bound(o, 3, 6100ms), 21u);  // + 2000
+  EXPECT_EQ(outage_attempt_bound(o, 1, 0ms), 9u);
+}
+
+TEST(BreakerBounds, ProbesAreCountedPerOpenWaitEpisode) {
+  const resilience::CircuitBreakerOptions o = breaker(10, 5, 50);
+  const auto at = [](std::initializer_list<int> ms) {
+    std::vector<sim::SimTime> out;
+    for (int m : ms) out.push_back(sim::SimTime(std::chrono::milliseconds(m)));
+    return out;
+  };
+  // Nine before the first wait (5 + 2 + 2), then two probes per wait: fine.
+  EXPECT_FALSE(probes_beyond_permitted(o, 3, at({0, 5, 10, 15, 20, 25, 30, 35, 40, 400, 410, 1000,
+                                                 1001}),
+                                       300ms));
+  // A third probe in the third episode.
+  const auto excess = probes_beyond_permitted(o, 3, at({0, 10, 400, 410, 1000, 1005, 1010}), 300ms);
+  ASSERT_TRUE(excess.has_value());
+  EXPECT_EQ(excess->episode, 3u);
+  EXPECT_EQ(excess->attempts, 3u);
+  EXPECT_EQ(excess->allowed, 2u);
+  // Ten before the first wait: one more than the failures, the others in flight and a probe pair.
+  EXPECT_TRUE(probes_beyond_permitted(o, 3, at({0, 1, 2, 3, 4, 5, 6, 7, 8, 9}), 300ms));
+}
+
+// ---- each scenario, sabotaged ----------------------------------------------------------------
 
 using Factory = std::function<std::unique_ptr<Scenario>(Sabotage)>;
 
