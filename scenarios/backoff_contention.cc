@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +20,7 @@
 #include "faultline/sim/rpc.h"
 #include "faultline/sim/timeline.h"
 #include "faultline/sim/world.h"
+#include "scenarios/dependency.h"
 #include "scenarios/runner.h"
 
 namespace faultline::scenarios {
@@ -40,16 +43,26 @@ constexpr Duration kCallTimeout = 60s;
 // the bound leaves room and keeps a broken strategy from looping for ever.
 constexpr int kMaxAttempts = 1000;
 constexpr Duration kRunLimit = 24h;
+// The network's normal latencies are Irwin-Hall draws: never beyond six deviations.
+constexpr Duration kLatencyMax = kLatencyMean + 6 * kLatencyStddev;
+// The spread check (backoff_contention.h): from the retry whose ceiling is 5 x 2^6 = 320 units,
+// where any jittered strategy's draws vary by several times the latencies' noise.
+constexpr int kSpreadFrom = 6;
+constexpr std::size_t kSpreadSamples = 20;
+constexpr Duration kSpreadMin = 20 * kTimeUnit;
 
 struct Trial {
-  Trial(std::uint64_t seed, bool record) : world(seed), network(world) {
+  Trial(std::uint64_t seed, bool record, bool judged)
+      : world(seed), network(world), judged(judged) {
     if (record) history.emplace(world);
   }
   sim::World world;
   sim::Network network;
   std::optional<sim::History> history;
+  bool judged;
   std::int64_t version = 0;  // the record, on the server
   std::uint64_t writes = 0;
+  std::map<sim::ProcessId, std::vector<Duration>> writes_at;  // judged trials only
   int succeeded = 0;
   int gave_up = 0;
   int finished = 0;
@@ -74,9 +87,11 @@ Task<void> run_client(Trial& trial, sim::Process& self, sim::Process& server,
     const std::int64_t expected = *read;
     std::optional<std::size_t> op;
     if (trial.history) op = trial.history->invoke(self.id(), "write", fmt::format("if v={}", expected));
+    const sim::ProcessId writer = self.id();
     Result<std::int64_t> written = co_await sim::call<std::int64_t>(
-        trial.network, self, server, kCallTimeout, [&trial, expected]() -> Result<std::int64_t> {
+        trial.network, self, server, kCallTimeout, [&trial, expected, writer]() -> Result<std::int64_t> {
           ++trial.writes;
+          if (trial.judged) trial.writes_at[writer].push_back(trial.world.now() - sim::SimTime{});
           if (trial.version != expected) {
             return Error{ErrorCode::kAborted, fmt::format("version is {}, not {}", trial.version, expected)};
           }
@@ -101,9 +116,10 @@ Task<void> run_client(Trial& trial, sim::Process& self, sim::Process& server,
 }  // namespace
 
 ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std::uint64_t seed,
-                                     const RunOptions& options, RunResult* rendered) {
+                                     const RunOptions& options, RunResult* rendered,
+                                     bool judged) {
   assert(clients > 0);
-  Trial trial(seed, rendered != nullptr);
+  Trial trial(seed, rendered != nullptr, judged);
   sim::LinkProfile link;
   link.latency_mean = kLatencyMean;
   link.latency_stddev = kLatencyStddev;
@@ -111,6 +127,13 @@ ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std:
   sim::Process& server = trial.world.add_process("db");
   std::vector<sim::Process*> processes;
   for (int i = 0; i < clients; ++i) processes.push_back(&trial.world.add_process(fmt::format("c{}", i + 1)));
+  if (judged) {
+    sim::Rng drifts(seed ^ 0xC10C);
+    for (sim::Process* p : processes) {
+      p->clock().set_drift_ppm(static_cast<std::int32_t>(
+          uniform_between(drifts, -ClockFaults::kMaxDriftPpm, ClockFaults::kMaxDriftPpm)));
+    }
+  }
   trial.world.start();
   for (sim::Process* p : processes) p->spawn(run_client(trial, *p, server, strategy));
   const sim::SimTime limit = sim::SimTime(kRunLimit);
@@ -126,6 +149,7 @@ ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std:
   out.completion = trial.last_success - sim::SimTime{};
   out.trace_hash = trial.world.trace().hash();
   out.events = trial.world.events_run();
+  for (sim::Process* p : processes) out.writes_at.push_back(std::move(trial.writes_at[p->id()]));
   if (rendered != nullptr) {
     if (options.timeline) rendered->timeline = sim::render_timeline(*trial.history);
     if (options.html) {
@@ -217,12 +241,105 @@ std::string contention_study_json(const std::vector<ContentionPoint>& points) {
 
 namespace {
 
+// The range of the sleep before retry `n` (backoff.h's formulas), in true time on a clock whose
+// drift is within ClockFaults' bound.
+struct SleepRange {
+  Duration lo;
+  Duration hi;
+};
+
+SleepRange sleep_range(BackoffStrategy strategy, int n) {
+  const Duration ceiling = resilience::exponential_ceiling(kBase, kCap, n);
+  SleepRange r{};
+  switch (strategy) {
+    case BackoffStrategy::kNone: r = {Duration::zero(), Duration::zero()}; break;
+    case BackoffStrategy::kConstant: r = {kBase, kBase}; break;
+    case BackoffStrategy::kExponential: r = {ceiling, ceiling}; break;
+    case BackoffStrategy::kFullJitter: r = {Duration::zero(), ceiling}; break;
+    case BackoffStrategy::kEqualJitter: r = {ceiling / 2, ceiling}; break;
+    case BackoffStrategy::kDecorrelatedJitter: r = {std::min(kBase, kCap), kCap}; break;
+  }
+  return {std::chrono::duration_cast<Duration>(r.lo / ClockFaults::fast()),
+          std::chrono::duration_cast<Duration>(r.hi / ClockFaults::slow()) + 1ns};
+}
+
+bool jittered(BackoffStrategy strategy) {
+  return strategy == BackoffStrategy::kFullJitter || strategy == BackoffStrategy::kEqualJitter ||
+         strategy == BackoffStrategy::kDecorrelatedJitter;
+}
+
+BackoffStrategy sabotaged(BackoffStrategy strategy, Sabotage sabotage) {
+  if (sabotage == Sabotage::kNoBackoff) return BackoffStrategy::kNone;
+  if (sabotage == Sabotage::kNoJitter && jittered(strategy)) return BackoffStrategy::kExponential;
+  return strategy;
+}
+
+double units(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// Every gap within the strategy's range; returns the gaps by retry number.
+std::optional<Violation> check_gaps(BackoffStrategy strategy, const ContentionTrial& trial,
+                                    std::map<int, std::vector<Duration>>* by_retry) {
+  for (std::size_t c = 0; c < trial.writes_at.size(); ++c) {
+    const std::vector<Duration>& at = trial.writes_at[c];
+    for (std::size_t k = 1; k < at.size(); ++k) {
+      const int retry = static_cast<int>(k);
+      const Duration gap = at[k] - at[k - 1];
+      const SleepRange r = sleep_range(strategy, retry);
+      (*by_retry)[retry].push_back(gap);
+      if (gap < r.lo || gap > r.hi + 4 * kLatencyMax) {
+        return Violation{fmt::format(
+            "client c{}: {:.1f} units between its writes {} and {}; {} sleeps {:.1f}-{:.1f} before "
+            "retry {}, plus four latencies of at most {:.0f}",
+            c + 1, units(gap), k, k + 1, resilience::to_string(strategy), units(r.lo), units(r.hi),
+            retry, units(kLatencyMax))};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_spread(BackoffStrategy strategy,
+                                      const std::map<int, std::vector<Duration>>& by_retry) {
+  if (!jittered(strategy)) return std::nullopt;
+  for (const auto& [retry, gaps] : by_retry) {
+    if (retry < kSpreadFrom || gaps.size() < kSpreadSamples) continue;
+    double mean = 0;
+    for (Duration g : gaps) mean += units(g);
+    mean /= static_cast<double>(gaps.size());
+    double square = 0;
+    for (Duration g : gaps) square += (units(g) - mean) * (units(g) - mean);
+    const double deviation = std::sqrt(square / static_cast<double>(gaps.size() - 1));
+    if (deviation < units(kSpreadMin)) {
+      return Violation{fmt::format(
+          "{} gaps before retry {} deviate by {:.1f} units; {} must spread them by at least {:.0f}",
+          gaps.size(), retry, deviation, resilience::to_string(strategy), units(kSpreadMin))};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> judge(BackoffStrategy strategy, int clients, const ContentionTrial& trial) {
+  if (trial.succeeded != clients) {
+    return Violation{fmt::format("{} of {} clients succeeded ({} gave up)", trial.succeeded,
+                                 clients, trial.gave_up)};
+  }
+  if (trial.final_version != clients) {
+    return Violation{fmt::format("the version ended at {} after {} successful writes",
+                                 trial.final_version, clients)};
+  }
+  std::map<int, std::vector<Duration>> by_retry;
+  if (std::optional<Violation> v = check_gaps(strategy, trial, &by_retry)) return v;
+  return check_spread(strategy, by_retry);
+}
+
 class BackoffContentionScenario final : public Scenario {
  public:
+  explicit BackoffContentionScenario(Sabotage sabotage) : sabotage_(sabotage) {}
   [[nodiscard]] std::string name() const override { return "backoff/contention"; }
   [[nodiscard]] std::string description() const override {
     return "N clients race optimistic writes to one record with a Retry of each backoff strategy "
-           "(AWS's 2015 jitter study); every client succeeds exactly once";
+           "(AWS's 2015 jitter study); every client succeeds exactly once, its writes spaced as "
+           "its strategy says, jitter spreading them";
   }
   [[nodiscard]] Expect expect() const override { return Expect::kHolds; }
   [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t) const override { return {}; }
@@ -235,28 +352,26 @@ class BackoffContentionScenario final : public Scenario {
         study_strategies()[uniform_below(pick, study_strategies().size())];
     RunResult result;
     result.seed = seed;
-    const ContentionTrial trial = run_contention_trial(strategy, clients, seed, options, &result);
+    const ContentionTrial trial = run_contention_trial(sabotaged(strategy, sabotage_), clients,
+                                                       seed, options, &result, /*judged=*/true);
     result.trace_hash = trial.trace_hash;
     result.events = trial.events;
     result.finished_at = sim::SimTime(trial.completion);
     result.summary = fmt::format("{} clients, {}: {} writes, done at {:.0f} units", clients,
                                  resilience::to_string(strategy), trial.writes,
-                                 std::chrono::duration<double, std::milli>(trial.completion).count());
-    if (trial.succeeded != clients) {
-      result.violation = Violation{fmt::format("{} of {} clients succeeded ({} gave up)",
-                                               trial.succeeded, clients, trial.gave_up)};
-    } else if (trial.final_version != clients) {
-      result.violation = Violation{fmt::format("the version ended at {} after {} successful writes",
-                                               trial.final_version, clients)};
-    }
+                                 units(trial.completion));
+    result.violation = judge(strategy, clients, trial);
     return result;
   }
+
+ private:
+  Sabotage sabotage_;
 };
 
 }  // namespace
 
-std::unique_ptr<Scenario> make_backoff_contention_scenario() {
-  return std::make_unique<BackoffContentionScenario>();
+std::unique_ptr<Scenario> make_backoff_contention_scenario(Sabotage sabotage) {
+  return std::make_unique<BackoffContentionScenario>(sabotage);
 }
 
 }  // namespace faultline::scenarios

@@ -11,9 +11,20 @@
 // learns of its success.
 //
 // As a scenario (`faultline run backoff/contention`): each seed draws N in {10, 20, ..., 190}
-// and a strategy, and runs one trial. Invariant (a liveness and exactly-once claim): every
-// client learns of exactly one successful write within its attempt bound, and the version ends
-// at N (no write lost, none applied twice).
+// and a strategy, and runs one trial, the clients' clocks drifting (a forward step would not
+// change a sleep already begun in this simulator, and the study's model has none). Invariant,
+// judged from the server's record of each client's writes (time of each):
+//   - every client learns of exactly one successful write within its attempt bound, and the
+//     version ends at N (no write lost, none applied twice);
+//   - the strategy is the one claimed: the gap between a client's writes k and k + 1 is its
+//     sleep before retry k plus four one-way latencies (reply, read, its reply, the write), so
+//     it lies within [min sleep / fast clock, max sleep / slow clock + 4 x the largest latency],
+//     the sleep's range being the strategy's formula (backoff.h). A retry that does not back
+//     off breaks the lower end for exponential and equal jitter;
+//   - jittered strategies spread their clients: for every retry number from kSpreadFrom on
+//     with at least kSpreadSamples gaps, their standard deviation is at least kSpreadMin (the
+//     latencies alone give about 4 units). Without jitter, or without backoff, retries of the
+//     same number land together and break it.
 //
 // As a study (`faultline study backoff`): every strategy x N, `trials` trials each, reporting the
 // mean calls and mean completion time per point, as a table or JSON.
@@ -25,6 +36,7 @@
 #include <vector>
 
 #include "faultline/resilience/backoff.h"
+#include "scenarios/resilience_scenarios.h"
 #include "scenarios/scenario.h"
 
 namespace faultline::scenarios {
@@ -38,15 +50,19 @@ struct ContentionTrial {
   Duration completion{};         // when the last success was learned (from the start)
   std::uint64_t trace_hash = 0;
   std::uint64_t events = 0;
+  // Judged trials only: per client, when the server handled each of its writes (from the start).
+  std::vector<std::vector<Duration>> writes_at;
 };
 
 // One trial, from `seed`. With `rendered`, the writes are recorded as a history (which the
 // trace hash then covers) and rendered into it as `options` asks; the study leaves it out, as
-// recording costs more than the trial.
+// recording costs more than the trial. `judged` (the scenario) keeps the server's log of writes
+// in writes_at and lets the clients' clocks drift; the study keeps true clocks, as its model.
 [[nodiscard]] ContentionTrial run_contention_trial(resilience::BackoffStrategy strategy,
                                                    int clients, std::uint64_t seed,
                                                    const RunOptions& options = {},
-                                                   RunResult* rendered = nullptr);
+                                                   RunResult* rendered = nullptr,
+                                                   bool judged = false);
 
 struct ContentionStudyOptions {
   int clients_from = 10;
@@ -77,6 +93,9 @@ struct ContentionPoint {
 // ...], strategy names as to_string(BackoffStrategy).
 [[nodiscard]] std::string contention_study_json(const std::vector<ContentionPoint>& points);
 
-[[nodiscard]] std::unique_ptr<Scenario> make_backoff_contention_scenario();
+// `sabotage` (resilience_scenarios.h): kNoJitter or kNoBackoff change the strategy that runs,
+// not the one the invariant judges.
+[[nodiscard]] std::unique_ptr<Scenario> make_backoff_contention_scenario(
+    Sabotage sabotage = Sabotage::kNone);
 
 }  // namespace faultline::scenarios

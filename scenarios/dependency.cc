@@ -67,6 +67,29 @@ Task<Result<std::uint64_t>> Dependency::call(sim::Process& caller, Duration time
       });
 }
 
+ClockFaults ClockFaults::draw(sim::Rng& rng, int max_steps, Duration max_step, Duration from,
+                              Duration until) {
+  ClockFaults out;
+  out.drift_ppm = static_cast<std::int32_t>(uniform_between(rng, -kMaxDriftPpm, kMaxDriftPpm));
+  const auto count = static_cast<int>(uniform_below(rng, static_cast<std::uint64_t>(max_steps) + 1));
+  for (int i = 0; i < count; ++i) {
+    const Duration at = uniform_duration(rng, from, until);
+    const Duration amount = uniform_duration(rng, Duration(std::chrono::milliseconds(1)), max_step);
+    out.steps.push_back(Step{sim::SimTime(at), amount});
+  }
+  std::sort(out.steps.begin(), out.steps.end(),
+            [](const Step& a, const Step& b) { return a.at < b.at; });
+  return out;
+}
+
+Duration ClockFaults::stepped(sim::SimTime from, sim::SimTime to) const {
+  Duration total = Duration::zero();
+  for (const Step& s : steps) {
+    if (s.at >= from && s.at <= to) total += s.amount;
+  }
+  return total;
+}
+
 DependencyRun::DependencyRun(std::uint64_t seed, std::vector<Outage> outages, Duration latency_max)
     : world(seed), network(world), history(world),
       dependency(world, network, history, std::move(outages)) {
@@ -74,6 +97,28 @@ DependencyRun::DependencyRun(std::uint64_t seed, std::vector<Outage> outages, Du
   link.latency_min = std::chrono::milliseconds(1);
   link.latency_max = latency_max;
   network.set_default(link);
+}
+
+void DependencyRun::add_clock_faults(sim::Process& process, sim::Rng& rng, int max_steps,
+                                     Duration max_step, Duration from, Duration until) {
+  const ClockFaults& faults = clock_faults[process.id()] =
+      ClockFaults::draw(rng, max_steps, max_step, from, until);
+  process.clock().set_drift_ppm(faults.drift_ppm);
+  sim::ProcessClock* clock = &process.clock();
+  const sim::ProcessId id = process.id();
+  for (const ClockFaults::Step& s : faults.steps) {
+    const Duration amount = s.amount;
+    world.schedule(s.at, sim::kWorldProcess, 0, [this, clock, id, amount] {
+      clock->step(amount);
+      history.note(id, fmt::format("clock steps forward {:.3f}s",
+                                   std::chrono::duration<double>(amount).count()));
+    });
+  }
+}
+
+Duration DependencyRun::stepped(sim::ProcessId process, sim::SimTime from, sim::SimTime to) const {
+  const auto it = clock_faults.find(process);
+  return it == clock_faults.end() ? Duration::zero() : it->second.stepped(from, to);
 }
 
 void DependencyRun::violate(std::string message) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,31 @@ class Dependency {
   std::vector<Arrival> arrivals_;
 };
 
+// Clock faults of one caller process, as a steady clock may suffer them in production: a drift
+// (its rate off by up to kMaxDriftPpm either way) and forward jumps (a VM paused and resumed).
+// Never a step back: a process clock is monotonic (clock.h). Invariants whose bounds are in true
+// time while the pattern reads this clock widen them with drift_factor() and stepped().
+struct ClockFaults {
+  static constexpr std::int32_t kMaxDriftPpm = 200;
+  std::int32_t drift_ppm = 0;
+  struct Step {
+    sim::SimTime at{};
+    Duration amount{};  // > 0
+  };
+  std::vector<Step> steps;  // sorted by time
+
+  // Up to `max_steps` forward steps of up to `max_step` at true times in [from, until), and a
+  // drift in [-kMaxDriftPpm, kMaxDriftPpm], drawn from `rng`.
+  [[nodiscard]] static ClockFaults draw(sim::Rng& rng, int max_steps, Duration max_step,
+                                        Duration from, Duration until);
+  // How much the process's clock moved by steps at true times in [from, to].
+  [[nodiscard]] Duration stepped(sim::SimTime from, sim::SimTime to) const;
+  // Bounds on local elapsed time over true elapsed time from the drift alone: a local interval
+  // `d` lasts between d / fast() and d / slow() in true time.
+  [[nodiscard]] static constexpr double fast() { return 1.0 + kMaxDriftPpm * 1e-6; }
+  [[nodiscard]] static constexpr double slow() { return 1.0 - kMaxDriftPpm * 1e-6; }
+};
+
 // The run of a resilience scenario: a World whose network has latency uniform in [1 ms,
 // latency_max], its history, the Dependency, and the first violation seen. Scenarios derive
 // their own run state from it.
@@ -81,6 +107,16 @@ struct DependencyRun {
   sim::History history;
   Dependency dependency;
   std::optional<Violation> violation;
+
+  // Each caller process's clock faults, by process id (empty for a process without any).
+  std::map<sim::ProcessId, ClockFaults> clock_faults;
+
+  // Draws `process`'s clock faults (see ClockFaults::draw), sets its drift now and schedules
+  // its steps, each noted in the history.
+  void add_clock_faults(sim::Process& process, sim::Rng& rng, int max_steps, Duration max_step,
+                        Duration from, Duration until);
+  // The steps of `process`'s clock at true times in [from, to]; zero for a process without.
+  [[nodiscard]] Duration stepped(sim::ProcessId process, sim::SimTime from, sim::SimTime to) const;
 
   // Keeps the first violation only: it is the one a replay shows.
   void violate(std::string message);

@@ -223,6 +223,71 @@ TEST_F(PipelineTest, NoTimeoutsAnywhereMeansNoDeadlineNotAnOverflow) {
             TimePoint::max());
 }
 
+// Pipeline repeats Retry's loop; these are Retry's own bounds, held against the Pipeline.
+TEST_F(PipelineTest, MaxTotalBoundsEachAttemptsDeadline) {
+  PipelineOptions options;
+  options.retry = retry(5, 10ms);
+  options.retry->max_total = 300ms;
+  Pipeline pipeline = make(options);
+  Recorder dep{std::vector<Error>(5, unavailable("down")), {}};
+  const TimePoint start = clock().now();
+  (void)run(pipeline.execute<int>(dep.op(), start + 10s));
+  ASSERT_EQ(dep.calls.size(), 5u);
+  for (const CallContext& c : dep.calls) EXPECT_EQ(c.deadline, start + 300ms);  // not 10 s
+}
+
+TEST_F(PipelineTest, EveryCallDepositsInTheRetryBudget) {
+  RetryBudget budget = RetryBudget::create(clock(), RetryBudgetOptions{1.0, 0.0, 1.0}).value();
+  ASSERT_TRUE(budget.try_spend());  // empty the starting balance
+  PipelineOptions options;
+  options.retry = retry(3, 10ms);
+  options.retry_budget = &budget;
+  Pipeline pipeline = make(options);
+  Recorder dep{{unavailable("once")}, {}};
+  Result<int> result = run(pipeline.execute<int>(dep.op()));
+  ASSERT_TRUE(result.ok()) << result.error().message;  // the call's deposit paid for its retry
+  EXPECT_EQ(dep.calls.size(), 2u);
+  EXPECT_EQ(budget.metrics().calls, 1u);
+}
+
+TEST_F(PipelineTest, ARetryStoppedByTheDeadlineSpendsNoBudget) {
+  RetryBudget budget = RetryBudget::create(clock(), RetryBudgetOptions{0.0, 0.0, 1.0}).value();
+  PipelineOptions options;
+  options.retry = retry(3, 100ms);
+  options.retry_budget = &budget;
+  options.timeout = 150ms;
+  Pipeline pipeline = make(options);
+  Recorder dep{std::vector<Error>(3, unavailable("down")), {}};
+  ASSERT_FALSE(run(pipeline.execute<int>(dep.op())).ok());
+  // Attempts at 0 and 100 ms; the third would start at 200 ms, past the timeout.
+  EXPECT_EQ(dep.calls.size(), 2u);
+  EXPECT_EQ(budget.metrics().retries_allowed, 1u);  // the retry that was made, not the other
+  EXPECT_EQ(budget.metrics().balance, 0.0);
+  EXPECT_EQ(budget.metrics().retries_refused, 0u);
+}
+
+// Queueing for a slot is part of the attempt: it ends at the attempt's deadline, not at the
+// tier's max_wait nor at the whole call's deadline.
+TEST_F(PipelineTest, TheBulkheadQueueWaitEndsAtTheAttemptsDeadline) {
+  BulkheadOptions bo;
+  bo.tier(Tier::kStandard) = TierOptions{1, 4, 10s, QueueFullPolicy::kRejectNewcomer};
+  Bulkhead bulkhead = Bulkhead::create(clock(), bo).value();
+  Result<Slot> held = bulkhead.try_acquire(Tier::kStandard);
+  ASSERT_TRUE(held.ok());
+  PipelineOptions options;
+  options.bulkhead = &bulkhead;
+  options.timeout = 5s;
+  options.attempt_timeout = 100ms;
+  Pipeline pipeline = make(options);
+  Recorder dep{{}, {}};
+  const sim::SimTime start = world_.now();
+  Result<int> result = run(pipeline.execute<int>(dep.op()));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kBulkheadFull) << result.error().message;
+  EXPECT_EQ(world_.now() - start, 100ms);
+  EXPECT_TRUE(dep.calls.empty());
+}
+
 TEST_F(PipelineTest, RejectsBadOptionsNamingTheField) {
   const auto message = [this](PipelineOptions options) {
     Result<Pipeline> made = Pipeline::create(clock(), process_.rng(), std::move(options));

@@ -300,6 +300,89 @@ TEST_F(RetryTest, ABudgetRefusesRetriesBeyondItsBalance) {
   EXPECT_EQ(budget.metrics().retries_refused, 1u);
 }
 
+// The bounds at their exact boundary: an attempt that would start exactly at the deadline (or at
+// max_total) cannot succeed either, so the retry gives up instead of sleeping into it.
+TEST_F(RetryTest, GivesUpWhenTheNextAttemptWouldStartExactlyAtTheDeadline) {
+  Retry retry = make(constant(10, 100ms));
+  Script script{std::vector<Error>(10, unavailable("down")), {}};
+  const sim::SimTime start = world_.now();
+  const TimePoint deadline = process_.clock().now() + 200ms;
+  Result<int> result = run(retry.execute<int>(scripted(script), deadline));
+  ASSERT_FALSE(result.ok());
+  // Attempts at 0 and 100 ms; a third would start at 200 ms, the deadline itself.
+  EXPECT_EQ(script.attempts.size(), 2u);
+  EXPECT_EQ(world_.now() - start, 100ms);
+  EXPECT_NE(result.error().message.find("deadline"), std::string::npos);
+}
+
+TEST_F(RetryTest, AfterFailureStopsExactlyAtTheDeadline) {
+  Retry retry = make(constant(10, 100ms));
+  const Error down = unavailable("down");
+  const TimePoint now = process_.clock().now();
+  const Retry::Decision at = retry.after_failure(&down, 1, 0ms, now, now + 100ms);
+  EXPECT_FALSE(at.delay.has_value());
+  EXPECT_NE(at.why_not.find("deadline"), std::string::npos);
+  const Retry::Decision inside = retry.after_failure(&down, 1, 0ms, now, now + 101ms);
+  ASSERT_TRUE(inside.delay.has_value());
+  EXPECT_EQ(*inside.delay, 100ms);
+}
+
+// execute() folds max_total into the deadline, so only after_failure() (which Pipeline shares)
+// shows the max_total check by itself: with no deadline at all.
+TEST_F(RetryTest, AfterFailureStopsExactlyAtMaxTotal) {
+  RetryOptions options = constant(10, 100ms);
+  options.max_total = 300ms;
+  Retry retry = make(options);
+  const Error down = unavailable("down");
+  const TimePoint now = process_.clock().now();
+  // started + max_total == now + delay: the next attempt would start exactly at max_total.
+  const Retry::Decision at = retry.after_failure(&down, 1, 0ms, now - 200ms, TimePoint::max());
+  EXPECT_FALSE(at.delay.has_value());
+  EXPECT_NE(at.why_not.find("max_total"), std::string::npos);
+  const Retry::Decision inside =
+      retry.after_failure(&down, 1, 0ms, now - 199ms, TimePoint::max());
+  ASSERT_TRUE(inside.delay.has_value());
+  EXPECT_EQ(*inside.delay, 100ms);
+}
+
+// A retry that is not made must not cost the other callers a token of the shared budget.
+TEST_F(RetryTest, ARetryStoppedByTheDeadlineOrMaxTotalSpendsNoBudget) {
+  RetryBudget budget =
+      RetryBudget::create(process_.clock(), RetryBudgetOptions{0.0, 0.0, 1.0}).value();
+  Retry retry = make(constant(5, 100ms), &budget);
+  Script script{std::vector<Error>(5, unavailable("down")), {}};
+  Result<int> result =
+      run(retry.execute<int>(scripted(script), process_.clock().now() + 50ms));
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("deadline"), std::string::npos);
+  EXPECT_EQ(budget.metrics().retries_allowed, 0u);
+  EXPECT_EQ(budget.metrics().balance, 1.0);
+
+  RetryOptions bounded = constant(5, 100ms);
+  bounded.max_total = 50ms;
+  Retry short_lived = make(bounded, &budget);
+  const Error down = unavailable("down");
+  const TimePoint now = process_.clock().now();
+  EXPECT_FALSE(short_lived.after_failure(&down, 1, 0ms, now, TimePoint::max()).delay);
+  EXPECT_EQ(budget.metrics().retries_allowed, 0u);
+  EXPECT_EQ(budget.metrics().balance, 1.0);
+  EXPECT_TRUE(budget.try_spend());  // the token is still there for a retry that can be made
+}
+
+// Every call earns its share: with ratio 1 and an empty balance, a call's own deposit pays for
+// its retry. A retry that never deposits would be refused here.
+TEST_F(RetryTest, EveryCallDepositsInTheBudget) {
+  RetryBudget budget =
+      RetryBudget::create(process_.clock(), RetryBudgetOptions{1.0, 0.0, 1.0}).value();
+  ASSERT_TRUE(budget.try_spend());  // empty the starting balance
+  Retry retry = make(constant(3, 10ms), &budget);
+  Script script{{unavailable("once")}, {}};
+  Result<int> result = run(retry.execute<int>(scripted(script)));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(script.attempts.size(), 2u);
+  EXPECT_EQ(budget.metrics().calls, 1u);
+}
+
 TEST_F(RetryTest, RejectsBadOptionsNamingTheField) {
   const auto message = [this](RetryOptions options) {
     Result<Retry> made = Retry::create(process_.clock(), process_.rng(), std::move(options));
