@@ -195,24 +195,15 @@ void apply(World& world, Network& network, History& history, const FaultPlan& pl
         });
         break;
       case FaultKind::kCrash:
-        world.schedule(at, kWorldProcess, 0, [&world, &history, &target, fault, text] {
-          if (!target.up()) return;
-          history.note(target.id(), text);
-          world.crash(target, fault.persist);
-          const std::uint32_t generation = target.generation();
-          world.schedule_after(fault.duration, kWorldProcess,
-                               [&world, &history, &target, generation] {
-            if (target.up() || target.generation() != generation) return;
-            history.note(target.id(), "restarts");
-            world.restart(target);
-          });
-        });
-        break;
       case FaultKind::kSilentCrash:
         world.schedule(at, kWorldProcess, 0, [&world, &history, &target, fault, text] {
           if (!target.up()) return;
           history.note(target.id(), text);
-          world.crash_silently(target);
+          if (fault.kind == FaultKind::kSilentCrash) {
+            world.crash_silently(target);
+          } else {
+            world.crash(target, fault.persist);
+          }
           const std::uint32_t generation = target.generation();
           world.schedule_after(fault.duration, kWorldProcess,
                                [&world, &history, &target, generation] {
