@@ -128,6 +128,7 @@ struct Run {
     if (s.kind == LockKind::kPgAdvisory) {
       pg = std::make_unique<sim::PgNode>(world.add_process("postgres"));
       if (s.pg_keepalive) pg->set_keepalive(*s.pg_keepalive);
+      pg->watch(network);
       return;
     }
     for (int i = 0; i < s.nodes; ++i) {

@@ -133,6 +133,35 @@ TEST(PgSession, DisconnectingNodeFromClientEndsOnlyThatClientsSessions) {
   EXPECT_NE(h.pg().holder(6), 0u) << "client-2's connection did not drop: its lock must stay";
 }
 
+// A partition is silence too: the server's keepalive probes go unanswered, and once the last
+// one gives up the connection, its session and its locks are gone. A shorter partition, or one
+// that heals and comes back, costs nothing.
+TEST(PgSession, APartitionOutlastingTheKeepaliveEndsTheSessionAndAShorterOneDoesNot) {
+  Harness h;
+  h.pg().set_keepalive({.idle = 2s, .interval = 1s, .count = 3});  // detection after 5s
+  h.pg().watch(h.network());
+  auto a = h.session(0);
+  ASSERT_TRUE(*h.run(0, a->try_lock(5, 1s)));
+  const ProcessId client = h.client(0).id();
+  const ProcessId node = h.pg().host().id();
+
+  h.network().partition(client, node, /*one_way=*/false);  // 4.9s: shorter than detection
+  h.world().run_until(h.world().now() + 4900ms);
+  h.network().heal(client, node, /*one_way=*/false);
+  h.network().partition(node, client, /*one_way=*/true);  // again, one way: its own 5s
+  h.world().run_until(h.world().now() + 200ms);
+  EXPECT_NE(h.pg().holder(5), 0u) << "two cuts of under 5s each, yet the session ended";
+
+  h.world().run_until(h.world().now() + 4700ms);  // the second cut reaches 4.9s
+  EXPECT_NE(h.pg().holder(5), 0u) << "ended before the keepalive's detection time";
+  h.world().run_until(h.world().now() + 200ms);  // and 5.1s
+  EXPECT_EQ(h.pg().holder(5), 0u) << "a partition outlasting the keepalive kept the lock";
+  h.network().heal(node, client, /*one_way=*/true);
+  Result<bool> next = h.run(0, a->try_lock(5, 1s));
+  ASSERT_FALSE(next.ok());
+  EXPECT_TRUE(a->lost()) << "the client learns at its next call";
+}
+
 TEST(PgSession, ACrashedClientsSessionsEnd) {
   Harness h;
   auto a = h.session(0);

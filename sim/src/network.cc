@@ -13,14 +13,17 @@ void Network::grow(ProcessId id) {
   const std::size_t width = id + 1;
   std::vector<std::int32_t> link_index(width * width, -1);
   std::vector<std::uint16_t> cuts(width * width, 0);
+  std::vector<SimTime> cut_at(width * width);
   for (std::size_t from = 0; from < width_; ++from) {
     for (std::size_t to = 0; to < width_; ++to) {
       link_index[from * width + to] = link_index_[from * width_ + to];
       cuts[from * width + to] = cuts_[from * width_ + to];
+      cut_at[from * width + to] = cut_at_[from * width_ + to];
     }
   }
   link_index_ = std::move(link_index);
   cuts_ = std::move(cuts);
+  cut_at_ = std::move(cut_at);
   width_ = width;
 }
 
@@ -46,9 +49,25 @@ const LinkProfile& Network::profile(ProcessId from, ProcessId to) const {
 
 void Network::partition(ProcessId a, ProcessId b, bool one_way) {
   grow(std::max(a, b));
-  assert(cuts_[index(a, b)] < UINT16_MAX);
-  ++cuts_[index(a, b)];
-  if (!one_way) ++cuts_[index(b, a)];
+  const bool newly_ab = cut(a, b);
+  const bool newly_ba = !one_way && cut(b, a);
+  for (const CutHook& hook : cut_hooks_) {
+    if (newly_ab) hook(a, b);
+    if (newly_ba) hook(b, a);
+  }
+}
+
+bool Network::cut(ProcessId from, ProcessId to) {
+  const std::size_t i = index(from, to);
+  assert(cuts_[i] < UINT16_MAX);
+  if (cuts_[i]++ > 0) return false;
+  cut_at_[i] = world_.now();
+  return true;
+}
+
+std::optional<SimTime> Network::blocked_since(ProcessId from, ProcessId to) const {
+  if (!blocked(from, to)) return std::nullopt;
+  return cut_at_[index(from, to)];
 }
 
 void Network::heal(ProcessId a, ProcessId b, bool one_way) {

@@ -99,6 +99,24 @@ void PgNode::half_open(ProcessId client) {
                                });
 }
 
+void PgNode::watch(Network& network) {
+  Network* net = &network;
+  network.on_cut([this, net](ProcessId from, ProcessId to) {
+    if (from != host_.id() && to != host_.id()) return;
+    const ProcessId client = from == host_.id() ? to : from;
+    if (client == host_.id() || client == kWorldProcess) return;
+    const SimTime cut_at = host_.world().now();
+    // Probes go unanswered from the cut on; if it still holds, unbroken, when the last probe
+    // gives up, the connection is dropped. A cut that healed (or healed and came back) counts
+    // from its own start and its own check.
+    host_.world().schedule_after(keepalive_.detection(), host_.id(), [this, net, from, to, client,
+                                                                      cut_at] {
+      const std::optional<SimTime> since = net->blocked_since(from, to);
+      if (since && *since == cut_at) terminate_sessions_of(client);
+    });
+  });
+}
+
 void PgNode::end_session(SessionId session) {
   sessions_.erase(session);
   for (auto it = holds_.begin(); it != holds_.end();) {

@@ -56,6 +56,13 @@ class Network {
   void partition(ProcessId a, ProcessId b, bool one_way);
   void heal(ProcessId a, ProcessId b, bool one_way);
   [[nodiscard]] bool blocked(ProcessId from, ProcessId to) const;
+  // Since when from -> to has been cut without a break, or nothing when it is not cut.
+  [[nodiscard]] std::optional<SimTime> blocked_since(ProcessId from, ProcessId to) const;
+  // Called when the link from -> to becomes cut (it was not), after the cut is in force: servers
+  // that notice dead peers by silence (TCP keepalive) start their timers here. Hooks run in
+  // registration order and must not partition or heal themselves.
+  using CutHook = std::function<void(ProcessId from, ProcessId to)>;
+  void on_cut(CutHook hook) { cut_hooks_.push_back(std::move(hook)); }
 
   // Sends a message that runs `deliver` on `to` (as of generation `to_generation`) when it
   // arrives. `deliver` must be copyable: a duplicated message runs a copy.
@@ -85,6 +92,8 @@ class Network {
     std::optional<Duration> duplicate_delay;
   };
   [[nodiscard]] Route decide(ProcessId from, ProcessId to);
+  // Adds one partition over from -> to; true when the link was not cut before.
+  bool cut(ProcessId from, ProcessId to);
   [[nodiscard]] const LinkProfile& profile(ProcessId from, ProcessId to) const;
   [[nodiscard]] std::size_t index(ProcessId from, ProcessId to) const;
   void grow(ProcessId id);
@@ -96,6 +105,8 @@ class Network {
   std::vector<std::int32_t> link_index_;  // -1: default profile, else index into links_
   std::vector<LinkProfile> links_;
   std::vector<std::uint16_t> cuts_;  // partitions covering each directed link
+  std::vector<SimTime> cut_at_;      // when each directed link's current cut began
+  std::vector<CutHook> cut_hooks_;
   std::uint64_t sent_ = 0;
   std::uint64_t dropped_ = 0;
 };

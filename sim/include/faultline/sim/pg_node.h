@@ -15,6 +15,8 @@
 //     them, Keepalive::detection() later, and until then its sessions and their locks stay held;
 //   - close() is a FIN the client's kernel retransmits (backoff from 200ms, 15 times, about 15
 //     minutes): the session ends on the server once one gets through, also after a partition;
+//   - a partition between the node and a client that lasts Keepalive::detection() ends that
+//     client's sessions the same way, when the node watches its network (watch());
 //   - fencing counters are durable (a table, as in the real backend): they survive crashes;
 //   - lock(id, timeout) is modelled as try_lock retried every 10ms, not as a server-side wait
 //     queue (a simplification: the scenarios only need "waits, then gets it or kBusy"); it gives
@@ -61,6 +63,11 @@ class PgNode {
   // The server's keepalive settings, for connections whose client dies from now on.
   void set_keepalive(Keepalive keepalive) { keepalive_ = keepalive; }
   [[nodiscard]] const Keepalive& keepalive() const noexcept { return keepalive_; }
+  // Lets the node's keepalive notice partitions on `network` too: a link between the node and a
+  // client that stays cut (either way) for Keepalive::detection() ends that client's sessions,
+  // as unanswered probes do on a real server. Call once, before the run; `network` must outlive
+  // the node's events.
+  void watch(Network& network);
 
   // The atomic steps (run on the node). A dead session gives kUnavailable.
   [[nodiscard]] SessionId open_session(ProcessId client);
