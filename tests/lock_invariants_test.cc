@@ -238,6 +238,19 @@ TEST(Keeper, ClaimsExtendAndHold) {
   }
 }
 
+// Every lock claim states a liveness floor, so that none can hold vacuously (a lock that never
+// grants is perfectly safe). Re-measure with DISABLED_MeasureFloors below.
+TEST(Floors, EveryLockClaimHasOne) {
+  int claims = 0;
+  for (const auto& entry : catalogue()) {
+    const auto* lock = dynamic_cast<const LockScenario*>(entry.get());
+    if (lock == nullptr || lock->expect() != Expect::kHolds) continue;
+    ++claims;
+    EXPECT_GT(lock->spec().min_sections_ok, 0) << lock->name() << " states no liveness floor";
+  }
+  EXPECT_GE(claims, 9);
+}
+
 // ---- Measuring the floors ---------------------------------------------------------------------
 
 TEST(Floors, DISABLED_MeasureFloors) {
