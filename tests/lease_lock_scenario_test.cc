@@ -100,22 +100,26 @@ std::vector<FaultKind> admitted_kinds(const FaultSpace& space) {
   return kinds;
 }
 
+// Builds a fault of `kind` that lasts a while: (when, target, duration) -> Fault.
+auto timed_fault(FaultKind kind) {
+  return [kind](Duration when, std::string target, Duration duration) {
+    Fault f;
+    f.kind = kind;
+    f.at = when;
+    f.target = std::move(target);
+    f.duration = duration;
+    return f;
+  };
+}
+
 rc::Gen<Fault> gen_fault_of(FaultKind kind, const FaultSpace& space) {
   const rc::Gen<Duration> at = gen_ms(0, whole_ms(space.horizon) - 1);  // [0, horizon)
   std::vector<std::string> everyone = space.clients;
   everyone.insert(everyone.end(), space.nodes.begin(), space.nodes.end());
   switch (kind) {
     case FaultKind::kPause:
-      return rc::gen::apply(
-          [](Duration when, std::string target, Duration length) {
-            Fault f;
-            f.kind = FaultKind::kPause;
-            f.at = when;
-            f.target = std::move(target);
-            f.duration = length;
-            return f;
-          },
-          at, rc::gen::elementOf(space.clients), gen_ms(1, whole_ms(space.pause_max)));
+      return rc::gen::apply(timed_fault(FaultKind::kPause), at, rc::gen::elementOf(space.clients),
+                            gen_ms(1, whole_ms(space.pause_max)));
     case FaultKind::kCrash: {
       // A (target, persist) pair: only store nodes may lose their data, and only if allowed.
       std::vector<std::string> crashable;
@@ -197,15 +201,7 @@ rc::Gen<Fault> gen_fault_of(FaultKind kind, const FaultSpace& space) {
           at, rc::gen::elementOf(space.clients), rc::gen::elementOf(space.nodes));
     case FaultKind::kSilentCrash:
       return rc::gen::apply(
-          [](Duration when, std::string target, Duration downtime) {
-            Fault f;
-            f.kind = FaultKind::kSilentCrash;
-            f.at = when;
-            f.target = std::move(target);
-            f.duration = downtime;
-            return f;
-          },
-          at, rc::gen::elementOf(space.clients),
+          timed_fault(FaultKind::kSilentCrash), at, rc::gen::elementOf(space.clients),
           gen_ms(std::max<std::int64_t>(1, whole_ms(space.downtime_min)),
                  whole_ms(space.downtime_max)));
   }

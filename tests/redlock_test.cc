@@ -24,6 +24,14 @@ using locks::RedlockOptions;
 
 constexpr const char* kKey = "resource-lock";
 
+// Every message takes exactly `latency`.
+LinkProfile fixed_latency(Duration latency) {
+  LinkProfile link;
+  link.latency_min = latency;
+  link.latency_max = latency;
+  return link;
+}
+
 class Harness {
  public:
   explicit Harness(int clients, LinkProfile link = {}) : network_(world_) {
@@ -133,10 +141,7 @@ TEST(Redlock, HeldByAnotherIsBusyAndNamesTheNodesThatRefused) {
 }
 
 TEST(Redlock, ValidityIsReducedByTheTimeAcquisitionTook) {
-  LinkProfile slow;
-  slow.latency_min = 20ms;
-  slow.latency_max = 20ms;
-  Harness h(1, slow);
+  Harness h(1, fixed_latency(20ms));
   RedlockOptions options;
   options.ttl = 10s;
   options.node_timeout = 100ms;
@@ -173,10 +178,7 @@ TEST(Redlock, ExtendKeepsItAndFailsOnceLapsed) {
 }
 
 TEST(Redlock, ExtendValidityCountsFromBeforeTheRequestsLeft) {
-  LinkProfile slow;
-  slow.latency_min = 20ms;
-  slow.latency_max = 20ms;
-  Harness h(1, slow);
+  Harness h(1, fixed_latency(20ms));
   RedlockOptions options;
   options.ttl = 10s;
   options.node_timeout = 100ms;
@@ -207,9 +209,7 @@ TEST(Redlock, ExtendWithoutAMajorityFails) {
 // lease has run out, and a lease must never be handed out already expired.
 TEST(Redlock, ALeaseThatRanOutWhileItsTokenWasFetchedIsNotReturned) {
   Harness h(2);
-  LinkProfile slow;
-  slow.latency_min = 40ms;
-  slow.latency_max = 40ms;
+  const LinkProfile slow = fixed_latency(40ms);
   h.network().set_link(h.client(0).id(), h.tokens().host().id(), slow);
   h.network().set_link(h.tokens().host().id(), h.client(0).id(), slow);
   RedlockOptions options;
