@@ -106,12 +106,17 @@ Shrunk shrink(const Scenario& scenario, std::uint64_t seed, sim::FaultPlan plan,
       candidate.network.*field = 0;
       changed |= still_fails(candidate);
     }
-    // 3. Halve durations.
+    // 3. Tame what is left, as each kind knows how (shorter, smaller, failing fast): the first
+    //    simpler variant that still fails replaces the fault.
     for (std::size_t i = 0; i < best.plan.faults.size(); ++i) {
-      if (best.plan.faults[i].duration < std::chrono::milliseconds(2)) continue;
-      sim::FaultPlan candidate = best.plan;
-      candidate.faults[i].duration /= 2;
-      changed |= still_fails(candidate);
+      for (const sim::Fault& simpler : sim::shrink_candidates(best.plan.faults[i])) {
+        sim::FaultPlan candidate = best.plan;
+        candidate.faults[i] = simpler;
+        if (still_fails(candidate)) {
+          changed = true;
+          break;
+        }
+      }
     }
   }
   return best;

@@ -39,7 +39,7 @@ struct Shrunk {
 };
 
 // Greedily simplifies `plan` while run(seed, plan) still violates the invariant: drops faults,
-// then quietens each network fault, then shortens what is left. Bounded by `max_runs`.
+// then quietens each network fault, then tames what is left (sim::shrink_candidates). Bounded by `max_runs`.
 [[nodiscard]] Shrunk shrink(const Scenario& scenario, std::uint64_t seed, sim::FaultPlan plan,
                             int max_runs = 400);
 

@@ -21,17 +21,11 @@
 #include <vector>
 
 #include "faultline/sim/fault_plan.h"
+#include "fault_plan_gen.h"
 #include "scenarios/lease_lock_scenario.h"
 #include "scenarios/pg_scenarios.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
-
-namespace faultline::sim {
-// How RapidCheck prints a counterexample.
-inline std::ostream& operator<<(std::ostream& os, const FaultPlan& plan) {
-  return os << "\n" << plan.to_string();
-}
-}  // namespace faultline::sim
 
 namespace faultline::scenarios {
 namespace {
@@ -43,193 +37,7 @@ using sim::FaultSpace;
 using sim::NetworkFaults;
 using std::chrono::milliseconds;
 
-// ---- Generators -------------------------------------------------------------------------------
-// Values are whole milliseconds (readable plans, and shrinking moves towards round numbers);
-// every value stays inside the space, so a shrunk plan is still a plan the scenario admits.
-
-std::int64_t whole_ms(Duration d) {
-  return std::chrono::duration_cast<milliseconds>(d).count();
-}
-
-// A duration in [lo, hi] (whole ms), shrinking towards lo.
-rc::Gen<Duration> gen_ms(std::int64_t lo, std::int64_t hi) {
-  return rc::gen::map(rc::gen::inRange<std::int64_t>(lo, hi + 1),
-                      [](std::int64_t n) { return Duration(milliseconds(n)); });
-}
-
-rc::Gen<std::uint32_t> gen_ppm(std::uint32_t max) {
-  return rc::gen::inRange<std::uint32_t>(0, max + 1);
-}
-
-rc::Gen<NetworkFaults> gen_network(const NetworkFaults& max) {
-  return rc::gen::apply(
-      [spike_max = max.spike_max](std::uint32_t request, std::uint32_t reply, std::uint32_t dup,
-                                  std::uint32_t spike) {
-        NetworkFaults n;
-        n.request_loss_ppm = request;
-        n.reply_loss_ppm = reply;
-        n.duplicate_ppm = dup;
-        n.spike_ppm = spike;
-        n.spike_max = spike_max;
-        return n;
-      },
-      gen_ppm(max.request_loss_ppm), gen_ppm(max.reply_loss_ppm), gen_ppm(max.duplicate_ppm),
-      gen_ppm(max.spike_ppm));
-}
-
-std::vector<FaultKind> admitted_kinds(const FaultSpace& space) {
-  std::vector<FaultKind> kinds;
-  if (space.pauses && !space.clients.empty()) kinds.push_back(FaultKind::kPause);
-  if ((space.client_crashes && !space.clients.empty()) ||
-      (space.node_crashes && !space.nodes.empty())) {
-    kinds.push_back(FaultKind::kCrash);
-  }
-  if (space.clock_faults) {
-    kinds.push_back(FaultKind::kClockStep);
-    kinds.push_back(FaultKind::kClockDrift);
-  }
-  if (space.partitions && !space.clients.empty() && !space.nodes.empty()) {
-    kinds.push_back(FaultKind::kPartition);
-  }
-  if (space.disconnects && !space.clients.empty() && !space.nodes.empty()) {
-    kinds.push_back(FaultKind::kDisconnect);
-  }
-  if (space.silent_client_crashes && !space.clients.empty()) {
-    kinds.push_back(FaultKind::kSilentCrash);
-  }
-  return kinds;
-}
-
-// Builds a fault of `kind` that lasts a while: (when, target, duration) -> Fault.
-auto timed_fault(FaultKind kind) {
-  return [kind](Duration when, std::string target, Duration duration) {
-    Fault f;
-    f.kind = kind;
-    f.at = when;
-    f.target = std::move(target);
-    f.duration = duration;
-    return f;
-  };
-}
-
-rc::Gen<Fault> gen_fault_of(FaultKind kind, const FaultSpace& space) {
-  const rc::Gen<Duration> at = gen_ms(0, whole_ms(space.horizon) - 1);  // [0, horizon)
-  std::vector<std::string> everyone = space.clients;
-  everyone.insert(everyone.end(), space.nodes.begin(), space.nodes.end());
-  switch (kind) {
-    case FaultKind::kPause:
-      return rc::gen::apply(timed_fault(FaultKind::kPause), at, rc::gen::elementOf(space.clients),
-                            gen_ms(1, whole_ms(space.pause_max)));
-    case FaultKind::kCrash: {
-      // A (target, persist) pair: only store nodes may lose their data, and only if allowed.
-      std::vector<std::string> crashable;
-      if (space.node_crashes) crashable = space.nodes;
-      if (space.client_crashes) {
-        crashable.insert(crashable.end(), space.clients.begin(), space.clients.end());
-      }
-      const std::vector<std::string> nodes = space.nodes;
-      const bool may_lose = space.node_crash_without_persistence;
-      auto target_and_persist = rc::gen::mapcat(
-          rc::gen::elementOf(crashable), [nodes, may_lose](std::string target) {
-            const bool node = std::find(nodes.begin(), nodes.end(), target) != nodes.end();
-            rc::Gen<bool> persist =
-                node && may_lose ? rc::gen::element(true, false) : rc::gen::just(true);
-            return rc::gen::pair(rc::gen::just(std::move(target)), std::move(persist));
-          });
-      return rc::gen::apply(
-          [](Duration when, std::pair<std::string, bool> who, Duration downtime) {
-            Fault f;
-            f.kind = FaultKind::kCrash;
-            f.at = when;
-            f.target = std::move(who.first);
-            f.persist = who.second;
-            f.duration = downtime;
-            return f;
-          },
-          at, std::move(target_and_persist), gen_ms(1, whole_ms(space.downtime_max)));
-    }
-    case FaultKind::kClockStep: {
-      const std::int64_t step = whole_ms(space.step_max);
-      return rc::gen::apply(
-          [](Duration when, std::string target, Duration amount) {
-            Fault f;
-            f.kind = FaultKind::kClockStep;
-            f.at = when;
-            f.target = std::move(target);
-            f.amount = amount;
-            return f;
-          },
-          at, rc::gen::elementOf(everyone), gen_ms(-step, step));
-    }
-    case FaultKind::kClockDrift:
-      return rc::gen::apply(
-          [](Duration when, std::string target, std::int32_t ppm) {
-            Fault f;
-            f.kind = FaultKind::kClockDrift;
-            f.at = when;
-            f.target = std::move(target);
-            f.drift_ppm = ppm;
-            return f;
-          },
-          at, rc::gen::elementOf(everyone),
-          rc::gen::inRange<std::int32_t>(-space.drift_ppm_max, space.drift_ppm_max + 1));
-    case FaultKind::kPartition:
-      return rc::gen::apply(
-          [](Duration when, std::string target, std::string peer, bool one_way,
-             Duration length) {
-            Fault f;
-            f.kind = FaultKind::kPartition;
-            f.at = when;
-            f.target = std::move(target);
-            f.peer = std::move(peer);
-            f.one_way = one_way;
-            f.duration = length;
-            return f;
-          },
-          at, rc::gen::elementOf(space.clients), rc::gen::elementOf(space.nodes),
-          rc::gen::arbitrary<bool>(), gen_ms(1, whole_ms(space.partition_max)));
-    case FaultKind::kDisconnect:
-      return rc::gen::apply(
-          [](Duration when, std::string target, std::string peer) {
-            Fault f;
-            f.kind = FaultKind::kDisconnect;
-            f.at = when;
-            f.target = std::move(target);
-            f.peer = std::move(peer);
-            return f;
-          },
-          at, rc::gen::elementOf(space.clients), rc::gen::elementOf(space.nodes));
-    case FaultKind::kSilentCrash:
-      return rc::gen::apply(
-          timed_fault(FaultKind::kSilentCrash), at, rc::gen::elementOf(space.clients),
-          gen_ms(std::max<std::int64_t>(1, whole_ms(space.downtime_min)),
-                 whole_ms(space.downtime_max)));
-  }
-  throw std::logic_error("unknown fault kind");
-}
-
-rc::Gen<Fault> gen_fault(const FaultSpace& space) {
-  return rc::gen::mapcat(rc::gen::elementOf(admitted_kinds(space)),
-                         [space](FaultKind kind) { return gen_fault_of(kind, space); });
-}
-
-// A plan within `space`: at most max_faults faults, ordered by start time.
-rc::Gen<FaultPlan> gen_plan(const FaultSpace& space) {
-  auto faults = rc::gen::mapcat(rc::gen::inRange(0, space.max_faults + 1), [space](int count) {
-    return rc::gen::container<std::vector<Fault>>(static_cast<std::size_t>(count),
-                                                   gen_fault(space));
-  });
-  return rc::gen::apply(
-      [](NetworkFaults network, std::vector<Fault> list) {
-        std::stable_sort(list.begin(), list.end(),
-                         [](const Fault& a, const Fault& b) { return a.at < b.at; });
-        FaultPlan plan;
-        plan.network = network;
-        plan.faults = std::move(list);
-        return plan;
-      },
-      gen_network(space.network_max), std::move(faults));
-}
+using testing::gen_plan;
 
 bool names(const std::vector<std::string>& list, const std::string& name) {
   return std::find(list.begin(), list.end(), name) != list.end();
@@ -281,6 +89,9 @@ RC_GTEST_PROP(FaultPlanGenerator, StaysWithinTheSpace, ()) {
         RC_ASSERT(names(space.clients, f.target));
         RC_ASSERT(f.duration > Duration::zero() && f.duration <= space.downtime_max);
         break;
+      case FaultKind::kOutage:
+      case FaultKind::kSlowNode:
+        RC_FAIL("the lease-lock space admits no outages or slow nodes");
     }
   }
   RC_ASSERT(std::is_sorted(plan.faults.begin(), plan.faults.end(),

@@ -850,6 +850,20 @@ void expect_within(const FaultPlan& plan, const FaultSpace& space, std::uint64_t
         EXPECT_GE(f.duration, space.downtime_min);
         EXPECT_LE(f.duration, space.downtime_max);
         break;
+      case FaultKind::kOutage:
+        EXPECT_TRUE(space.outages);
+        EXPECT_TRUE(contains(space.services, f.target)) << f.target;
+        EXPECT_TRUE(f.fail_fast || space.outage_timeouts);
+        EXPECT_GE(f.duration, space.outage_min);
+        EXPECT_LE(f.duration, space.outage_max);
+        break;
+      case FaultKind::kSlowNode:
+        EXPECT_TRUE(space.slow_nodes);
+        EXPECT_TRUE(contains(space.nodes, f.target)) << f.target;
+        EXPECT_GT(f.amount, Duration::zero());
+        EXPECT_LE(f.amount, space.slow_max);
+        EXPECT_LE(f.duration, space.slow_for_max);
+        break;
     }
   }
 }

@@ -125,13 +125,54 @@ Network::Route Network::decide(ProcessId from, ProcessId to) {
     if (observer_) observer_(from, to, lost ? "message lost" : "message dropped by partition");
     return route;
   }
-  route.delay = latency + (spiked ? spike : Duration::zero());
-  if (duplicated) route.duplicate_delay = duplicate_latency;
+  route.delay = latency + (spiked ? spike : Duration::zero()) + added_latency(from, to);
+  if (duplicated) route.duplicate_delay = duplicate_latency + added_latency(from, to);
   if (observer_ && spiked) {
     observer_(from, to, fmt::format("message delayed {:.3f}s", static_cast<double>(route.delay.count()) / 1e9));
   }
   if (observer_ && duplicated) observer_(from, to, "message duplicated");
   return route;
+}
+
+void Network::slow(ProcessId node, Duration extra) {
+  assert(extra >= Duration::zero());
+  slow_[node] += extra;
+}
+
+void Network::unslow(ProcessId node, Duration extra) {
+  auto it = slow_.find(node);
+  assert(it != slow_.end() && it->second >= extra);
+  it->second -= extra;
+  if (it->second == Duration::zero()) slow_.erase(it);
+}
+
+Duration Network::added_latency(ProcessId from, ProcessId to) const {
+  Duration extra = Duration::zero();
+  for (const ProcessId id : {from, to}) {
+    const auto it = slow_.find(id);
+    if (it != slow_.end()) extra += it->second;
+  }
+  return extra;
+}
+
+void Network::begin_outage(ProcessId node, OutageMode mode) {
+  Outages& o = outages_[node];
+  ++(mode == OutageMode::kTimeout ? o.timeout : o.fail_fast);
+}
+
+void Network::end_outage(ProcessId node, OutageMode mode) {
+  auto it = outages_.find(node);
+  assert(it != outages_.end());
+  int& count = mode == OutageMode::kTimeout ? it->second.timeout : it->second.fail_fast;
+  assert(count > 0);
+  --count;
+  if (it->second.timeout == 0 && it->second.fail_fast == 0) outages_.erase(it);
+}
+
+std::optional<Network::OutageMode> Network::outage(ProcessId node) const {
+  const auto it = outages_.find(node);
+  if (it == outages_.end()) return std::nullopt;
+  return it->second.timeout > 0 ? OutageMode::kTimeout : OutageMode::kFailFast;
 }
 
 }  // namespace faultline::sim

@@ -1,8 +1,11 @@
 // FaultPlan: the faults of one run, as a plain value.
 //
-// A plan is drawn from a seed (generate) or built by RapidCheck (tests/sim_generators.h), so a
-// failing plan can be shrunk: remove faults, shorten them, quieten the network. It prints as
-// readable text, one fault per line, and apply() turns it into world events.
+// A plan is drawn from a seed (generate_plan) or built by RapidCheck (tests/fault_plan_gen.h),
+// so a failing plan can be shrunk: remove faults, shorten them, quieten the network. It prints
+// as text, one fault per line, that parse_plan() reads back to an equal plan, and apply() turns
+// it into world events. Everything one kind knows (its text, how it is drawn, applied and
+// shrunk) sits in one descriptor in sim/src/fault_kinds.cc; adding a kind is an enum value
+// here, its fields below if it needs new ones, and one descriptor there.
 //
 // Vocabulary (turmoil's verbs):
 //   pause     stop-the-world pause of a process for `duration` (GC, swap, a stopped VM)
@@ -17,11 +20,20 @@
 //             `duration`: its connections stay half-open until the servers' keepalive notices
 //   disconnect the connections between client `target` and server `peer` drop (the server ends
 //             their sessions; the client finds out at its next call)
+//   outage    the service `target` is down for `duration`: it answers every call at once with
+//             an error (`fail_fast`) or never answers (callers time out); the process stays up
+//   slow      every message to or from `target` takes `amount` longer for `duration`
 // plus per-message network faults on every client<->server link (NetworkFaults).
+//
+// Times and durations print exactly (nanoseconds, as seconds with at least three decimals),
+// so that the text form is the plan and not an approximation of it.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "faultline/sim/history.h"
@@ -38,19 +50,23 @@ enum class FaultKind {
   kClockDrift,
   kPartition,
   kDisconnect,
-  kSilentCrash
+  kSilentCrash,
+  kOutage,
+  kSlowNode,
 };
+inline constexpr int kFaultKinds = 9;
 
 struct Fault {
   FaultKind kind = FaultKind::kPause;
   Duration at{};        // true time since the start of the run
   std::string target;   // process name
-  Duration duration{};  // pause length, downtime (crash, vanish), partition length
-  Duration amount{};    // clock step
+  Duration duration{};  // pause length, downtime (crash, vanish, outage), partition, slowness
+  Duration amount{};    // clock step; a slow node's added latency
   std::int32_t drift_ppm = 0;
-  bool persist = true;   // crash: does durable state survive
-  bool one_way = false;  // partition
-  std::string peer;      // partition
+  bool persist = true;    // crash: does durable state survive
+  bool one_way = false;   // partition
+  bool fail_fast = true;  // outage: answers with an error (else never answers)
+  std::string peer;       // partition, disconnect
 
   [[nodiscard]] std::string to_string() const;
   bool operator==(const Fault&) const = default;
@@ -98,6 +114,16 @@ struct FaultSpace {
   Duration partition_max = std::chrono::seconds(2);
   bool disconnects = false;
   bool silent_client_crashes = false;  // clients vanish, leaving half-open connections
+  // Services (processes callers reach through call()) that may have outages, and how long.
+  std::vector<std::string> services;
+  bool outages = false;
+  bool outage_timeouts = false;  // outages may hang (else they always fail fast)
+  Duration outage_min = std::chrono::milliseconds(1);
+  Duration outage_max = std::chrono::seconds(2);
+  // Slow nodes: any of `nodes` gets up to slow_max added latency for up to slow_for_max.
+  bool slow_nodes = false;
+  Duration slow_max = std::chrono::milliseconds(200);
+  Duration slow_for_max = std::chrono::seconds(2);
   NetworkFaults network_max{50'000, 50'000, 10'000, 10'000, std::chrono::seconds(1)};
 
   // A space with every kind of fault turned off (a quiet network too): scenarios about one
@@ -111,6 +137,8 @@ struct FaultSpace {
     space.partitions = false;
     space.disconnects = false;
     space.silent_client_crashes = false;
+    space.outages = false;
+    space.slow_nodes = false;
     space.network_max = NetworkFaults{0, 0, 0, 0, std::chrono::seconds(1)};
     return space;
   }
@@ -119,12 +147,39 @@ struct FaultSpace {
 // Draws a plan from `rng` within `space`. Deterministic in the generator's state.
 [[nodiscard]] FaultPlan generate_plan(Rng& rng, const FaultSpace& space);
 
+// One fault of `kind`, drawn within `space` (starting in [0, horizon)). The kind must be one
+// the space admits (admitted_kinds). The property-test generator builds plans from this too.
+[[nodiscard]] Fault draw_fault(Rng& rng, FaultKind kind, const FaultSpace& space);
+// The kinds `space` admits, in enum order.
+[[nodiscard]] std::vector<FaultKind> admitted_kinds(const FaultSpace& space);
+
+// Simpler variants of `fault`, simplest first, for the shrinker (shorter, smaller, tamer); each
+// still a fault the same space admits. Empty when there is nothing left to simplify.
+[[nodiscard]] std::vector<Fault> shrink_candidates(const Fault& fault);
+
+// What was wrong with a plan's text: the 1-based line, that line, and why.
+struct PlanParseError {
+  std::size_t line = 0;
+  std::string text;
+  std::string what;
+  [[nodiscard]] std::string to_string() const;  // "line 3: <what>: '<text>'"
+};
+
+// Reads what FaultPlan::to_string() writes: the network line, then one fault per line (or "no
+// scheduled faults"). Blank lines and lines starting with '#' are skipped, so an edited plan may
+// carry comments. Faults need not be sorted. Returns the plan, or the first error.
+[[nodiscard]] std::variant<FaultPlan, PlanParseError> parse_plan(std::string_view text);
+
 // The link profile a client -> server (request) or server -> client (reply) link gets.
 [[nodiscard]] LinkProfile request_link(const LinkProfile& base, const NetworkFaults& faults);
 [[nodiscard]] LinkProfile reply_link(const LinkProfile& base, const NetworkFaults& faults);
 
 // Schedules every fault of `plan` as world events, noting each in `history` when it happens.
-// Targets that name no process are a programming error (asserted).
+// Targets that name no process are a programming error (asserted); a replayed plan file is
+// checked against the world first (check_targets).
 void apply(World& world, Network& network, History& history, const FaultPlan& plan);
+
+// The first fault naming a process `world` lacks, as an error message; nothing when all exist.
+[[nodiscard]] std::optional<std::string> check_targets(World& world, const FaultPlan& plan);
 
 }  // namespace faultline::sim

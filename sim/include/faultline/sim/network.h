@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -58,6 +59,24 @@ class Network {
   [[nodiscard]] bool blocked(ProcessId from, ProcessId to) const;
   // Since when from -> to has been cut without a break, or nothing when it is not cut.
   [[nodiscard]] std::optional<SimTime> blocked_since(ProcessId from, ProcessId to) const;
+  // Slow node: every message to or from `node` takes `extra` longer, on top of its drawn
+  // latency, until the same slowdown is lifted. Slowdowns add up. Draws nothing: a slow node
+  // leaves every other random decision where it was.
+  void slow(ProcessId node, Duration extra);
+  void unslow(ProcessId node, Duration extra);
+  [[nodiscard]] Duration added_latency(ProcessId from, ProcessId to) const;
+
+  // Service outage: the service running on `node` is down while any outage covers it (they
+  // nest, like partitions). kFailFast: it answers every request at once with an error (a 503);
+  // kTimeout: it never answers (a hung server). The process itself stays up: models reached
+  // through call() consult outage() before serving, and call() drops every reply of a node in
+  // a timeout outage.
+  enum class OutageMode { kFailFast, kTimeout };
+  void begin_outage(ProcessId node, OutageMode mode);
+  void end_outage(ProcessId node, OutageMode mode);
+  // The outage in force (a timeout outage wins over a fail-fast one), if any.
+  [[nodiscard]] std::optional<OutageMode> outage(ProcessId node) const;
+
   // Called when the link from -> to becomes cut (it was not), after the cut is in force: servers
   // that notice dead peers by silence (TCP keepalive) start their timers here. Hooks run in
   // registration order and must not partition or heal themselves.
@@ -107,6 +126,12 @@ class Network {
   std::vector<std::uint16_t> cuts_;  // partitions covering each directed link
   std::vector<SimTime> cut_at_;      // when each directed link's current cut began
   std::vector<CutHook> cut_hooks_;
+  std::map<ProcessId, Duration> slow_;  // added latency per slow node
+  struct Outages {
+    int fail_fast = 0;
+    int timeout = 0;
+  };
+  std::map<ProcessId, Outages> outages_;
   std::uint64_t sent_ = 0;
   std::uint64_t dropped_ = 0;
 };

@@ -11,6 +11,8 @@
 //     handle.
 // A duplicated request runs `op` twice (the first reply wins); a reply arriving after the
 // deadline is ignored. If the caller crashes, nothing of the call ever reaches it again.
+// A server in a timeout outage (Network::begin_outage) runs `op` (models refuse work while
+// Network::outage() says so) but its reply is never sent.
 #pragma once
 
 #include <boost/asio/async_result.hpp>
@@ -65,9 +67,14 @@ Task<Result<R>> call(Network& network, Process& caller, Process& server, Duratio
         network.send(caller_id, server.id(), server.generation(),
                      [pending, op = std::move(op), &network, &server, caller_id,
                       caller_generation]() mutable {
+                       // A hung service (a timeout outage) reads the request and never
+                       // answers: the caller meets its deadline.
+                       const bool hung = network.outage(server.id()) ==
+                                         Network::OutageMode::kTimeout;
                        Result<R> result =
                            server.up() ? op() : Result<R>(unavailable("connection refused by " +
                                                                       server.name()));
+                       if (hung) return;
                        network.send(server.id(), caller_id, caller_generation,
                                     [pending, result = std::move(result)]() mutable {
                                       pending->complete(std::move(result));
