@@ -1,7 +1,7 @@
 // breaker/outage: clients call a dependency through a Pipeline with a circuit breaker while the
-// dependency goes through outages (drawn from the seed) and comes back. Each client runs three
+// dependency goes through outages (faults of the plan) and comes back. Each client runs three
 // concurrent callers over its one breaker, so that half-open probes compete for their slots. The
-// clients' clocks drift and jump forward (drawn from the seed too).
+// clients' clocks drift and jump forward (the plan's clock faults).
 //
 // The invariant is judged from outside the breaker: from the dependency's own record of arrivals
 // (per client, in true time) and from the result codes the callers got. Per outage and client:
@@ -234,18 +234,27 @@ class BreakerOutageScenario final : public Scenario {
            "again within the open wait plus probes";
   }
   [[nodiscard]] Expect expect() const override { return Expect::kHolds; }
-  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t) const override { return {}; }
-
-  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan&,
-                              const RunOptions& options) const override {
+  // Up to three outages of the dependency, and each client's clock drift and forward steps.
+  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t seed) const override {
+    sim::FaultPlan plan;
     sim::Rng draw(seed ^ 0x0D7A6E);
-    Run run(seed, draw_outages(draw, 3, 1s, 15s, 200ms, 3s), kLatencyMax);
+    add_outages(plan, draw_outages(draw, 3, 1s, 15s, 200ms, 3s));
     sim::Rng clocks(seed ^ 0xC10C);
+    for (int i = 0; i < kClients; ++i) {
+      add_clock_faults(plan, fmt::format("client-{}", i + 1),
+                       ClockFaults::draw(clocks, 2, kMaxClockStep, 500ms, kRunFor));
+    }
+    sort_by_time(plan);
+    return plan;
+  }
+
+  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
+                              const RunOptions& options) const override {
+    Run run(seed, kLatencyMax);
     run.clients.resize(kClients);
     for (int i = 0; i < kClients; ++i) {
       Client& c = run.clients[static_cast<std::size_t>(i)];
       c.process = &run.world.add_process(fmt::format("client-{}", i + 1));
-      run.add_clock_faults(*c.process, clocks, 2, kMaxClockStep, 500ms, kRunFor);
       c.breaker = std::make_unique<CircuitBreaker>(
           CircuitBreaker::create(c.process->clock(), running_options(sabotage_)).value());
       const sim::ProcessId id = c.process->id();
@@ -260,6 +269,7 @@ class BreakerOutageScenario final : public Scenario {
       po.attempt_timeout = kAttemptTimeout;
       c.pipeline.emplace(Pipeline::create(c.process->clock(), c.process->rng(), po).value());
     }
+    run.apply(plan);
     run.world.start();
     std::uint64_t first_request = 0;
     for (Client& c : run.clients) {

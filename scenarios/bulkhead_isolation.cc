@@ -185,22 +185,30 @@ class BulkheadIsolationScenario final : public Scenario {
            "ran over its limit nor queued over its bound, and the flood saturated its tier";
   }
   [[nodiscard]] Expect expect() const override { return Expect::kHolds; }
-  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t) const override { return {}; }
-
-  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan&,
-                              const RunOptions& options) const override {
-    Run run(seed, {});
+  // Delay spikes on every link (1-20% of messages, 10-200 ms), and the app's clock drift and
+  // forward steps.
+  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t seed) const override {
+    sim::FaultPlan plan;
     sim::Rng draw(seed ^ 0xB01C);
+    plan.network.spike_ppm = static_cast<std::uint32_t>(uniform_between(draw, 10'000, 200'000));
+    plan.network.spike_max = 200ms;
+    sim::Rng clocks(seed ^ 0xC10C);
+    add_clock_faults(plan, "app", ClockFaults::draw(clocks, 2, 1s, 100ms, kRunFor));
+    sort_by_time(plan);
+    return plan;
+  }
+
+  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
+                              const RunOptions& options) const override {
+    Run run(seed);
     sim::LinkProfile link;
     link.latency_min = 1ms;
     link.latency_max = 5ms;
-    link.spike_ppm = static_cast<std::uint32_t>(uniform_between(draw, 10'000, 200'000));
     link.spike_min = 10ms;
-    link.spike_max = 200ms;
-    run.network.set_default(link);
+    // Requests and replies alike: the plan has no loss, the one thing that tells them apart.
+    run.network.set_default(sim::request_link(link, plan.network));
     sim::Process& app = run.world.add_process("app");
-    sim::Rng clocks(seed ^ 0xC10C);
-    run.add_clock_faults(app, clocks, 2, 1s, 100ms, kRunFor);
+    run.apply(plan);
     run.bulkhead.emplace(Bulkhead::create(app.clock(), running_options(sabotage_)).value());
     const Tier critical_runs_in =
         sabotage_ == Sabotage::kNoIsolation ? Tier::kOptional : Tier::kCritical;

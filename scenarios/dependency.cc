@@ -33,25 +33,9 @@ std::vector<Outage> draw_outages(sim::Rng& rng, int max_outages, Duration from, 
   return merged;
 }
 
-Dependency::Dependency(sim::World& world, sim::Network& network, sim::History& history,
-                       std::vector<Outage> outages, std::string name)
-    : world_(world), network_(network), process_(world.add_process(std::move(name))),
-      outages_(std::move(outages)) {
-  for (const Outage& o : outages_) {
-    const sim::ProcessId id = process_.id();
-    const double length = std::chrono::duration<double>(o.end - o.start).count();
-    world_.schedule(o.start, sim::kWorldProcess, 0, [&history, id, length] {
-      history.note(id, fmt::format("outage begins ({:.3f}s)", length));
-    });
-    world_.schedule(o.end, sim::kWorldProcess, 0,
-                    [&history, id] { history.note(id, "outage ends"); });
-  }
-}
-
-bool Dependency::in_outage(sim::SimTime at) const noexcept {
-  return std::any_of(outages_.begin(), outages_.end(),
-                     [at](const Outage& o) { return at >= o.start && at < o.end; });
-}
+Dependency::Dependency(sim::World& world, sim::Network& network, sim::History&,
+                       std::string name)
+    : world_(world), network_(network), process_(world.add_process(std::move(name))) {}
 
 Task<Result<std::uint64_t>> Dependency::call(sim::Process& caller, Duration timeout,
                                              std::uint64_t request, bool bad) {
@@ -59,7 +43,7 @@ Task<Result<std::uint64_t>> Dependency::call(sim::Process& caller, Duration time
   co_return co_await sim::call<std::uint64_t>(
       network_, caller, process_, timeout, [this, from, request, bad]() -> Result<std::uint64_t> {
         const sim::SimTime now = world_.now();
-        const bool down = in_outage(now);
+        const bool down = network_.outage(process_.id()).has_value();
         arrivals_.push_back(Arrival{now, from, request, down, bad && !down});
         if (down) return unavailable("503: in an outage");
         if (bad) return invalid_argument(fmt::format("400: request {} is malformed", request));
@@ -90,29 +74,85 @@ Duration ClockFaults::stepped(sim::SimTime from, sim::SimTime to) const {
   return total;
 }
 
-DependencyRun::DependencyRun(std::uint64_t seed, std::vector<Outage> outages, Duration latency_max)
-    : world(seed), network(world), history(world),
-      dependency(world, network, history, std::move(outages)) {
+void add_outages(sim::FaultPlan& plan, const std::vector<Outage>& outages,
+                 const std::string& service) {
+  for (const Outage& o : outages) {
+    sim::Fault f;
+    f.kind = sim::FaultKind::kOutage;
+    f.at = o.start.time_since_epoch();
+    f.target = service;
+    f.duration = o.end - o.start;
+    plan.faults.push_back(std::move(f));
+  }
+}
+
+void add_clock_faults(sim::FaultPlan& plan, const std::string& process, const ClockFaults& faults) {
+  sim::Fault drift;
+  drift.kind = sim::FaultKind::kClockDrift;
+  drift.target = process;
+  drift.drift_ppm = faults.drift_ppm;
+  plan.faults.push_back(std::move(drift));
+  for (const ClockFaults::Step& s : faults.steps) {
+    sim::Fault step;
+    step.kind = sim::FaultKind::kClockStep;
+    step.at = s.at.time_since_epoch();
+    step.target = process;
+    step.amount = s.amount;
+    plan.faults.push_back(std::move(step));
+  }
+}
+
+void sort_by_time(sim::FaultPlan& plan) {
+  std::stable_sort(plan.faults.begin(), plan.faults.end(),
+                   [](const sim::Fault& a, const sim::Fault& b) { return a.at < b.at; });
+}
+
+std::vector<Outage> outage_windows(const sim::FaultPlan& plan, const std::string& service) {
+  std::vector<Outage> windows;
+  for (const sim::Fault& f : plan.faults) {
+    if (f.kind != sim::FaultKind::kOutage || f.target != service) continue;
+    windows.push_back(Outage{sim::SimTime(f.at), sim::SimTime(f.at + f.duration)});
+  }
+  std::sort(windows.begin(), windows.end(),
+            [](const Outage& a, const Outage& b) { return a.start < b.start; });
+  std::vector<Outage> merged;
+  for (const Outage& o : windows) {
+    if (!merged.empty() && o.start <= merged.back().end) {
+      merged.back().end = std::max(merged.back().end, o.end);
+    } else {
+      merged.push_back(o);
+    }
+  }
+  return merged;
+}
+
+ClockFaults clock_faults_of(const sim::FaultPlan& plan, const std::string& process) {
+  ClockFaults out;
+  for (const sim::Fault& f : plan.faults) {
+    if (f.target != process) continue;
+    if (f.kind == sim::FaultKind::kClockDrift) out.drift_ppm = f.drift_ppm;
+    if (f.kind == sim::FaultKind::kClockStep && f.amount > Duration::zero()) {
+      out.steps.push_back(ClockFaults::Step{sim::SimTime(f.at), f.amount});
+    }
+  }
+  return out;
+}
+
+DependencyRun::DependencyRun(std::uint64_t seed, Duration latency_max)
+    : world(seed), network(world), history(world), dependency(world, network, history) {
   sim::LinkProfile link;
   link.latency_min = std::chrono::milliseconds(1);
   link.latency_max = latency_max;
   network.set_default(link);
 }
 
-void DependencyRun::add_clock_faults(sim::Process& process, sim::Rng& rng, int max_steps,
-                                     Duration max_step, Duration from, Duration until) {
-  const ClockFaults& faults = clock_faults[process.id()] =
-      ClockFaults::draw(rng, max_steps, max_step, from, until);
-  process.clock().set_drift_ppm(faults.drift_ppm);
-  sim::ProcessClock* clock = &process.clock();
-  const sim::ProcessId id = process.id();
-  for (const ClockFaults::Step& s : faults.steps) {
-    const Duration amount = s.amount;
-    world.schedule(s.at, sim::kWorldProcess, 0, [this, clock, id, amount] {
-      clock->step(amount);
-      history.note(id, fmt::format("clock steps forward {:.3f}s",
-                                   std::chrono::duration<double>(amount).count()));
-    });
+void DependencyRun::apply(const sim::FaultPlan& plan) {
+  sim::apply(world, network, history, plan);
+  dependency.set_outages(outage_windows(plan, dependency.process().name()));
+  for (const sim::Fault& f : plan.faults) {
+    if (f.kind != sim::FaultKind::kClockDrift && f.kind != sim::FaultKind::kClockStep) continue;
+    const sim::Process* p = world.find_process(f.target);
+    if (p != nullptr) clock_faults[p->id()] = clock_faults_of(plan, f.target);
   }
 }
 

@@ -7,8 +7,10 @@
 //   - kInvalidArgument ("400: ...") for a request the caller built wrongly (`bad` set): a retry
 //     of it fails the same way;
 //   - otherwise OK (at once: the scenarios are about the callers).
-// Outage windows are part of the scenario (drawn from its seed), in true time, and are written
-// into the history as notes so that timelines show them.
+// Outages are faults of the scenario's FaultPlan (kind outage, target "dep"): sim::apply
+// schedules them on the Network, and the dependency answers 503 while Network::outage() says it
+// is down (a hanging outage never answers at all). The plan is drawn from the seed
+// (plan_for_seed), so replay shows the outages and the shrinker shortens or drops them.
 //
 // Thread-safety: none; one World.
 #pragma once
@@ -51,14 +53,16 @@ class Dependency {
   };
 
   Dependency(sim::World& world, sim::Network& network, sim::History& history,
-             std::vector<Outage> outages, std::string name = "dep");
+             std::string name = "dep");
 
   // One request, with the caller's deadline. `request` identifies the logical request (the
   // same id on every attempt of it); `bad` marks a request the dependency rejects as invalid.
   Task<Result<std::uint64_t>> call(sim::Process& caller, Duration timeout, std::uint64_t request,
                                    bool bad = false);
 
-  [[nodiscard]] bool in_outage(sim::SimTime at) const noexcept;
+  // The outage windows the run's plan scheduled (DependencyRun::apply sets them), merged where
+  // they overlap, for the invariants; the answers themselves follow the Network's state.
+  void set_outages(std::vector<Outage> outages) { outages_ = std::move(outages); }
   [[nodiscard]] const std::vector<Outage>& outages() const noexcept { return outages_; }
   [[nodiscard]] const std::vector<Arrival>& arrivals() const noexcept { return arrivals_; }
   [[nodiscard]] sim::Process& process() noexcept { return process_; }
@@ -66,7 +70,7 @@ class Dependency {
  private:
   sim::World& world_;
   sim::Network& network_;
-  sim::Process& process_;
+  sim::Process& process_;  // declared after world_: constructed from it
   std::vector<Outage> outages_;
   std::vector<Arrival> arrivals_;
 };
@@ -96,12 +100,25 @@ struct ClockFaults {
   [[nodiscard]] static constexpr double slow() { return 1.0 - kMaxDriftPpm * 1e-6; }
 };
 
+// Building a resilience scenario's plan from what it draws, and reading the plan back. Outages
+// become kind-outage faults of `service` (failing fast); a process's clock faults become a drift
+// at time zero and one forward step each.
+void add_outages(sim::FaultPlan& plan, const std::vector<Outage>& outages,
+                 const std::string& service = "dep");
+void add_clock_faults(sim::FaultPlan& plan, const std::string& process, const ClockFaults& faults);
+void sort_by_time(sim::FaultPlan& plan);
+// The union of `service`'s outage windows in `plan`, sorted.
+[[nodiscard]] std::vector<Outage> outage_windows(const sim::FaultPlan& plan,
+                                                 const std::string& service);
+// `process`'s clock faults in `plan`: its last drift, and its forward steps (a backward step
+// leaves the steady clock alone, so it is no step for the invariants).
+[[nodiscard]] ClockFaults clock_faults_of(const sim::FaultPlan& plan, const std::string& process);
+
 // The run of a resilience scenario: a World whose network has latency uniform in [1 ms,
 // latency_max], its history, the Dependency, and the first violation seen. Scenarios derive
 // their own run state from it.
 struct DependencyRun {
-  DependencyRun(std::uint64_t seed, std::vector<Outage> outages,
-                Duration latency_max = std::chrono::milliseconds(5));
+  explicit DependencyRun(std::uint64_t seed, Duration latency_max = std::chrono::milliseconds(5));
   sim::World world;
   sim::Network network;
   sim::History history;
@@ -111,10 +128,10 @@ struct DependencyRun {
   // Each caller process's clock faults, by process id (empty for a process without any).
   std::map<sim::ProcessId, ClockFaults> clock_faults;
 
-  // Draws `process`'s clock faults (see ClockFaults::draw), sets its drift now and schedules
-  // its steps, each noted in the history.
-  void add_clock_faults(sim::Process& process, sim::Rng& rng, int max_steps, Duration max_step,
-                        Duration from, Duration until);
+  // Schedules every fault of `plan` (sim::apply), after the scenario added its processes and
+  // before the world starts, and records the outages and clock faults the invariants read. The
+  // invariants' drift bounds assume |drift| <= ClockFaults::kMaxDriftPpm, as drawn.
+  void apply(const sim::FaultPlan& plan);
   // The steps of `process`'s clock at true times in [from, to]; zero for a process without.
   [[nodiscard]] Duration stepped(sim::ProcessId process, sim::SimTime from, sim::SimTime to) const;
 

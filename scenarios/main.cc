@@ -2,7 +2,7 @@
 //
 //   faultline list
 //   faultline run SCENARIO|all [--seeds N] [--seed S] [--jobs J] [--json]
-//   faultline replay SCENARIO --seed S [--shrink] [--html FILE]
+//   faultline replay SCENARIO --seed S [--shrink] [--plan FILE] [--html FILE]
 //   faultline check --model cas-register|kv|mutex FILE   (see scenarios/check_command.h)
 //   faultline study backoff [--trials N] [--clients FROM:TO:STEP] [--jobs J] [--json]
 //
@@ -18,6 +18,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <variant>
 
 #include "scenarios/backoff_contention.h"
 #include "scenarios/check_command.h"
@@ -41,6 +42,26 @@ std::uint64_t parse_seed(const std::string& text) {
 
 const char* expect_text(fs::Expect e) {
   return e == fs::Expect::kHolds ? "must hold" : "hazard: must be found";
+}
+
+// A plan with no fault at all: nothing scheduled, no message fault.
+bool needs_no_fault(const faultline::sim::FaultPlan& plan) {
+  const faultline::sim::NetworkFaults& n = plan.network;
+  return plan.faults.empty() && n.request_loss_ppm == 0 && n.reply_loss_ppm == 0 &&
+         n.duplicate_ppm == 0 && n.spike_ppm == 0;
+}
+
+// The plan in `path` (FaultPlan's text form), or a message naming the file, line and fault.
+std::variant<faultline::sim::FaultPlan, std::string> read_plan(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fmt::format("--plan: cannot read {}", path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = faultline::sim::parse_plan(text.str());
+  if (auto* error = std::get_if<faultline::sim::PlanParseError>(&parsed)) {
+    return fmt::format("--plan {}: {}", path, error->to_string());
+  }
+  return std::get<faultline::sim::FaultPlan>(std::move(parsed));
 }
 
 struct Outcome {
@@ -93,9 +114,14 @@ Outcome run_one(const fs::Scenario& scenario, std::uint64_t first, std::uint64_t
                         outcome.as_expected ? "ok  " : "FAIL", hex(v.seed),
                         sweep.first_violation_index + 1);
     text += fmt::format("    {}\n", v.violation->message);
-    text += fmt::format("    shrunk fault plan ({} runs):\n", shrunk.runs);
-    std::istringstream plan_lines(shrunk.plan.to_string());
-    for (std::string line; std::getline(plan_lines, line);) text += "      " + line + "\n";
+    if (needs_no_fault(shrunk.plan)) {
+      text += fmt::format("    needs no fault: it shows on a quiet network with nothing scheduled "
+                          "(shrunk in {} runs)\n", shrunk.runs);
+    } else {
+      text += fmt::format("    shrunk fault plan ({} runs):\n", shrunk.runs);
+      std::istringstream plan_lines(shrunk.plan.to_string());
+      for (std::string line; std::getline(plan_lines, line);) text += "      " + line + "\n";
+    }
     text += fmt::format("    replay: faultline replay {} --seed {}  (add --shrink for the shrunk "
                         "plan, --html FILE for a picture)",
                         scenario.name(), hex(v.seed));
@@ -104,17 +130,36 @@ Outcome run_one(const fs::Scenario& scenario, std::uint64_t first, std::uint64_t
   return outcome;
 }
 
+// Replays `seed` with its own plan, the plan in `plan_path` when given (an edited one), shrunk
+// first when `shrink_plan`.
 int replay(const fs::Scenario& scenario, std::uint64_t seed, bool shrink_plan,
-           const std::string& html_path) {
+           const std::string& plan_path, const std::string& html_path) {
   faultline::sim::FaultPlan plan = scenario.plan_for_seed(seed);
-  if (shrink_plan) plan = fs::shrink(scenario, seed, plan).plan;
+  if (!plan_path.empty()) {
+    auto read = read_plan(plan_path);
+    if (auto* error = std::get_if<std::string>(&read)) {
+      std::cerr << *error << "\n";
+      return 2;
+    }
+    plan = std::get<faultline::sim::FaultPlan>(std::move(read));
+  }
   fs::RunOptions options;
   options.timeline = true;
   options.html = !html_path.empty();
-  fs::RunResult result = scenario.run(seed, plan, options);
+  fs::RunResult result;
+  try {
+    if (shrink_plan) plan = fs::shrink(scenario, seed, plan).plan;
+    result = scenario.run(seed, plan, options);
+  } catch (const faultline::sim::UnknownTarget& e) {
+    std::cerr << "--plan " << plan_path << ": " << e.what() << "\n";
+    return 2;
+  }
   std::cout << fmt::format("scenario {} seed {} ({})\n", scenario.name(), hex(seed),
                            expect_text(scenario.expect()));
-  std::cout << (shrink_plan ? "shrunk fault plan:\n" : "fault plan:\n") << plan.to_string() << "\n";
+  std::cout << (shrink_plan ? "shrunk fault plan:\n"
+                            : plan_path.empty() ? "fault plan:\n"
+                                                : "fault plan (from " + plan_path + "):\n")
+            << plan.to_string() << "\n";
   std::cout << result.timeline << "\n";
   std::cout << result.summary << "\n";
   std::cout << fmt::format("trace hash {:#018x}, {} events, ended at {:.6f}s\n", result.trace_hash,
@@ -201,6 +246,9 @@ int main(int argc, char** argv) {
   rep->add_option("scenario", rep_name, "Scenario name")->required();
   rep->add_option("--seed", rep_seed, "The seed to replay (decimal or 0x hex)")->required();
   rep->add_flag("--shrink", shrink_plan, "Replay the shrunk fault plan instead of the full one");
+  std::string plan_file;
+  rep->add_option("--plan", plan_file,
+                  "Run this fault plan (the text replay prints, edited) instead of the seed's");
   rep->add_option("--html", html, "Also write the timeline as a self-contained HTML picture");
 
   auto* chk = app.add_subcommand("check", "Check that a recorded history is linearizable");
@@ -282,7 +330,7 @@ int main(int argc, char** argv) {
         std::cerr << "unknown scenario '" << rep_name << "' (see: faultline list)\n";
         return 2;
       }
-      return replay(*s, parse_seed(rep_seed), shrink_plan, html);
+      return replay(*s, parse_seed(rep_seed), shrink_plan, plan_file, html);
     }
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;

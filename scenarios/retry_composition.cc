@@ -298,15 +298,22 @@ class RetryCompositionScenario final : public Scenario {
   [[nodiscard]] Expect expect() const override {
     return composition_ == Composition::kPipeline ? Expect::kHolds : Expect::kViolationFound;
   }
-  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t) const override { return {}; }
-
-  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan&,
-                              const RunOptions& options) const override {
+  // Up to two outages of the dependency, and the app's clock drift and forward steps.
+  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t seed) const override {
+    sim::FaultPlan plan;
     sim::Rng draw(seed ^ 0xC0305E);
-    Run run(seed, draw_outages(draw, 2, 1s, 8s, 100ms, 1500ms), kLatencyMax);
-    sim::Process& app = run.world.add_process("app");
+    add_outages(plan, draw_outages(draw, 2, 1s, 8s, 100ms, 1500ms));
     sim::Rng clocks(seed ^ 0xC10C);
-    run.add_clock_faults(app, clocks, 2, 1s, 500ms, kRunFor);
+    add_clock_faults(plan, "app", ClockFaults::draw(clocks, 2, 1s, 500ms, kRunFor));
+    sort_by_time(plan);
+    return plan;
+  }
+
+  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
+                              const RunOptions& options) const override {
+    Run run(seed, kLatencyMax);
+    sim::Process& app = run.world.add_process("app");
+    run.apply(plan);
     run.world.start();
     for (int i = 0; i < kCallers; ++i) app.spawn(caller(run, app, i, composition_, sabotage_));
     run.world.run_until(sim::SimTime(kRunFor + 2s));

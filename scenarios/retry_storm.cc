@@ -1,6 +1,7 @@
 // retry/storm and retry/storm-unbudgeted: 20 callers in one process call a dependency every
 // 20-60 ms, each through a Retry (4 attempts, full jitter 10-200 ms), while the dependency goes
-// through outages drawn from the seed. The process's clock drifts and jumps forward.
+// through outages (faults of the plan). The process's clock drifts and jumps forward (the plan's
+// clock faults).
 //
 // With a RetryBudget shared by all callers (ratio 0.1, 20 retries a second, a burst of 10), the
 // retries that reach the dependency during each outage (arrivals of a request id it has seen
@@ -167,15 +168,22 @@ class RetryStormScenario final : public Scenario {
   [[nodiscard]] Expect expect() const override {
     return budgeted_ ? Expect::kHolds : Expect::kViolationFound;
   }
-  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t) const override { return {}; }
-
-  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan&,
-                              const RunOptions& options) const override {
+  // Up to two outages of the dependency, and the app's clock drift and forward steps.
+  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t seed) const override {
+    sim::FaultPlan plan;
     sim::Rng draw(seed ^ 0x5707);
-    Run run(seed, draw_outages(draw, 2, 1s, 9s, 100ms, 2s), kLatencyMax);
-    sim::Process& app = run.world.add_process("app");
+    add_outages(plan, draw_outages(draw, 2, 1s, 9s, 100ms, 2s));
     sim::Rng clocks(seed ^ 0xC10C);
-    run.add_clock_faults(app, clocks, 2, 1s, 500ms, kRunFor);
+    add_clock_faults(plan, "app", ClockFaults::draw(clocks, 2, 1s, 500ms, kRunFor));
+    sort_by_time(plan);
+    return plan;
+  }
+
+  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
+                              const RunOptions& options) const override {
+    Run run(seed, kLatencyMax);
+    sim::Process& app = run.world.add_process("app");
+    run.apply(plan);
     RetryBudgetOptions running = kBudget;
     if (sabotage_ == Sabotage::kNoDeposits) running.ratio = 0;
     if (sabotage_ == Sabotage::kNoTimeRefill) running.min_per_second = 0;

@@ -208,6 +208,11 @@ TEST(FaultKinds, CheckTargetsNamesAnUnknownProcess) {
       check_targets(world, parsed(std::string(kNetwork) + "at 1.000s pause ghost for 1.000s\n"));
   ASSERT_TRUE(error.has_value());
   EXPECT_NE(error->find("'ghost'"), std::string::npos) << *error;
+  Network network(world);
+  History history(world);
+  EXPECT_THROW(apply(world, network, history,
+                     parsed(std::string(kNetwork) + "at 1.000s pause ghost for 1.000s\n")),
+               UnknownTarget);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // seed, and still fails after shrinking.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -73,6 +74,51 @@ INSTANTIATE_TEST_SUITE_P(AllScenarios, CatalogueTest, ::testing::ValuesIn(names(
                            }
                            return name;
                          });
+
+}  // namespace
+}  // namespace faultline::scenarios
+
+namespace faultline::scenarios {
+namespace {
+
+// The resilience scenarios take their outages from their plans: a hazard that an outage causes
+// shrinks to a plan that names the outage (and replay shows it), one that needs no fault to a
+// quiet plan.
+TEST(ResilienceFaults, HazardsShrinkToTheirOutageOrToNothing) {
+  const struct {
+    const char* name;
+    bool needs_outage;
+  } cases[] = {{"retry/storm-unbudgeted", true},
+               {"retry/outside-breaker", true},
+               {"retry/non-retryable", false}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::unique_ptr<Scenario> scenario = find_scenario(c.name);
+    ASSERT_NE(scenario, nullptr);
+    const SweepResult found = scenarios::sweep(*scenario, kFirstSeed, kHazardSeeds, 1, true, nullptr);
+    ASSERT_TRUE(found.first_violation.has_value());
+    const std::uint64_t seed = found.first_violation->seed;
+    const Shrunk shrunk = shrink(*scenario, seed, scenario->plan_for_seed(seed));
+    const auto outages = std::count_if(
+        shrunk.plan.faults.begin(), shrunk.plan.faults.end(),
+        [](const sim::Fault& f) { return f.kind == sim::FaultKind::kOutage && f.target == "dep"; });
+    if (c.needs_outage) {
+      EXPECT_GE(outages, 1) << shrunk.plan.to_string();
+    } else {
+      EXPECT_TRUE(shrunk.plan.faults.empty()) << shrunk.plan.to_string();
+    }
+  }
+}
+
+// Without the plan's outages nothing breaks the dependency: the storm needs them.
+TEST(ResilienceFaults, AQuietPlanHasNoStorm) {
+  const std::unique_ptr<Scenario> scenario = find_scenario("retry/storm-unbudgeted");
+  ASSERT_NE(scenario, nullptr);
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    const RunResult r = scenario->run(seed_at(kFirstSeed, i), sim::FaultPlan{}, RunOptions{});
+    EXPECT_FALSE(r.violation.has_value()) << r.violation->message;
+  }
+}
 
 }  // namespace
 }  // namespace faultline::scenarios

@@ -95,6 +95,7 @@ LinkProfile reply_link(const LinkProfile& base, const NetworkFaults& faults) {
 }
 
 void apply(World& world, Network& network, History& history, const FaultPlan& plan) {
+  if (auto unknown = check_targets(world, plan)) throw UnknownTarget(*unknown);
   const detail::ApplyContext context{world, network, history};
   for (const Fault& fault : plan.faults) {
     kind_info(fault.kind).apply(context, fault, fault.to_string());

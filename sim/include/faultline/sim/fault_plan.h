@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -174,9 +175,14 @@ struct PlanParseError {
 [[nodiscard]] LinkProfile request_link(const LinkProfile& base, const NetworkFaults& faults);
 [[nodiscard]] LinkProfile reply_link(const LinkProfile& base, const NetworkFaults& faults);
 
+// A plan names a process the world does not have (an edited plan file, say).
+class UnknownTarget : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Schedules every fault of `plan` as world events, noting each in `history` when it happens.
-// Targets that name no process are a programming error (asserted); a replayed plan file is
-// checked against the world first (check_targets).
+// Throws UnknownTarget, before scheduling anything, when a fault names no process of `world`.
 void apply(World& world, Network& network, History& history, const FaultPlan& plan);
 
 // The first fault naming a process `world` lacks, as an error message; nothing when all exist.
