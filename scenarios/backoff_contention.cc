@@ -117,9 +117,10 @@ Task<void> run_client(Trial& trial, sim::Process& self, sim::Process& server,
 
 ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std::uint64_t seed,
                                      const RunOptions& options, RunResult* rendered,
-                                     bool judged) {
+                                     bool judged, const sim::FaultPlan* plan) {
   assert(clients > 0);
-  Trial trial(seed, rendered != nullptr, judged);
+  // A plan's faults are noted in a history, so one is kept whenever there is a plan.
+  Trial trial(seed, rendered != nullptr || plan != nullptr, judged);
   sim::LinkProfile link;
   link.latency_mean = kLatencyMean;
   link.latency_stddev = kLatencyStddev;
@@ -127,13 +128,7 @@ ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std:
   sim::Process& server = trial.world.add_process("db");
   std::vector<sim::Process*> processes;
   for (int i = 0; i < clients; ++i) processes.push_back(&trial.world.add_process(fmt::format("c{}", i + 1)));
-  if (judged) {
-    sim::Rng drifts(seed ^ 0xC10C);
-    for (sim::Process* p : processes) {
-      p->clock().set_drift_ppm(static_cast<std::int32_t>(
-          uniform_between(drifts, -ClockFaults::kMaxDriftPpm, ClockFaults::kMaxDriftPpm)));
-    }
-  }
+  if (plan != nullptr) sim::apply(trial.world, trial.network, *trial.history, *plan);
   trial.world.start();
   for (sim::Process* p : processes) p->spawn(run_client(trial, *p, server, strategy));
   const sim::SimTime limit = sim::SimTime(kRunLimit);
@@ -332,6 +327,17 @@ std::optional<Violation> judge(BackoffStrategy strategy, int clients, const Cont
   return check_spread(strategy, by_retry);
 }
 
+// The point of the study a seed picks: how many clients, and which strategy.
+struct StudyPoint {
+  int clients;
+  BackoffStrategy strategy;
+};
+StudyPoint point(std::uint64_t seed) {
+  sim::Rng pick(seed ^ 0xB0FFu);
+  const int clients = 10 * static_cast<int>(1 + uniform_below(pick, 19));
+  return {clients, study_strategies()[uniform_below(pick, study_strategies().size())]};
+}
+
 class BackoffContentionScenario final : public Scenario {
  public:
   explicit BackoffContentionScenario(Sabotage sabotage) : sabotage_(sabotage) {}
@@ -342,18 +348,28 @@ class BackoffContentionScenario final : public Scenario {
            "its strategy says, jitter spreading them";
   }
   [[nodiscard]] Expect expect() const override { return Expect::kHolds; }
-  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t) const override { return {}; }
-  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan&,
+  // Each client's clock drifts, from the start, by up to ClockFaults::kMaxDriftPpm either way.
+  [[nodiscard]] sim::FaultPlan plan_for_seed(std::uint64_t seed) const override {
+    sim::FaultPlan plan;
+    sim::Rng drifts(seed ^ 0xC10C);
+    for (int i = 0; i < point(seed).clients; ++i) {
+      sim::Fault f;
+      f.kind = sim::FaultKind::kClockDrift;
+      f.target = fmt::format("c{}", i + 1);
+      f.drift_ppm = static_cast<std::int32_t>(
+          uniform_between(drifts, -ClockFaults::kMaxDriftPpm, ClockFaults::kMaxDriftPpm));
+      plan.faults.push_back(std::move(f));
+    }
+    return plan;
+  }
+  [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
                               const RunOptions& options) const override {
-    // The seed picks the point of the study; the trial draws from the same seed.
-    sim::Rng pick(seed ^ 0xB0FFu);
-    const int clients = 10 * static_cast<int>(1 + uniform_below(pick, 19));
-    const BackoffStrategy strategy =
-        study_strategies()[uniform_below(pick, study_strategies().size())];
+    const auto [clients, strategy] = point(seed);
     RunResult result;
     result.seed = seed;
     const ContentionTrial trial = run_contention_trial(sabotaged(strategy, sabotage_), clients,
-                                                       seed, options, &result, /*judged=*/true);
+                                                       seed, options, &result, /*judged=*/true,
+                                                       &plan);
     result.trace_hash = trial.trace_hash;
     result.events = trial.events;
     result.finished_at = sim::SimTime(trial.completion);

@@ -57,12 +57,14 @@ struct ContentionTrial {
 // One trial, from `seed`. With `rendered`, the writes are recorded as a history (which the
 // trace hash then covers) and rendered into it as `options` asks; the study leaves it out, as
 // recording costs more than the trial. `judged` (the scenario) keeps the server's log of writes
-// in writes_at and lets the clients' clocks drift; the study keeps true clocks, as its model.
+// in writes_at. `plan`, when given, is applied (the scenario's: its clients' clock drifts, named
+// c1..cN, the server "db"); the study passes none and keeps true clocks, as its model.
 [[nodiscard]] ContentionTrial run_contention_trial(resilience::BackoffStrategy strategy,
                                                    int clients, std::uint64_t seed,
                                                    const RunOptions& options = {},
                                                    RunResult* rendered = nullptr,
-                                                   bool judged = false);
+                                                   bool judged = false,
+                                                   const sim::FaultPlan* plan = nullptr);
 
 struct ContentionStudyOptions {
   int clients_from = 10;
