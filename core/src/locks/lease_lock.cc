@@ -4,34 +4,24 @@
 #include <utility>
 
 #include "faultline/backoff.h"
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::locks {
-namespace {
-
-std::string ns_text(Duration d) { return std::to_string(d.count()) + "ns"; }
-
-}  // namespace
-
 Result<void> LeaseLockOptions::validate() const {
   if (auto r = validate_ttl(ttl); !r) return r;
   if (call_timeout <= Duration::zero() || call_timeout >= ttl) {
-    return invalid_argument("call_timeout: " + ns_text(call_timeout) +
+    return invalid_argument("call_timeout: " + duration_text(call_timeout) +
                             "; must be in (0, ttl) so a reply can still arrive within the lease");
   }
-  if (attempts < 1 || attempts > kMaxAttempts) {
-    return invalid_argument("attempts: " + std::to_string(attempts) + "; must be in [1, " +
-                            std::to_string(kMaxAttempts) + "]");
-  }
+  if (auto r = check_range("attempts", attempts, 1, kMaxAttempts); !r) return r;
   if (retry_base < Duration::zero()) {
-    return invalid_argument("retry_base: " + ns_text(retry_base) + "; must not be negative");
+    return invalid_argument("retry_base: " + duration_text(retry_base) + "; must not be negative");
   }
   if (retry_max < retry_base) {
-    return invalid_argument("retry_max: " + ns_text(retry_max) + "; must be >= retry_base");
+    return invalid_argument("retry_max: " + duration_text(retry_max) + "; must be >= retry_base");
   }
-  if (drift_ppm > 500'000) {
-    return invalid_argument("drift_ppm: " + std::to_string(drift_ppm) +
-                            "; must be in [0, 500000]");
-  }
+  if (auto r = check_range("drift_ppm", drift_ppm, 0, 500'000); !r) return r;
   return Ok{};
 }
 

@@ -5,37 +5,28 @@
 #include <vector>
 
 #include "faultline/gather.h"
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::locks {
-namespace {
-
-std::string ns_text(Duration d) { return std::to_string(d.count()) + "ns"; }
-
-}  // namespace
-
 Result<void> RedlockOptions::validate() const {
   if (auto r = validate_ttl(ttl); !r) return r;
   if (node_timeout <= Duration::zero() || node_timeout > ttl / 10) {
-    return invalid_argument("node_timeout: " + ns_text(node_timeout) +
+    return invalid_argument("node_timeout: " + duration_text(node_timeout) +
                             "; must be in (0, ttl / 10] so that slow nodes cost little lease");
   }
-  if (attempts < 1 || attempts > 100) {
-    return invalid_argument("attempts: " + std::to_string(attempts) + "; must be in [1, 100]");
-  }
+  if (auto r = check_range("attempts", attempts, 1, 100); !r) return r;
   if (retry_delay_min < Duration::zero()) {
-    return invalid_argument("retry_delay_min: " + ns_text(retry_delay_min) +
+    return invalid_argument("retry_delay_min: " + duration_text(retry_delay_min) +
                             "; must not be negative");
   }
   if (retry_delay_max < retry_delay_min) {
-    return invalid_argument("retry_delay_max: " + ns_text(retry_delay_max) +
+    return invalid_argument("retry_delay_max: " + duration_text(retry_delay_max) +
                             "; must be >= retry_delay_min");
   }
-  if (drift_ppm > 500'000) {
-    return invalid_argument("drift_ppm: " + std::to_string(drift_ppm) +
-                            "; must be in [0, 500000]");
-  }
+  if (auto r = check_range("drift_ppm", drift_ppm, 0, 500'000); !r) return r;
   if (drift_fixed < Duration::zero() || drift_fixed >= ttl) {
-    return invalid_argument("drift_fixed: " + ns_text(drift_fixed) + "; must be in [0, ttl)");
+    return invalid_argument("drift_fixed: " + duration_text(drift_fixed) + "; must be in [0, ttl)");
   }
   return Ok{};
 }

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <string>
 
+#include "faultline/duration_text.h"
+
 namespace faultline::resilience {
 
 std::string_view to_string(BackoffStrategy strategy) noexcept {
@@ -19,13 +21,12 @@ std::string_view to_string(BackoffStrategy strategy) noexcept {
 }
 
 Result<Backoff> Backoff::create(BackoffOptions options) {
-  const auto ns = [](Duration d) { return std::to_string(d.count()) + "ns"; };
   if (options.base < Duration::zero()) {
-    return invalid_argument("backoff.base: " + ns(options.base) + "; must be >= 0");
+    return invalid_argument("backoff.base: " + duration_text(options.base) + "; must be >= 0");
   }
   if (options.cap < options.base) {
-    return invalid_argument("backoff.cap: " + ns(options.cap) + "; must be >= backoff.base (" +
-                            ns(options.base) + ")");
+    return invalid_argument("backoff.cap: " + duration_text(options.cap) + "; must be >= backoff.base (" +
+                            duration_text(options.base) + ")");
   }
   if (options.strategy != BackoffStrategy::kNone && options.cap <= Duration::zero()) {
     return invalid_argument("backoff.cap: 0ns; must be > 0 (use strategy none for no sleep)");
