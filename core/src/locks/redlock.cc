@@ -15,15 +15,8 @@ Result<void> RedlockOptions::validate() const {
     return invalid_argument("node_timeout: " + duration_text(node_timeout) +
                             "; must be in (0, ttl / 10] so that slow nodes cost little lease");
   }
-  if (auto r = check_range("attempts", attempts, 1, 100); !r) return r;
-  if (retry_delay_min < Duration::zero()) {
-    return invalid_argument("retry_delay_min: " + duration_text(retry_delay_min) +
-                            "; must not be negative");
-  }
-  if (retry_delay_max < retry_delay_min) {
-    return invalid_argument("retry_delay_max: " + duration_text(retry_delay_max) +
-                            "; must be >= retry_delay_min");
-  }
+  if (auto r = check_range("max_attempts", max_attempts, 1, 100); !r) return r;
+  if (auto r = backoff.validate(); !r) return r;
   if (auto r = check_range("drift_ppm", drift_ppm, 0, 500'000); !r) return r;
   if (drift_fixed < Duration::zero() || drift_fixed >= ttl) {
     return invalid_argument("drift_fixed: " + duration_text(drift_fixed) + "; must be in [0, ttl)");
@@ -43,7 +36,10 @@ Result<Redlock> Redlock::create(std::vector<LockStore*> nodes, LockStore* token_
   }
   if (auto r = validate_key(key); !r) return std::move(r).error();
   if (auto r = options.validate(); !r) return std::move(r).error();
-  return Redlock(std::move(nodes), token_source, clock, random, std::move(key), options);
+  Result<resilience::Backoff> backoff = resilience::Backoff::create(options.backoff);
+  if (!backoff.ok()) return std::move(backoff).error();
+  return Redlock(std::move(nodes), token_source, clock, random, std::move(key), options,
+                 *backoff);
 }
 
 Duration Redlock::drift() const {
@@ -83,10 +79,11 @@ Task<std::size_t> Redlock::release_all(const std::string& owner) {
 
 Task<Result<Lease>> Redlock::acquire() {
   Error last{ErrorCode::kBusy, "lock '" + key_ + "': no majority"};
-  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
+  Duration slept = Duration::zero();  // the previous sleep, for decorrelated jitter
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {
-      co_await clock_->sleep_for(
-          uniform_duration(*random_, options_.retry_delay_min, options_.retry_delay_max));
+      slept = backoff_.delay(*random_, attempt, slept);
+      co_await clock_->sleep_for(slept);
     }
     // A fresh owner for every attempt: a failed attempt's release may arrive late (or twice),
     // and must not free what a later attempt of ours has taken, while we believe we hold it.
@@ -124,7 +121,7 @@ Task<Result<Lease>> Redlock::acquire() {
     }
     (void)co_await release_all(owner);
   }
-  last.message += " (after " + std::to_string(options_.attempts) + " attempts)";
+  last.message += " (after " + std::to_string(options_.max_attempts) + " attempts)";
   co_return last;
 }
 
