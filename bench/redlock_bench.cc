@@ -158,7 +158,7 @@ void BM_RedlockAcquireRelease(benchmark::State& state) {
   RedlockOptions options;
   options.ttl = 10s;
   options.node_timeout = 1s;  // a loaded loopback must not turn into failures
-  options.attempts = 1;
+  options.max_attempts = 1;
 
   std::vector<std::unique_ptr<Shard>> shards;
   for (std::size_t t = 0; t < threads; ++t) shards.push_back(std::make_unique<Shard>());

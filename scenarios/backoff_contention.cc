@@ -253,6 +253,7 @@ SleepRange sleep_range(BackoffStrategy strategy, int n) {
     case BackoffStrategy::kFullJitter: r = {Duration::zero(), ceiling}; break;
     case BackoffStrategy::kEqualJitter: r = {ceiling / 2, ceiling}; break;
     case BackoffStrategy::kDecorrelatedJitter: r = {std::min(kBase, kCap), kCap}; break;
+    case BackoffStrategy::kUniform: r = {kBase, kCap}; break;
   }
   return {std::chrono::duration_cast<Duration>(r.lo / ClockFaults::fast()),
           std::chrono::duration_cast<Duration>(r.hi / ClockFaults::slow()) + 1ns};
@@ -260,7 +261,7 @@ SleepRange sleep_range(BackoffStrategy strategy, int n) {
 
 bool jittered(BackoffStrategy strategy) {
   return strategy == BackoffStrategy::kFullJitter || strategy == BackoffStrategy::kEqualJitter ||
-         strategy == BackoffStrategy::kDecorrelatedJitter;
+         strategy == BackoffStrategy::kDecorrelatedJitter || strategy == BackoffStrategy::kUniform;
 }
 
 BackoffStrategy sabotaged(BackoffStrategy strategy, Sabotage sabotage) {

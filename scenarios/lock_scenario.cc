@@ -403,9 +403,10 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
     // "No ttl" is the longest the store allows: a day, for ever as far as a run is concerned.
     options.ttl = spec.kind == LockKind::kLeaseWithoutTtl ? locks::kMaxTtl : spec.workload.ttl;
     options.call_timeout = spec.workload.call_timeout;
-    options.attempts = 20;
-    options.retry_base = std::chrono::milliseconds(5);
-    options.retry_max = std::chrono::milliseconds(200);
+    options.max_attempts = 20;
+    // Full jitter up to 5ms, 10ms, 20ms, ... 200ms (base 2.5ms: retry n sleeps up to base*2^n).
+    options.backoff = {resilience::BackoffStrategy::kFullJitter, std::chrono::microseconds(2500),
+                       std::chrono::milliseconds(200)};
     auto lock = locks::LeaseLock::create(*client.stores.front(), p.clock(), p.rng(), key, options);
     assert(lock.ok());
     if (spec.kind == LockKind::kReleaseWithoutOwnerCheck) {
@@ -419,9 +420,9 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
   locks::RedlockOptions options;
   options.ttl = spec.workload.ttl;
   options.node_timeout = spec.workload.ttl / 20;
-  options.attempts = 10;
-  options.retry_delay_min = std::chrono::milliseconds(5);
-  options.retry_delay_max = std::chrono::milliseconds(100);
+  options.max_attempts = 10;
+  options.backoff = {resilience::BackoffStrategy::kUniform, std::chrono::milliseconds(5),
+                     std::chrono::milliseconds(100)};
   if (spec.kind == LockKind::kNaiveRedlock) {
     return std::make_unique<LockAdapter<NaiveRedlock>>(
         NaiveRedlock(std::move(stores), p.clock(), p.rng(), key, options));

@@ -5,10 +5,11 @@ namespace faultline::scenarios {
 Task<Result<locks::Lease>> NaiveRedlock::acquire() {
   const std::string owner = random_token(*random_);
   const std::size_t quorum = nodes_.size() / 2 + 1;
-  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
+  Duration slept = Duration::zero();
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {
-      co_await clock_->sleep_for(
-          uniform_duration(*random_, options_.retry_delay_min, options_.retry_delay_max));
+      slept = backoff_.delay(*random_, attempt, slept);
+      co_await clock_->sleep_for(slept);
     }
     std::size_t granted = 0;
     for (locks::LockStore* node : nodes_) {

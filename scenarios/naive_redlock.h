@@ -22,7 +22,7 @@ class NaiveRedlock {
   NaiveRedlock(std::vector<locks::LockStore*> nodes, Clock& clock, Random& random,
                std::string key, locks::RedlockOptions options)
       : nodes_(std::move(nodes)), clock_(&clock), random_(&random), key_(std::move(key)),
-        options_(options) {}
+        options_(options), backoff_(resilience::Backoff::create(options.backoff).value()) {}
 
   Task<Result<locks::Lease>> acquire();
   Task<Result<void>> release(const locks::Lease& lease);
@@ -33,6 +33,7 @@ class NaiveRedlock {
   Random* random_;
   std::string key_;
   locks::RedlockOptions options_;
+  resilience::Backoff backoff_;  // the options must be valid (the scenario's are)
 };
 
 }  // namespace faultline::scenarios

@@ -139,12 +139,12 @@ TEST(BulkheadConfig, RejectsBadFieldsNamingFieldAndRange) {
       {[](BulkheadOptions& o) { o.tier(Tier::kOptional).max_queue = 2'000'000; },
        "tiers[optional].max_queue: 2000000; must be in [0, 1000000]", true},
       {[](BulkheadOptions& o) { o.tier(Tier::kStandard).max_wait = -1ms; },
-       "tiers[standard].max_wait: -1000000ns; must be in [0, 1h]", true},
+       "tiers[standard].max_wait: -1ms; must be in [0, 1h]", true},
       {[](BulkheadOptions& o) {
          o.tier(Tier::kCritical).max_queue = 1;
          o.tier(Tier::kCritical).max_wait = 2h;
        },
-       "tiers[critical].max_wait: 7200000000000ns; must be in [0, 1h]", true},
+       "tiers[critical].max_wait: 2h; must be in [0, 1h]", true},
       {[](BulkheadOptions& o) { o.tier(Tier::kStandard).max_queue = 5; },
        "tiers[standard].max_wait: 0 with max_queue 5; must be positive", false},
       {[](BulkheadOptions& o) { o.tier(Tier::kStandard).max_wait = 10ms; },

@@ -34,7 +34,7 @@ class Harness {
       LeaseLockOptions options;
       options.ttl = 1s;
       options.call_timeout = 100ms;
-      options.attempts = 1;
+      options.max_attempts = 1;
       locks_.push_back(LeaseLock::create(*stores_.back(), p.clock(), p.rng(), "job", options).value());
     }
     world_.start();

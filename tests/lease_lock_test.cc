@@ -181,9 +181,9 @@ LeaseLockOptions quick_options() {
   LeaseLockOptions o;
   o.ttl = seconds(10);
   o.call_timeout = milliseconds(100);
-  o.attempts = 4;
-  o.retry_base = milliseconds(10);
-  o.retry_max = milliseconds(40);
+  o.max_attempts = 4;
+  // Full jitter up to 10ms, 20ms, 40ms (retry n sleeps up to base * 2^n).
+  o.backoff = {resilience::BackoffStrategy::kFullJitter, milliseconds(5), milliseconds(40)};
   return o;
 }
 
@@ -209,9 +209,10 @@ TEST(LeaseLockOptions, BadOptionsAreRejectedNamingTheField) {
       {"ttl above 24h", kKey, with([](auto& o) { o.ttl = hours(24) + milliseconds(1); }), "ttl"},
       {"empty key", "", LeaseLockOptions{}, "key"},
       {"key too long", std::string(locks::kMaxKeyBytes + 1, 'k'), LeaseLockOptions{}, "key"},
-      {"attempts zero", kKey, with([](auto& o) { o.attempts = 0; }), "attempts"},
-      {"attempts too many", kKey,
-       with([](auto& o) { o.attempts = LeaseLockOptions::kMaxAttempts + 1; }), "attempts"},
+      {"max_attempts zero", kKey, with([](auto& o) { o.max_attempts = 0; }), "max_attempts"},
+      {"max_attempts too many", kKey,
+       with([](auto& o) { o.max_attempts = LeaseLockOptions::kMaxAttempts + 1; }),
+       "max_attempts"},
       {"call_timeout == ttl", kKey, with([](auto& o) { o.call_timeout = o.ttl; }),
        "call_timeout"},
       {"call_timeout > ttl", kKey,
@@ -222,14 +223,14 @@ TEST(LeaseLockOptions, BadOptionsAreRejectedNamingTheField) {
        "call_timeout"},
       {"call_timeout zero", kKey, with([](auto& o) { o.call_timeout = Duration::zero(); }),
        "call_timeout"},
-      {"retry_base negative", kKey, with([](auto& o) { o.retry_base = -milliseconds(1); }),
-       "retry_base"},
-      {"retry_max < retry_base", kKey,
+      {"backoff.base negative", kKey, with([](auto& o) { o.backoff.base = -milliseconds(1); }),
+       "backoff.base"},
+      {"backoff.cap < backoff.base", kKey,
        with([](auto& o) {
-         o.retry_base = milliseconds(100);
-         o.retry_max = milliseconds(99);
+         o.backoff.base = milliseconds(100);
+         o.backoff.cap = milliseconds(99);
        }),
-       "retry_max"},
+       "backoff.cap"},
       {"drift_ppm too large", kKey, with([](auto& o) { o.drift_ppm = 500'001; }), "drift_ppm"},
   };
   Process& p = h.process(0);
@@ -257,10 +258,9 @@ TEST(LeaseLockOptions, BoundaryValuesAreAccepted) {
   o.ttl = hours(24);
   EXPECT_EQ(accepted(kKey, o), "ok");
   o = LeaseLockOptions{};
-  o.attempts = LeaseLockOptions::kMaxAttempts;
+  o.max_attempts = LeaseLockOptions::kMaxAttempts;
   o.drift_ppm = 500'000;
-  o.retry_base = Duration::zero();
-  o.retry_max = Duration::zero();
+  o.backoff = {resilience::BackoffStrategy::kNone, Duration::zero(), Duration::zero()};
   o.call_timeout = o.ttl - milliseconds(1);
   EXPECT_EQ(accepted(kKey, o), "ok");
   // Nothing was sent to the store by create().
@@ -300,7 +300,7 @@ TEST(LeaseLock, SecondOwnerGetsBusyAfterBoundedAttempts) {
   EXPECT_EQ(refused.error().code, ErrorCode::kBusy) << refused.error().to_string();
   EXPECT_NE(refused.error().message.find("after 4 attempts"), std::string::npos)
       << refused.error().message;
-  EXPECT_EQ(h.store(1).acquires(), 4) << "exactly `attempts` store calls";
+  EXPECT_EQ(h.store(1).acquires(), 4) << "exactly `max_attempts` store calls";
   EXPECT_EQ(h.store(1).releases(), 0) << "a busy answer proves we do not hold it: no release";
   for (const std::string& o : h.store(1).acquire_outcomes) EXPECT_EQ(o, "busy");
   // 4 round trips (<= 4ms each) + backoffs of at most 10 + 20 + 40 ms.
@@ -348,7 +348,7 @@ TEST(LeaseLock, ExtendKeepsTheLockPastTheOriginalTtl) {
   LeaseLockOptions o = quick_options();
   o.ttl = seconds(1);
   LeaseLock a = h.lock(0, o);
-  o.attempts = 1;
+  o.max_attempts = 1;
   LeaseLock b = h.lock(1, o);
   Result<Lease> lease = h.run(0, a.acquire());
   ASSERT_TRUE(lease.ok());
@@ -431,7 +431,7 @@ TEST(LeaseLock, AGrantArrivingAfterItsValidityIsRefused) {
   LeaseLockOptions o = quick_options();
   o.ttl = milliseconds(100);
   o.call_timeout = std::chrono::microseconds(99'900);
-  o.attempts = 1;
+  o.max_attempts = 1;
   LeaseLock lock = h.lock(0, o);
   Result<Lease> lease = h.run(0, lock.acquire());
   ASSERT_FALSE(lease.ok()) << "acquire returned a lease that had already run out";
@@ -457,7 +457,7 @@ TEST(LeaseLock, AnExtensionArrivingAfterItsValidityIsRefused) {
 TEST(LeaseLock, LostRepliesThenHealReacquiresWithTheSameOwnerAndToken) {
   Harness h(2);
   LeaseLockOptions o = quick_options();
-  o.attempts = 8;
+  o.max_attempts = 8;
   LeaseLock a = h.lock(0, o);
   LeaseLock b = h.lock(1, quick_options());
   h.lose_replies(0, true);
@@ -492,9 +492,9 @@ TEST(LeaseLock, LostRepliesThenHealReacquiresWithTheSameOwnerAndToken) {
 TEST(LeaseLock, EveryAttemptUnknownReleasesBestEffort) {
   Harness h(2);
   LeaseLockOptions o = quick_options();
-  o.attempts = 3;  // ttl 10s: an expiry cannot be what frees the lock below
+  o.max_attempts = 3;  // ttl 10s: an expiry cannot be what frees the lock below
   LeaseLock a = h.lock(0, o);
-  o.attempts = 1;
+  o.max_attempts = 1;
   LeaseLock b = h.lock(1, o);
   h.lose_replies(0, true);
   std::string holder_while_lost;
@@ -525,7 +525,7 @@ TEST(LeaseLock, EveryAttemptUnknownReleasesBestEffort) {
 TEST(LeaseLock, UnreachableServerIsUnavailableWithoutRelease) {
   Harness h(1);
   LeaseLockOptions o = quick_options();
-  o.attempts = 3;
+  o.max_attempts = 3;
   LeaseLock a = h.lock(0, o);
   h.world().crash(h.redis().host(), true);
   Result<Lease> lease = h.run(0, a.acquire());
@@ -588,7 +588,7 @@ RC_GTEST_PROP(LeaseLockProperty, NodeMatchesReferenceModel, ()) {
   LeaseLockOptions o;
   o.ttl = seconds(1);
   o.call_timeout = milliseconds(100);
-  o.attempts = 1;  // one store call per op, so the model can follow it
+  o.max_attempts = 1;  // one store call per op, so the model can follow it
   std::vector<LeaseLock> locks;
   std::vector<std::optional<Lease>> leases(static_cast<std::size_t>(owners));
   for (int i = 0; i < owners; ++i) locks.push_back(h.lock(i, o));

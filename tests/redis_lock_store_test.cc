@@ -3,11 +3,14 @@
 // live in the conformance suite; these pin the Redis specifics.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,6 +21,7 @@
 #include "faultline/backends/redis/connection.h"
 #include "faultline/backends/redis/lock_store.h"
 #include "faultline/backends/system_random.h"
+#include "faultline/gather.h"
 #include "faultline/locks/lease_lock.h"
 
 namespace {
@@ -29,6 +33,7 @@ using faultline::Duration;
 using faultline::ErrorCode;
 using faultline::Result;
 using faultline::Task;
+using faultline::gather;
 using faultline::backends::AsioClock;
 using faultline::backends::block_on;
 using faultline::backends::SystemRandom;
@@ -102,6 +107,64 @@ TEST_F(RedisLockStoreTest, AcquireIsExclusiveAndReleaseFreesTheLock) {
   EXPECT_TRUE(second.acquired);
   EXPECT_GT(second.token, first.token);
   EXPECT_TRUE(release(bob_));
+}
+
+// Stores borrow their connection, so stores of several families share one pipelined
+// Connection. Two stores here (a second family's would sit alike): their calls run at once on
+// the one connection, each sees the other's writes, and destroying one leaves the other and
+// the connection working.
+TEST_F(RedisLockStoreTest, TwoStoresShareOneBorrowedConnection) {
+  ConnectionOptions options;
+  options.port = port_;
+  Result<Connection> shared = Connection::create(io_, options);
+  ASSERT_TRUE(shared.ok()) << shared.error().to_string();
+  auto first = std::make_unique<RedisLockStore>(*shared);
+  RedisLockStore second(*shared);
+  EXPECT_EQ(&first->connection(), &*shared);
+  EXPECT_EQ(&second.connection(), &*shared);
+
+  const std::string other_key = key_ + ":other";
+  auto both = [&]() -> Task<std::vector<Result<AcquireReply>>> {
+    std::vector<Task<Result<AcquireReply>>> calls;
+    calls.push_back(first->acquire(key_, alice_, 10s, 1s));
+    calls.push_back(second.acquire(other_key, bob_, 10s, 1s));
+    co_return co_await gather(std::move(calls));
+  };
+  const std::vector<Result<AcquireReply>> granted = run(both());
+  ASSERT_EQ(granted.size(), 2u);
+  for (const Result<AcquireReply>& g : granted) {
+    ASSERT_TRUE(g.ok()) << g.error().to_string();
+    EXPECT_TRUE(g->acquired);
+  }
+
+  // One server, one connection: the second store sees the first one's lock.
+  Result<AcquireReply> contended = run(second.acquire(key_, bob_, 10s, 1s));
+  ASSERT_TRUE(contended.ok()) << contended.error().to_string();
+  EXPECT_FALSE(contended->acquired);
+
+  // The stores never close what they borrow: destroying one while the other's call is in
+  // flight on the shared connection leaves that call, and later raw commands, unharmed.
+  auto drop_first = [&]() -> Task<Result<bool>> {
+    first.reset();
+    co_return true;
+  };
+  auto release_while_dropping = [&]() -> Task<Result<bool>> {
+    std::vector<Task<Result<bool>>> calls;
+    calls.push_back(second.release(key_, alice_, 1s));  // runs first, to its reply's wait
+    calls.push_back(drop_first());
+    std::vector<Result<bool>> done = co_await gather(std::move(calls));
+    co_return std::move(done[0]);
+  };
+  Result<bool> released = run(release_while_dropping());
+  EXPECT_EQ(first, nullptr);
+  ASSERT_TRUE(released.ok()) << released.error().to_string();
+  EXPECT_TRUE(*released);
+  const std::array<std::string_view, 2> exists{"EXISTS", other_key};
+  Result<RedisReply> still = run(shared->command(exists, 1s));
+  ASSERT_TRUE(still.ok()) << still.error().to_string();
+  EXPECT_EQ(still->as_integer(), 1);
+  Result<bool> cleanup = run(second.release(other_key, bob_, 1s));
+  EXPECT_TRUE(cleanup.ok() && *cleanup);
 }
 
 TEST_F(RedisLockStoreTest, OnlyTheOwnerCanReleaseOrExtend) {

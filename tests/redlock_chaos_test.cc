@@ -495,9 +495,8 @@ TEST(RedlockChaosTest, FencedSectionsSurviveStoppedAndRestartedNodes) {
   RedlockOptions options;
   options.ttl = kTtl;
   options.node_timeout = 50ms;
-  options.attempts = 3;
-  options.retry_delay_min = 10ms;
-  options.retry_delay_max = 40ms;
+  options.max_attempts = 3;
+  options.backoff = {faultline::resilience::BackoffStrategy::kUniform, 10ms, 40ms};
 
   // Each client its own five connections and its own Redlock, as separate processes would have.
   std::vector<std::unique_ptr<RedisLockStore>> stores;

@@ -129,9 +129,8 @@ class RedlockRedisTest : public ::testing::Test {
     RedlockOptions o;
     o.ttl = 5s;
     o.node_timeout = 100ms;  // generous for a loaded 2-core machine; still ttl / 50
-    o.attempts = 2;
-    o.retry_delay_min = 10ms;
-    o.retry_delay_max = 20ms;
+    o.max_attempts = 2;
+    o.backoff = {faultline::resilience::BackoffStrategy::kUniform, 10ms, 20ms};
     return o;
   }
 
@@ -244,8 +243,8 @@ TEST_F(RedlockRedisTest, FailsFastWithThreeNodesStoppedAndHoldsNothing) {
   EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable) << lease.error().to_string();
   // Per attempt: three acquires and three releases time out; plus the retry delays.
   const double bound_ms =
-      std::chrono::duration<double, std::milli>(o.attempts * 6 * o.node_timeout +
-                                                o.attempts * o.retry_delay_max)
+      std::chrono::duration<double, std::milli>(o.max_attempts * 6 * o.node_timeout +
+                                                o.max_attempts * o.backoff.cap)
           .count() +
       500;
   EXPECT_LT(elapsed_ms, bound_ms) << "acquire took " << elapsed_ms << " ms";

@@ -128,7 +128,7 @@ TEST(Redlock, HeldByAnotherIsBusyAndNamesTheNodesThatRefused) {
   Harness h(2);
   Redlock a = h.make(0).value();
   RedlockOptions quick;
-  quick.attempts = 2;
+  quick.max_attempts = 2;
   Redlock b = h.make(1, quick).value();
   Result<Lease> held = h.run(0, a.acquire());
   ASSERT_TRUE(held.ok());
@@ -215,7 +215,7 @@ TEST(Redlock, ALeaseThatRanOutWhileItsTokenWasFetchedIsNotReturned) {
   RedlockOptions options;
   options.ttl = 1s;
   options.node_timeout = 100ms;
-  options.attempts = 1;
+  options.max_attempts = 1;
   Redlock lock = h.make(0, options).value();
   World& world = h.world();
   Process& holder = h.client(0);
@@ -231,7 +231,7 @@ TEST(Redlock, ALeaseThatRanOutWhileItsTokenWasFetchedIsNotReturned) {
 TEST(Redlock, AFailedTokenFetchReturnsTheErrorAndReleasesEveryNode) {
   Harness h(2);
   RedlockOptions options;
-  options.attempts = 1;
+  options.max_attempts = 1;
   Redlock lock = h.make(0, options).value();
   h.world().crash(h.tokens().host(), /*persist=*/true);
   Result<Lease> lease = h.run(0, lock.acquire());
@@ -264,8 +264,11 @@ TEST(Redlock, BadConfigurationNamesTheField) {
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(r.error().message.rfind("node_timeout", 0), 0u) << r.error().message;
   options = {};
-  options.attempts = 0;
-  EXPECT_EQ(h.make(0, options).error().message.rfind("attempts", 0), 0u);
+  options.max_attempts = 0;
+  EXPECT_EQ(h.make(0, options).error().message.rfind("max_attempts", 0), 0u);
+  options = {};
+  options.backoff.cap = options.backoff.base - 1ms;
+  EXPECT_EQ(h.make(0, options).error().message.rfind("backoff.cap", 0), 0u);
   options = {};
   options.ttl = 0ms;
   EXPECT_EQ(h.make(0, options).error().message.rfind("ttl", 0), 0u);

@@ -73,6 +73,43 @@ RC_GTEST_PROP(Backoff, JitteredDelaysStayWithinTheirRanges, ()) {
   RC_ASSERT(decorrelated <= std::max(base, last * 3));
 }
 
+RC_GTEST_PROP(Backoff, UniformStaysWithinBaseAndCapWhateverTheRetry, ()) {
+  const auto base = Duration(*rc::gen::inRange<std::int64_t>(0, 1'000'000));
+  const auto cap = base + Duration(*rc::gen::inRange<std::int64_t>(1, 1'000'000'000));
+  const int retry = *rc::gen::inRange(1, 1000);
+  Rng rng(*rc::gen::arbitrary<std::uint64_t>());
+  const Duration uniform = make_backoff(BackoffStrategy::kUniform, base, cap).delay(rng, retry, 0ns);
+  RC_ASSERT(uniform >= base);
+  RC_ASSERT(uniform <= cap);
+}
+
+// LeaseLock and Redlock moved from faultline/backoff.h's full_jitter(base, cap, attempt) (attempt
+// from 0) and a uniform [min, max] delay to these options. The same draws give the same sleeps:
+// full jitter with half the old base (retry n = attempt + 1), and kUniform.
+RC_GTEST_PROP(Backoff, TheLocksOldDelaysAreReproducedExactly, ()) {
+  const auto old_base = Duration(2 * *rc::gen::inRange<std::int64_t>(1, 500'000'000));
+  const auto cap = old_base + Duration(*rc::gen::inRange<std::int64_t>(0, 10'000'000'000));
+  // Up to 30: the old formula stopped doubling after 32 attempts (a tiny base could then sleep
+  // less than the cap), the new one doubles until the cap.
+  const int attempt = *rc::gen::inRange(0, 31);
+  const std::uint64_t seed = *rc::gen::arbitrary<std::uint64_t>();
+  // The old formula: uniform in [0, min(cap, old_base * 2^attempt)], the shift clamped at 32.
+  const int shift = std::min(attempt, 32);
+  Duration ceiling = cap;
+  if (old_base.count() <= (cap.count() >> shift)) ceiling = old_base * (std::int64_t{1} << shift);
+  Rng old_rng(seed);
+  const Duration old_sleep = uniform_duration(old_rng, Duration::zero(), ceiling);
+  Rng new_rng(seed);
+  const Duration new_sleep = make_backoff(BackoffStrategy::kFullJitter, old_base / 2, cap)
+                                 .delay(new_rng, attempt + 1, 0ns);
+  RC_ASSERT(new_sleep == old_sleep);
+
+  Rng old_uniform(seed);
+  Rng new_uniform(seed);
+  RC_ASSERT(make_backoff(BackoffStrategy::kUniform, old_base, cap).delay(new_uniform, attempt + 1, 0ns) ==
+            uniform_duration(old_uniform, old_base, cap));
+}
+
 TEST(Backoff, JitterIsReproducibleFromTheSeed) {
   const Backoff full = make_backoff(BackoffStrategy::kFullJitter, 5ms, 2000ms);
   Rng a(42);

@@ -1,4 +1,5 @@
 #include "faultline/sim/pg_node.h"
+#include "faultline/validate.h"
 
 #include <memory>
 #include <optional>
@@ -142,7 +143,7 @@ Result<R> SimLockSession::observe(Result<R> result) {
 }
 
 Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration timeout) {
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = faultline::validate_timeout(timeout); !r) co_return std::move(r).error();
   if (lost()) co_return terminated();  // after the arguments, as the real backend checks them
   PgNode* node = &node_;
   const SessionId session = session_;
@@ -152,7 +153,7 @@ Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration t
 }
 
 Task<Result<void>> SimLockSession::lock(locks::AdvisoryLockId id, Duration timeout) {
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = faultline::validate_timeout(timeout); !r) co_return std::move(r).error();
   constexpr Duration kPoll = std::chrono::milliseconds(10);
   // As the real backend (PgLockSession::lock): the server waits lock_timeout = the timeout minus
   // a margin for the round trip (a quarter of it, at most 500ms; whole ms, at least 1ms), then
@@ -176,7 +177,7 @@ Task<Result<void>> SimLockSession::lock(locks::AdvisoryLockId id, Duration timeo
 }
 
 Task<Result<bool>> SimLockSession::unlock(locks::AdvisoryLockId id, Duration timeout) {
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = faultline::validate_timeout(timeout); !r) co_return std::move(r).error();
   if (lost()) co_return terminated();  // after the arguments, as the real backend checks them
   PgNode* node = &node_;
   const SessionId session = session_;
@@ -235,7 +236,7 @@ Task<void> SimLockSession::close(Duration /*timeout*/) {
 
 Task<Result<std::unique_ptr<locks::LockSession>>> SimSessionLockStore::open_session(
     Duration timeout) {
-  if (auto r = locks::validate_timeout(timeout); !r) co_return std::move(r).error();
+  if (auto r = faultline::validate_timeout(timeout); !r) co_return std::move(r).error();
   PgNode* node = &node_;
   const ProcessId client = client_.id();
   auto op = applied_once([node, client]() { return Result<SessionId>(node->open_session(client)); });

@@ -1,4 +1,6 @@
 #include "faultline/backends/postgres/advisory_lock_store.h"
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 #include <algorithm>
 #include <array>
@@ -40,9 +42,7 @@ Duration remaining_until(SteadyClock::time_point deadline) {
 
 Error deadline_exceeded(Duration timeout) {
   return Error{ErrorCode::kDeadlineExceeded,
-               "the deadline of " +
-                   std::to_string(std::chrono::duration_cast<milliseconds>(timeout).count()) +
-                   "ms passed before the statement could be sent"};
+               "the deadline of " + duration_text(timeout) + " passed before the statement could be sent"};
 }
 
 }  // namespace
@@ -54,7 +54,7 @@ PgLockSession::PgLockSession(Connection connection) : connection_(std::move(conn
 PgLockSession::~PgLockSession() { connection_.close(); }
 
 Task<Result<bool>> PgLockSession::try_lock(locks::AdvisoryLockId id, Duration timeout) {
-  if (Result<void> valid = locks::validate_timeout(timeout); !valid.ok()) {
+  if (Result<void> valid = faultline::validate_timeout(timeout); !valid.ok()) {
     co_return std::move(valid).error();
   }
   const std::array<std::string, 1> params{std::to_string(id)};
@@ -64,7 +64,7 @@ Task<Result<bool>> PgLockSession::try_lock(locks::AdvisoryLockId id, Duration ti
 }
 
 Task<Result<void>> PgLockSession::lock(locks::AdvisoryLockId id, Duration timeout) {
-  if (Result<void> valid = locks::validate_timeout(timeout); !valid.ok()) {
+  if (Result<void> valid = faultline::validate_timeout(timeout); !valid.ok()) {
     co_return std::move(valid).error();
   }
   const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
@@ -93,7 +93,7 @@ Task<Result<void>> PgLockSession::lock(locks::AdvisoryLockId id, Duration timeou
 }
 
 Task<Result<bool>> PgLockSession::unlock(locks::AdvisoryLockId id, Duration timeout) {
-  if (Result<void> valid = locks::validate_timeout(timeout); !valid.ok()) {
+  if (Result<void> valid = faultline::validate_timeout(timeout); !valid.ok()) {
     co_return std::move(valid).error();
   }
   const std::array<std::string, 1> params{std::to_string(id)};

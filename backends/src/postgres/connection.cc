@@ -20,8 +20,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <libpq-fe.h>
 
-#include "redact.h"
+#include "../common/redact.h"
 #include "socket_wait.h"
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::backends::postgres {
 namespace net = boost::asio;
@@ -42,8 +44,14 @@ constexpr int kMaxProbeRounds = 4;
 // noticed only after the statement is sent (kOutcomeUnknown), as one still on the wire is.
 constexpr Duration kWatchTrustedFor = std::chrono::milliseconds(1);
 
-std::string millis(Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
+// A libpq or server message fit for an Error: the password redacted, and the trailing newline
+// libpq ends its messages with trimmed.
+std::string redact_message(std::string_view text, std::string_view password) {
+  std::string message = backends::detail::redact(text, password);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    message.pop_back();
+  }
+  return message;
 }
 
 // A statement copied out of the caller's arguments, so that the lazily started coroutine owns
@@ -294,7 +302,7 @@ Task<Result<void>> Connection::Impl::establish(Duration budget) {
     if (conn_ == nullptr) co_return unavailable("connect to " + where_ + ": closed by its owner");
     if (outcome == WaitOutcome::kTimedOut) {
       co_return lose(ErrorCode::kUnavailable,
-                     "connect to " + where_ + ": timed out after " + millis(budget));
+                     "connect to " + where_ + ": timed out after " + duration_text(budget));
     }
     if (outcome == WaitOutcome::kFailed || outcome == WaitOutcome::kCancelled) {
       co_return lose(ErrorCode::kUnavailable,
@@ -349,9 +357,8 @@ Result<Statement> Connection::Impl::copy_statement(std::string_view sql,
 Task<Result<PgResult>> Connection::Impl::run(std::shared_ptr<Impl> self,
                                              Result<Statement> statement, Duration timeout) {
   if (!statement.ok()) co_return std::move(statement).error();
-  if (timeout <= Duration::zero()) {
-    co_return invalid_argument("timeout: " + std::to_string(timeout.count()) +
-                               "ns; must be positive");
+  if (Result<void> valid = validate_timeout(timeout); !valid.ok()) {
+    co_return std::move(valid).error();
   }
   if (self->busy_) {
     co_return unavailable("another query is in progress on the connection to " + self->where_ +
@@ -463,7 +470,7 @@ std::optional<Error> Connection::Impl::after_wait(WaitOutcome outcome, Duration 
     case WaitOutcome::kWritable:
       return std::nullopt;
     case WaitOutcome::kTimedOut:
-      return lose(code, "no reply from " + where_ + " within " + millis(timeout) +
+      return lose(code, "no reply from " + where_ + " within " + duration_text(timeout) +
                             " after the statement was sent; it may have run (the connection "
                             "was closed to abandon it)");
     case WaitOutcome::kCancelled:
@@ -519,12 +526,12 @@ Error Connection::Impl::lose(ErrorCode code, const std::string& what) {
   std::string message = what;
   if (!last_notice_.empty()) message += " (last server notice: " + last_notice_ + ")";
   close_now();
-  return Error{code, detail::redact(std::move(message), options_.password)};
+  return Error{code, redact_message(message, options_.password)};
 }
 
 std::string Connection::Impl::libpq_error() const {
   if (conn_ == nullptr) return "connection closed";
-  return detail::redact(PQerrorMessage(conn_), options_.password);
+  return redact_message(PQerrorMessage(conn_), options_.password);
 }
 
 void Connection::Impl::close_now() {
@@ -542,10 +549,8 @@ Task<Result<Connection>> Connection::connect(net::io_context& io,
   if (Result<void> valid = options.validate(); !valid.ok()) {
     return Impl::open(std::move(valid).error(), timeout);
   }
-  if (timeout <= Duration::zero()) {
-    return Impl::open(invalid_argument("timeout: " + std::to_string(timeout.count()) +
-                                       "ns; must be positive"),
-                      timeout);
+  if (Result<void> valid = validate_timeout(timeout); !valid.ok()) {
+    return Impl::open(std::move(valid).error(), timeout);
   }
   return Impl::open(std::make_shared<Impl>(io.get_executor(), options),
                     std::min(timeout, options.connect_timeout));

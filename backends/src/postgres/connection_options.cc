@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include "faultline/duration_text.h"
 
 namespace faultline::backends::postgres {
 namespace {
@@ -57,8 +58,8 @@ Result<void> ConnectionOptions::validate() const {
                             "verify-full");
   }
   if (connect_timeout <= Duration::zero() || connect_timeout > kMaxConnectTimeout) {
-    return invalid_argument("connect_timeout: " + std::to_string(connect_timeout.count()) +
-                            "ns; must be in (0, 60s]");
+    return invalid_argument("connect_timeout: " + duration_text(connect_timeout) +
+                            "; must be in (0, 60s]");
   }
   if (max_statement_bytes < kMinStatementBytes || max_statement_bytes > kMaxStatementBytes) {
     return invalid_argument("max_statement_bytes: " + std::to_string(max_statement_bytes) +

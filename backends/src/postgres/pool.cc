@@ -12,6 +12,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::backends::postgres {
 namespace net = boost::asio;
@@ -22,10 +24,6 @@ namespace {
 
 constexpr std::size_t kMaxConnections = 1024;
 constexpr std::size_t kMaxWaiters = 65536;
-
-std::string millis(Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
-}
 
 }  // namespace
 
@@ -88,9 +86,8 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
 };
 
 Task<Result<PooledConnection>> PoolCore::acquire(std::shared_ptr<PoolCore> self, Duration timeout) {
-  if (timeout <= Duration::zero()) {
-    co_return invalid_argument("timeout: " + std::to_string(timeout.count()) +
-                               "ns; must be positive");
+  if (Result<void> valid = validate_timeout(timeout); !valid.ok()) {
+    co_return std::move(valid).error();
   }
   const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
   bool have_slot = false;  // this caller owns one unit of open_ and must open a connection
@@ -113,7 +110,7 @@ Task<Result<PooledConnection>> PoolCore::acquire(std::shared_ptr<PoolCore> self,
       if (remaining <= Duration::zero()) {
         self->free_slot();
         co_return Error{ErrorCode::kDeadlineExceeded,
-                        "no pooled connection within " + millis(timeout)};
+                        "no pooled connection within " + duration_text(timeout)};
       }
       Result<Connection> opened =
           co_await Connection::connect(self->io_, self->options_.connection, remaining);
@@ -142,7 +139,7 @@ Task<Result<PooledConnection>> PoolCore::acquire(std::shared_ptr<PoolCore> self,
     }
     if (waiter->shut_down) continue;
     co_return Error{ErrorCode::kDeadlineExceeded,
-                    "no pooled connection became free within " + millis(timeout) + " (" +
+                    "no pooled connection became free within " + duration_text(timeout) + " (" +
                         std::to_string(self->options_.max_connections) + " connections, all busy)"};
   }
 }

@@ -14,6 +14,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "faultline/detail/parked_handler.h"
+
 namespace faultline::backends::postgres::detail {
 namespace net = boost::asio;
 using boost::system::error_code;
@@ -23,19 +25,8 @@ namespace {
 bool wants_read(Readiness want) { return want != Readiness::kWrite; }
 bool wants_write(Readiness want) { return want != Readiness::kRead; }
 
-// A suspended wait's completion handler. (asio::any_completion_handler in Boost 1.81 wraps
-// itself recursively when moved through a lambda capture, so we erase the type ourselves.)
-struct Parked {
-  virtual ~Parked() = default;
-  virtual void resume(WaitOutcome outcome) = 0;
-};
-
-template <class Handler>
-struct ParkedFor final : Parked {
-  explicit ParkedFor(Handler h) : handler(std::move(h)) {}
-  void resume(WaitOutcome outcome) override { std::move(handler)(outcome); }
-  Handler handler;
-};
+// A suspended wait's completion handler.
+using Parked = faultline::detail::ParkedHandler<WaitOutcome>;
 
 }  // namespace
 
@@ -51,8 +42,7 @@ struct SocketWaiter::State : std::enable_shared_from_this<SocketWaiter::State> {
   void on_timer();
   // Resumes the suspended wait now, inside the caller: only from a completion handler.
   void resume(WaitOutcome outcome) {
-    const std::unique_ptr<Parked> waiter = std::move(parked);
-    waiter->resume(outcome);
+    parked.resume(outcome);
   }
 
   net::posix::stream_descriptor descriptor;
@@ -61,7 +51,7 @@ struct SocketWaiter::State : std::enable_shared_from_this<SocketWaiter::State> {
   bool input_pending = false;   // the read watch fired since the last input_consumed()
   bool failed = false;          // a watch completed with an error: every later wait fails
 
-  std::unique_ptr<Parked> parked;  // the wait in progress, if any
+  Parked parked;  // the wait in progress, if any
   Readiness want = Readiness::kRead;
   Deadline deadline{};
 
@@ -173,7 +163,7 @@ Task<WaitOutcome> SocketWaiter::wait(Readiness want, Deadline deadline) {
         state->want = want;
         state->deadline = deadline;
         if (wants_write(want) && !state->watching_write) state->watch_write();
-        state->parked = std::make_unique<ParkedFor<decltype(handler)>>(std::move(handler));
+        state->parked = Parked(std::move(handler));
         state->arm_timer(deadline);
       },
       net::use_awaitable, this, want, deadline);
@@ -203,8 +193,8 @@ void SocketWaiter::cancel() {
   if (!attached_ || !attached_->parked) return;
   // Posted: the caller (close(), a destructor) must not find the waiting coroutine running
   // inside it.
-  net::post(executor_, [waiter = std::move(attached_->parked)]() {
-    waiter->resume(WaitOutcome::kCancelled);
+  net::post(executor_, [waiter = std::move(attached_->parked)]() mutable {
+    waiter.resume(WaitOutcome::kCancelled);
   });
 }
 

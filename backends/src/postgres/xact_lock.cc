@@ -1,4 +1,5 @@
 #include "faultline/backends/postgres/xact_lock.h"
+#include "faultline/validate.h"
 
 #include <array>
 #include <chrono>
@@ -40,7 +41,7 @@ Task<void> roll_back(Connection& connection, SteadyClock::time_point deadline) {
 
 Task<Result<bool>> with_xact_lock(Connection& connection, locks::AdvisoryLockId id,
                                   const XactBody& body, Duration timeout) {
-  if (Result<void> valid = locks::validate_timeout(timeout); !valid.ok()) {
+  if (Result<void> valid = faultline::validate_timeout(timeout); !valid.ok()) {
     co_return std::move(valid).error();
   }
   if (!body) co_return invalid_argument("body: must not be empty");

@@ -26,7 +26,10 @@
 #include <boost/asio/write.hpp>
 
 #include "codec.h"
-#include "redact.h"
+#include "../common/redact.h"
+#include "faultline/duration_text.h"
+#include "faultline/detail/parked_handler.h"
+#include "faultline/validate.h"
 
 namespace faultline::backends::redis {
 namespace net = boost::asio;
@@ -36,10 +39,6 @@ using boost::system::error_code;
 namespace {
 
 constexpr std::size_t kReadChunkBytes = 16 * 1024;
-
-std::string millis(Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
-}
 
 }  // namespace
 
@@ -74,18 +73,7 @@ class Connection::Impl : public std::enable_shared_from_this<Impl> {
  private:
   using TimePoint = std::chrono::steady_clock::time_point;
   struct Pending;
-  // A parked completion handler. (asio::any_completion_handler in Boost 1.81 wraps itself
-  // recursively when moved through a lambda capture, so we erase the type ourselves.)
-  struct Waiter {
-    virtual ~Waiter() = default;
-    virtual void resume() = 0;
-  };
-  template <class Handler>
-  struct WaiterFor final : Waiter {
-    explicit WaiterFor(Handler h) : handler(std::move(h)) {}
-    void resume() override { std::move(handler)(); }
-    Handler handler;
-  };
+  using Waiter = faultline::detail::ParkedHandler<>;
   using PendingPtr = std::shared_ptr<Pending>;
   // Unfinished calls by deadline, earliest first, ties in call order. A sorted deque rather than
   // a tree: with one timeout per connection, calls arrive in deadline order and finish in the
@@ -109,7 +97,7 @@ class Connection::Impl : public std::enable_shared_from_this<Impl> {
     std::uint64_t replies_when_written = 0;  // the Link's reply count when this was written
     Duration timeout{};                      // as given, for messages
     TimePoint deadline{};                    // its entry in deadlines_ until it is done
-    std::unique_ptr<Waiter> waiter;          // the suspended caller, once it suspends
+    Waiter waiter;          // the suspended caller, once it suspends
   };
 
   // One TCP connection. Replaced, never reused, after it breaks.
@@ -180,9 +168,8 @@ Task<Result<RedisReply>> Connection::Impl::command(std::shared_ptr<Impl> self,
                                                    Result<detail::EncodedCommand> request,
                                                    Duration timeout) {
   if (!request.ok()) co_return std::move(request).error();
-  if (timeout <= Duration::zero()) {
-    co_return invalid_argument("timeout: " + std::to_string(timeout.count()) +
-                               "ns; must be positive");
+  if (Result<void> valid = validate_timeout(timeout); !valid.ok()) {
+    co_return std::move(valid).error();
   }
   if (self->shut_down_) co_return unavailable("connection to " + self->where_ + " is closed");
   if (self->in_flight() >= self->options_.max_in_flight) {
@@ -213,7 +200,7 @@ Task<Result<RedisReply>> Connection::Impl::command(std::shared_ptr<Impl> self,
           auto executor = net::get_associated_executor(handler);
           net::post(executor, std::move(handler));
         } else {
-          raw->waiter = std::make_unique<WaiterFor<decltype(handler)>>(std::move(handler));
+          raw->waiter = Waiter(std::move(handler));
         }
       },
       net::use_awaitable);
@@ -276,14 +263,14 @@ void Connection::Impl::expire(Pending& pending) {
     case Pending::State::kQueued: {
       std::erase_if(queued_, [&](const PendingPtr& p) { return p.get() == &pending; });
       complete(pending, unavailable("no reply from " + where_ + " within " +
-                                    millis(pending.timeout) +
+                                    duration_text(pending.timeout) +
                                     (connecting_ ? " (still connecting)" : "") +
                                     "; the request was not sent"));
       return;
     }
     case Pending::State::kWritten: {
       complete(pending, outcome_unknown("no reply from " + where_ + " within " +
-                                        millis(pending.timeout) +
+                                        duration_text(pending.timeout) +
                                         " after the request was sent; it may have been applied"));
       // It stays in `awaiting`: the reader drops its reply, keeping later replies matched.
       // Not a single reply since this request was written: the server, or the path to it, is
@@ -292,7 +279,7 @@ void Connection::Impl::expire(Pending& pending) {
       // server that is merely slow still answers something and keeps its connection.
       const LinkPtr link = link_;
       if (link && link->replies == pending.replies_when_written) {
-        break_link(*link, "no reply at all within " + millis(pending.timeout) + ": stuck",
+        break_link(*link, "no reply at all within " + duration_text(pending.timeout) + ": stuck",
                    ErrorCode::kOutcomeUnknown);
       }
       return;
@@ -311,7 +298,7 @@ void Connection::Impl::complete(Pending& pending, Result<RedisReply> outcome) {
   if (pending.waiter) {
     // Posted, not called: the caller must not run inside the reader's loop over `awaiting`.
     // The caller's executor is this connection's (see Thread-safety in the header).
-    net::post(executor_, [waiter = std::move(pending.waiter)]() { waiter->resume(); });
+    net::post(executor_, [waiter = std::move(pending.waiter)]() mutable { waiter.resume(); });
   }
 }
 
@@ -321,7 +308,7 @@ void Connection::Impl::fail_queued(const Error& error) {
 }
 
 Error Connection::Impl::redacted(Error error) const {
-  detail::redact(error.message, options_.password);
+  error.message = backends::detail::redact(error.message, options_.password);
   return error;
 }
 
@@ -360,7 +347,7 @@ Task<void> Connection::Impl::connect(std::shared_ptr<Impl> self, Duration budget
   if (!established.ok()) {
     Error error = std::move(established).error();
     if (link->timed_out) {
-      error = unavailable("connect to " + self->where_ + " timed out after " + millis(budget));
+      error = unavailable("connect to " + self->where_ + " timed out after " + duration_text(budget));
     }
     self->fail_queued(self->redacted(std::move(error)));
     co_return;
@@ -506,8 +493,7 @@ void Connection::Impl::on_read(const LinkPtr& link, error_code ec, std::size_t n
     RedisReply reply = std::move(**next);
     if (reply.is_error()) {
       // Redact before server_error truncates: a cut could leave part of a password behind.
-      std::string text(reply.as_text());
-      detail::redact(text, options_.password);
+      const std::string text = backends::detail::redact(reply.as_text(), options_.password);
       complete(*pending, redacted(server_error(text)));
     } else {
       complete(*pending, std::move(reply));

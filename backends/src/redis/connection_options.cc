@@ -1,6 +1,7 @@
 #include "faultline/backends/redis/connection_options.h"
 
 #include <string>
+#include "faultline/duration_text.h"
 
 namespace faultline::backends::redis {
 namespace {
@@ -21,8 +22,8 @@ Result<void> ConnectionOptions::validate() const {
     return invalid_argument("port: " + std::to_string(port) + "; must be in [1, 65535]");
   }
   if (connect_timeout <= Duration::zero() || connect_timeout > kMaxConnectTimeout) {
-    return invalid_argument("connect_timeout: " + std::to_string(connect_timeout.count()) +
-                            "ns; must be in (0, 60s]");
+    return invalid_argument("connect_timeout: " + duration_text(connect_timeout) +
+                            "; must be in (0, 60s]");
   }
   if (max_in_flight < 1 || max_in_flight > kMaxInFlight) {
     return invalid_argument("max_in_flight: " + std::to_string(max_in_flight) +

@@ -2,17 +2,18 @@
 
 #include <string>
 #include <utility>
+#include "faultline/duration_text.h"
 
 namespace faultline::locks {
 
 Result<void> AdvisoryLockOptions::validate() const {
   if (name_space.empty()) return invalid_argument("name_space: must not be empty");
   if (wait < Duration::zero() || wait > std::chrono::hours(1)) {
-    return invalid_argument("wait: " + std::to_string(wait.count()) + "ns; must be in [0, 1h]");
+    return invalid_argument("wait: " + duration_text(wait) + "; must be in [0, 1h]");
   }
   if (call_timeout <= Duration::zero() || call_timeout > std::chrono::hours(1)) {
-    return invalid_argument("call_timeout: " + std::to_string(call_timeout.count()) +
-                            "ns; must be in (0, 1h]");
+    return invalid_argument("call_timeout: " + duration_text(call_timeout) +
+                            "; must be in (0, 1h]");
   }
   return Ok{};
 }

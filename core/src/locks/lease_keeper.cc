@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include <algorithm>
+#include "faultline/duration_text.h"
 
 namespace faultline::locks {
 
@@ -13,8 +14,8 @@ Task<Result<std::shared_ptr<LeaseKeeper>>> LeaseKeeper::start(Clock& clock, Leas
                                                               LeaseKeeperOptions options) {
   const Duration span = lease.valid_until - lease.acquired_at;
   if (options.renew_every <= Duration::zero() || options.renew_every >= span) {
-    co_return invalid_argument("renew_every: " + std::to_string(options.renew_every.count()) +
-                               "ns; must be in (0, the lease's validity)");
+    co_return invalid_argument("renew_every: " + duration_text(options.renew_every) +
+                               "; must be in (0, the lease's validity)");
   }
   if (!extend) co_return invalid_argument("extend: must be set");
   auto keeper = std::make_shared<LeaseKeeper>(clock, std::move(lease), std::move(extend),

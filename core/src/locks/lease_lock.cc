@@ -3,35 +3,19 @@
 #include <string>
 #include <utility>
 
-#include "faultline/backoff.h"
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::locks {
-namespace {
-
-std::string ns_text(Duration d) { return std::to_string(d.count()) + "ns"; }
-
-}  // namespace
-
 Result<void> LeaseLockOptions::validate() const {
   if (auto r = validate_ttl(ttl); !r) return r;
   if (call_timeout <= Duration::zero() || call_timeout >= ttl) {
-    return invalid_argument("call_timeout: " + ns_text(call_timeout) +
+    return invalid_argument("call_timeout: " + duration_text(call_timeout) +
                             "; must be in (0, ttl) so a reply can still arrive within the lease");
   }
-  if (attempts < 1 || attempts > kMaxAttempts) {
-    return invalid_argument("attempts: " + std::to_string(attempts) + "; must be in [1, " +
-                            std::to_string(kMaxAttempts) + "]");
-  }
-  if (retry_base < Duration::zero()) {
-    return invalid_argument("retry_base: " + ns_text(retry_base) + "; must not be negative");
-  }
-  if (retry_max < retry_base) {
-    return invalid_argument("retry_max: " + ns_text(retry_max) + "; must be >= retry_base");
-  }
-  if (drift_ppm > 500'000) {
-    return invalid_argument("drift_ppm: " + std::to_string(drift_ppm) +
-                            "; must be in [0, 500000]");
-  }
+  if (auto r = check_range("max_attempts", max_attempts, 1, kMaxAttempts); !r) return r;
+  if (auto r = backoff.validate(); !r) return r;
+  if (auto r = check_range("drift_ppm", drift_ppm, 0, 500'000); !r) return r;
   return Ok{};
 }
 
@@ -39,7 +23,9 @@ Result<LeaseLock> LeaseLock::create(LockStore& store, Clock& clock, Random& rand
                                     std::string key, LeaseLockOptions options) {
   if (auto r = validate_key(key); !r) return std::move(r).error();
   if (auto r = options.validate(); !r) return std::move(r).error();
-  return LeaseLock(store, clock, random, std::move(key), options);
+  Result<resilience::Backoff> backoff = resilience::Backoff::create(options.backoff);
+  if (!backoff.ok()) return std::move(backoff).error();
+  return LeaseLock(store, clock, random, std::move(key), options, *backoff);
 }
 
 TimePoint LeaseLock::validity_end(TimePoint started) const {
@@ -51,10 +37,6 @@ TimePoint LeaseLock::validity_end(TimePoint started) const {
   return started + options_.ttl - drift;
 }
 
-Duration LeaseLock::backoff(int attempt) {
-  return full_jitter(*random_, options_.retry_base, options_.retry_max, attempt);
-}
-
 Task<Result<Lease>> LeaseLock::acquire() {
   // One owner token for every attempt of this call: if an attempt's outcome is unknown, the
   // next attempt finds the lock already ours and the store returns the same fencing token.
@@ -62,8 +44,12 @@ Task<Result<Lease>> LeaseLock::acquire() {
   bool maybe_held = false;
   Error last{ErrorCode::kBusy, "lock '" + key_ + "' is held by another owner"};
 
-  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
-    if (attempt > 0) co_await clock_->sleep_for(backoff(attempt - 1));
+  Duration slept = Duration::zero();  // the previous sleep, for decorrelated jitter
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    if (attempt > 0) {
+      slept = backoff_.delay(*random_, attempt, slept);
+      co_await clock_->sleep_for(slept);
+    }
     const TimePoint started = clock_->now();
     Result<AcquireReply> reply =
         co_await store_->acquire(key_, owner, options_.ttl, options_.call_timeout);
@@ -97,7 +83,7 @@ Task<Result<Lease>> LeaseLock::acquire() {
     (void)co_await store_->release(key_, owner, options_.call_timeout);
   }
   if (last.code != ErrorCode::kInvalidArgument && last.code != ErrorCode::kProtocol) {
-    last.message += " (after " + std::to_string(options_.attempts) + " attempts)";
+    last.message += " (after " + std::to_string(options_.max_attempts) + " attempts)";
   }
   co_return last;
 }

@@ -1,6 +1,8 @@
 #include "faultline/locks/lock_store.h"
 
 #include <string>
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::locks {
 
@@ -43,23 +45,15 @@ Result<void> validate_owner(std::string_view owner) {
 
 Result<void> validate_ttl(Duration ttl) {
   if (ttl < kMinTtl) {
-    return invalid_argument("ttl: " + std::to_string(ttl.count()) +
-                            "ns; must be at least 1ms (a lock without expiry deadlocks when its "
+    return invalid_argument("ttl: " + duration_text(ttl) +
+                            "; must be at least 1ms (a lock without expiry deadlocks when its "
                             "holder dies)");
   }
   if (ttl > kMaxTtl) {
-    return invalid_argument("ttl: " + std::to_string(ttl.count()) + "ns; at most 24h allowed");
+    return invalid_argument("ttl: " + duration_text(ttl) + "; at most 24h allowed");
   }
   if (ttl % std::chrono::milliseconds(1) != Duration::zero()) {
     return invalid_argument("ttl: must be a whole number of milliseconds (servers expire keys in ms)");
-  }
-  return Ok{};
-}
-
-Result<void> validate_timeout(Duration timeout) {
-  if (timeout <= Duration::zero()) {
-    return invalid_argument("timeout: " + std::to_string(timeout.count()) +
-                            "ns; must be positive (every remote call needs a deadline)");
   }
   return Ok{};
 }

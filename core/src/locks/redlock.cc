@@ -5,37 +5,21 @@
 #include <vector>
 
 #include "faultline/gather.h"
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::locks {
-namespace {
-
-std::string ns_text(Duration d) { return std::to_string(d.count()) + "ns"; }
-
-}  // namespace
-
 Result<void> RedlockOptions::validate() const {
   if (auto r = validate_ttl(ttl); !r) return r;
   if (node_timeout <= Duration::zero() || node_timeout > ttl / 10) {
-    return invalid_argument("node_timeout: " + ns_text(node_timeout) +
+    return invalid_argument("node_timeout: " + duration_text(node_timeout) +
                             "; must be in (0, ttl / 10] so that slow nodes cost little lease");
   }
-  if (attempts < 1 || attempts > 100) {
-    return invalid_argument("attempts: " + std::to_string(attempts) + "; must be in [1, 100]");
-  }
-  if (retry_delay_min < Duration::zero()) {
-    return invalid_argument("retry_delay_min: " + ns_text(retry_delay_min) +
-                            "; must not be negative");
-  }
-  if (retry_delay_max < retry_delay_min) {
-    return invalid_argument("retry_delay_max: " + ns_text(retry_delay_max) +
-                            "; must be >= retry_delay_min");
-  }
-  if (drift_ppm > 500'000) {
-    return invalid_argument("drift_ppm: " + std::to_string(drift_ppm) +
-                            "; must be in [0, 500000]");
-  }
+  if (auto r = check_range("max_attempts", max_attempts, 1, 100); !r) return r;
+  if (auto r = backoff.validate(); !r) return r;
+  if (auto r = check_range("drift_ppm", drift_ppm, 0, 500'000); !r) return r;
   if (drift_fixed < Duration::zero() || drift_fixed >= ttl) {
-    return invalid_argument("drift_fixed: " + ns_text(drift_fixed) + "; must be in [0, ttl)");
+    return invalid_argument("drift_fixed: " + duration_text(drift_fixed) + "; must be in [0, ttl)");
   }
   return Ok{};
 }
@@ -52,7 +36,10 @@ Result<Redlock> Redlock::create(std::vector<LockStore*> nodes, LockStore* token_
   }
   if (auto r = validate_key(key); !r) return std::move(r).error();
   if (auto r = options.validate(); !r) return std::move(r).error();
-  return Redlock(std::move(nodes), token_source, clock, random, std::move(key), options);
+  Result<resilience::Backoff> backoff = resilience::Backoff::create(options.backoff);
+  if (!backoff.ok()) return std::move(backoff).error();
+  return Redlock(std::move(nodes), token_source, clock, random, std::move(key), options,
+                 *backoff);
 }
 
 Duration Redlock::drift() const {
@@ -92,10 +79,11 @@ Task<std::size_t> Redlock::release_all(const std::string& owner) {
 
 Task<Result<Lease>> Redlock::acquire() {
   Error last{ErrorCode::kBusy, "lock '" + key_ + "': no majority"};
-  for (int attempt = 0; attempt < options_.attempts; ++attempt) {
+  Duration slept = Duration::zero();  // the previous sleep, for decorrelated jitter
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) {
-      co_await clock_->sleep_for(
-          uniform_duration(*random_, options_.retry_delay_min, options_.retry_delay_max));
+      slept = backoff_.delay(*random_, attempt, slept);
+      co_await clock_->sleep_for(slept);
     }
     // A fresh owner for every attempt: a failed attempt's release may arrive late (or twice),
     // and must not free what a later attempt of ours has taken, while we believe we hold it.
@@ -133,7 +121,7 @@ Task<Result<Lease>> Redlock::acquire() {
     }
     (void)co_await release_all(owner);
   }
-  last.message += " (after " + std::to_string(options_.attempts) + " attempts)";
+  last.message += " (after " + std::to_string(options_.max_attempts) + " attempts)";
   co_return last;
 }
 

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <string>
 
+#include "faultline/duration_text.h"
+
 namespace faultline::resilience {
 
 std::string_view to_string(BackoffStrategy strategy) noexcept {
@@ -14,23 +16,33 @@ std::string_view to_string(BackoffStrategy strategy) noexcept {
     case BackoffStrategy::kFullJitter: return "full_jitter";
     case BackoffStrategy::kEqualJitter: return "equal_jitter";
     case BackoffStrategy::kDecorrelatedJitter: return "decorrelated_jitter";
+    case BackoffStrategy::kUniform: return "uniform";
   }
   return "?";
 }
 
 Result<Backoff> Backoff::create(BackoffOptions options) {
-  const auto ns = [](Duration d) { return std::to_string(d.count()) + "ns"; };
+  if (Result<void> valid = options.validate(); !valid.ok()) return std::move(valid).error();
+  return Backoff(options);
+}
+
+Result<void> BackoffOptions::validate() const {
+  const BackoffOptions& options = *this;
   if (options.base < Duration::zero()) {
-    return invalid_argument("backoff.base: " + ns(options.base) + "; must be >= 0");
+    return invalid_argument("backoff.base: " + duration_text(options.base) + "; must be >= 0");
   }
   if (options.cap < options.base) {
-    return invalid_argument("backoff.cap: " + ns(options.cap) + "; must be >= backoff.base (" +
-                            ns(options.base) + ")");
+    return invalid_argument("backoff.cap: " + duration_text(options.cap) + "; must be >= backoff.base (" +
+                            duration_text(options.base) + ")");
   }
   if (options.strategy != BackoffStrategy::kNone && options.cap <= Duration::zero()) {
-    return invalid_argument("backoff.cap: 0ns; must be > 0 (use strategy none for no sleep)");
+    return invalid_argument("backoff.cap: 0; must be > 0 (use strategy none for no sleep)");
   }
-  return Backoff(options);
+  if (options.strategy > BackoffStrategy::kUniform) {
+    return invalid_argument("backoff.strategy: " +
+                            std::to_string(static_cast<int>(options.strategy)) + "; unknown");
+  }
+  return Ok{};
 }
 
 Duration exponential_ceiling(Duration base, Duration cap, int exponent) noexcept {
@@ -67,6 +79,8 @@ Duration Backoff::delay(Random& random, int retry, Duration previous) const {
       const Duration upper = last.count() > cap.count() / 3 ? cap : last * 3;
       return std::min(cap, uniform_duration(random, base, std::max(base, upper)));
     }
+    case BackoffStrategy::kUniform:
+      return uniform_duration(random, base, cap);
   }
   assert(false && "unknown backoff strategy");
   return Duration::zero();

@@ -13,28 +13,13 @@
 #include <optional>
 #include <set>
 
+#include "faultline/detail/parked_handler.h"
+#include "faultline/duration_text.h"
+#include "faultline/validate.h"
+
 namespace faultline::resilience {
 
 namespace {
-
-// "250ms", "1s", "1500us": the coarsest unit that states the value exactly.
-std::string describe(Duration d) {
-  using namespace std::chrono;
-  if (d == Duration::zero()) return "0";
-  if (d % hours(1) == Duration::zero()) {
-    return std::to_string(duration_cast<hours>(d).count()) + "h";
-  }
-  if (d % seconds(1) == Duration::zero()) {
-    return std::to_string(duration_cast<seconds>(d).count()) + "s";
-  }
-  if (d % milliseconds(1) == Duration::zero()) {
-    return std::to_string(duration_cast<milliseconds>(d).count()) + "ms";
-  }
-  if (d % microseconds(1) == Duration::zero()) {
-    return std::to_string(duration_cast<microseconds>(d).count()) + "us";
-  }
-  return std::to_string(d.count()) + "ns";
-}
 
 Error bulkhead_full(std::string message) {
   return Error{ErrorCode::kBulkheadFull, std::move(message)};
@@ -58,21 +43,15 @@ Result<void> BulkheadOptions::validate() const {
     return invalid_argument("name: " + std::to_string(name.size()) + " characters; must be 1 to " +
                             std::to_string(kMaxNameLength));
   }
-  const std::string bound = std::to_string(kMaxBound);
   for (std::size_t i = 0; i < kTierCount; ++i) {
     const TierOptions& t = tiers[i];
     const std::string field = "tiers[" + std::string(to_string(static_cast<Tier>(i))) + "].";
-    if (t.max_concurrent < 1 || t.max_concurrent > kMaxBound) {
-      return invalid_argument(field + "max_concurrent: " + std::to_string(t.max_concurrent) +
-                              "; must be in [1, " + bound + "]");
+    if (auto r = check_range(field + "max_concurrent", t.max_concurrent, 1, kMaxBound); !r) {
+      return r;
     }
-    if (t.max_queue < 0 || t.max_queue > kMaxBound) {
-      return invalid_argument(field + "max_queue: " + std::to_string(t.max_queue) +
-                              "; must be in [0, " + bound + "]");
-    }
-    if (t.max_wait < Duration::zero() || t.max_wait > kMaxWait) {
-      return invalid_argument(field + "max_wait: " + std::to_string(t.max_wait.count()) +
-                              "ns; must be in [0, " + describe(kMaxWait) + "]");
+    if (auto r = check_range(field + "max_queue", t.max_queue, 0, kMaxBound); !r) return r;
+    if (auto r = check_range(field + "max_wait", t.max_wait, Duration::zero(), kMaxWait); !r) {
+      return r;
     }
     if (t.when_full != QueueFullPolicy::kRejectNewcomer &&
         t.when_full != QueueFullPolicy::kShedOldest) {
@@ -86,7 +65,7 @@ Result<void> BulkheadOptions::validate() const {
                               "; must be positive for a tier that queues (or set max_queue to 0)");
     }
     if (t.max_queue == 0 && t.max_wait > Duration::zero()) {
-      return invalid_argument(field + "max_queue: 0 with max_wait " + describe(t.max_wait) +
+      return invalid_argument(field + "max_queue: 0 with max_wait " + duration_text(t.max_wait) +
                               "; must be positive for a tier that waits (or set max_wait to 0)");
     }
   }
@@ -95,30 +74,7 @@ Result<void> BulkheadOptions::validate() const {
 
 namespace detail {
 
-namespace {
-
-// A parked completion handler. (asio::any_completion_handler in Boost 1.81 wraps itself
-// recursively when moved through a lambda capture, so we erase the type ourselves.)
-struct Parked {
-  virtual ~Parked() = default;
-  // Posts the handler with `outcome` to the handler's executor: the caller never runs inside
-  // the bulkhead's own code (release(), a timer, the destructor).
-  virtual void resume(Result<Slot> outcome) = 0;
-};
-
-template <class Handler>
-struct ParkedFor final : Parked {
-  explicit ParkedFor(Handler h) : handler(std::move(h)) {}
-  void resume(Result<Slot> outcome) override {
-    auto executor = boost::asio::get_associated_executor(handler);
-    boost::asio::post(executor, [h = std::move(handler), r = std::move(outcome)]() mutable {
-      std::move(h)(std::move(r));
-    });
-  }
-  Handler handler;
-};
-
-}  // namespace
+using Parked = faultline::detail::ParkedHandler<Result<Slot>>;
 
 class BulkheadState;
 
@@ -229,11 +185,11 @@ class BulkheadState : public std::enable_shared_from_this<BulkheadState> {
       finish(tier, oldest,
              bulkhead_full(prefix(tier) + "shed from the full queue (max_queue " +
                            std::to_string(o.max_queue) + ") in favour of a newer call after " +
-                           "waiting " + describe(waited)));
+                           "waiting " + duration_text(waited)));
       emit(tier, BulkheadEventKind::kRejected, Rejection::kShed, waited);
     }
     const std::uint64_t id = next_waiter_++;
-    ts.queue.emplace(id, Waiter{now, expiry, by_deadline, nullptr});
+    ts.queue.emplace(id, Waiter{now, expiry, by_deadline, Parked{}});
     ts.by_expiry.emplace(expiry, id);
     ts.m.queued = static_cast<int>(ts.queue.size());
     ts.m.max_queued = std::max(ts.m.max_queued, ts.m.queued);
@@ -252,7 +208,7 @@ class BulkheadState : public std::enable_shared_from_this<BulkheadState> {
     auto executor = boost::asio::get_associated_executor(handler);
     if (!executor_) executor_.emplace(executor);
     assert(*executor_ == executor && "one bulkhead, one executor");
-    it->second.parked = std::make_unique<ParkedFor<Handler>>(std::move(handler));
+    it->second.parked = Parked(std::move(handler));
     arm_if_uncovered(tier);
     check(tier);
   }
@@ -330,7 +286,7 @@ class BulkheadState : public std::enable_shared_from_this<BulkheadState> {
     TimePoint queued_at;
     TimePoint expiry;  // min(queued_at + max_wait, deadline)
     bool by_deadline;  // the deadline, not max_wait, set the expiry
-    std::unique_ptr<Parked> parked;  // set by park(), right after admit()
+    Parked parked;  // set by park(), right after admit()
   };
   struct TierState {
     TierOptions options;
@@ -379,12 +335,12 @@ class BulkheadState : public std::enable_shared_from_this<BulkheadState> {
   // Takes the waiter out of the queue and resumes it (posted) with `outcome`.
   void finish(Tier tier, std::map<std::uint64_t, Waiter>::iterator it, Result<Slot> outcome) {
     TierState& ts = at(tier);
-    std::unique_ptr<Parked> parked = std::move(it->second.parked);
+    Parked parked = std::move(it->second.parked);
     ts.by_expiry.erase({it->second.expiry, it->first});
     ts.queue.erase(it);
     ts.m.queued = static_cast<int>(ts.queue.size());
     assert(parked && "every queued waiter is parked before anything else runs");
-    parked->resume(std::move(outcome));
+    parked.post(std::move(outcome));
   }
 
   void expire_due(Tier tier, TimePoint now) {
@@ -395,8 +351,8 @@ class BulkheadState : public std::enable_shared_from_this<BulkheadState> {
       const Duration waited = now - it->second.queued_at;
       const std::string why =
           it->second.by_deadline
-              ? "no slot before the call's deadline (waited " + describe(waited) + ")"
-              : "no slot within max_wait " + describe(ts.options.max_wait);
+              ? "no slot before the call's deadline (waited " + duration_text(waited) + ")"
+              : "no slot within max_wait " + duration_text(ts.options.max_wait);
       ++ts.m.rejected[static_cast<std::size_t>(Rejection::kTimedOut)];
       finish(tier, it, bulkhead_full(prefix(tier) + busy(ts) + "; " + why));
       emit(tier, BulkheadEventKind::kRejected, Rejection::kTimedOut, waited);
@@ -407,7 +363,7 @@ class BulkheadState : public std::enable_shared_from_this<BulkheadState> {
     TierState& ts = at(tier);
     while (!ts.queue.empty() && ts.queue.begin()->first < witness) {
       const auto it = ts.queue.begin();
-      std::unique_ptr<Parked> parked = std::move(it->second.parked);
+      Parked parked = std::move(it->second.parked);
       ts.by_expiry.erase({it->second.expiry, it->first});
       ts.queue.erase(it);
       ts.m.queued = static_cast<int>(ts.queue.size());

@@ -5,23 +5,10 @@
 #include <string>
 #include <utility>
 
+#include "faultline/duration_text.h"
+
 namespace faultline::resilience {
 namespace {
-
-// A duration in the largest unit that shows it exactly: "60s", "250ms", "1500us", "7ns".
-std::string text(Duration d) {
-  if (d == Duration::max()) return "max";
-  const auto n = d.count();
-  const auto in = [n](std::int64_t unit, const char* suffix) {
-    return std::to_string(n / unit) + suffix;
-  };
-  if (n != 0 && n % 3'600'000'000'000 == 0) return in(3'600'000'000'000, "h");
-  if (n != 0 && n % 60'000'000'000 == 0) return in(60'000'000'000, "min");
-  if (n != 0 && n % 1'000'000'000 == 0) return in(1'000'000'000, "s");
-  if (n != 0 && n % 1'000'000 == 0) return in(1'000'000, "ms");
-  if (n != 0 && n % 1'000 == 0) return in(1'000, "us");
-  return std::to_string(n) + "ns";
-}
 
 std::string number(double v) {
   std::string s = std::to_string(v);
@@ -53,7 +40,7 @@ Result<void> CircuitBreakerOptions::validate() const {
     }
   } else {
     if (window_duration <= Duration::zero() || window_duration > TimeWindow::kMaxDuration) {
-      return invalid_argument("window_duration: " + text(window_duration) +
+      return invalid_argument("window_duration: " + duration_text(window_duration) +
                               "; must be in (0, 24h]");
     }
     const auto max_buckets = static_cast<std::uint32_t>(
@@ -77,7 +64,7 @@ Result<void> CircuitBreakerOptions::validate() const {
                             "; must be in (0, 100] (percent)");
   }
   if (slow_call_duration <= Duration::zero()) {
-    return invalid_argument("slow_call_duration: " + text(slow_call_duration) +
+    return invalid_argument("slow_call_duration: " + duration_text(slow_call_duration) +
                             "; must be > 0 (Duration::max() turns slow-call detection off)");
   }
   if (permitted_calls_in_half_open < 1 || permitted_calls_in_half_open > kMaxHalfOpenCalls) {
@@ -86,18 +73,18 @@ Result<void> CircuitBreakerOptions::validate() const {
                             std::to_string(kMaxHalfOpenCalls) + "]");
   }
   if (wait_in_open <= Duration::zero() || wait_in_open > kMaxOpenWait) {
-    return invalid_argument("wait_in_open: " + text(wait_in_open) + "; must be in (0, 24h]");
+    return invalid_argument("wait_in_open: " + duration_text(wait_in_open) + "; must be in (0, 24h]");
   }
   if (!(wait_multiplier >= 1.0 && wait_multiplier <= kMaxWaitMultiplier)) {
     return invalid_argument("wait_multiplier: " + number(wait_multiplier) +
                             "; must be in [1, 100]");
   }
   if (max_wait_in_open < wait_in_open || max_wait_in_open > kMaxOpenWait) {
-    return invalid_argument("max_wait_in_open: " + text(max_wait_in_open) +
-                            "; must be in [wait_in_open=" + text(wait_in_open) + ", 24h]");
+    return invalid_argument("max_wait_in_open: " + duration_text(max_wait_in_open) +
+                            "; must be in [wait_in_open=" + duration_text(wait_in_open) + ", 24h]");
   }
   if (max_wait_in_half_open <= Duration::zero()) {
-    return invalid_argument("max_wait_in_half_open: " + text(max_wait_in_half_open) +
+    return invalid_argument("max_wait_in_half_open: " + duration_text(max_wait_in_half_open) +
                             "; must be > 0 (Duration::max() waits for the probes forever)");
   }
   return Ok{};
@@ -155,7 +142,7 @@ Error BreakerCore::refuse(TimePoint now) {
   std::string message = "circuit breaker '" + options_.name + "' is " +
                         std::string(to_string(state_));
   if (state_ == CircuitState::kOpen) {
-    message += "; probes allowed in " + text(opened_at_ + open_wait_ - now);
+    message += "; probes allowed in " + duration_text(opened_at_ + open_wait_ - now);
   } else if (state_ == CircuitState::kHalfOpen) {
     message += "; all " + std::to_string(options_.permitted_calls_in_half_open) +
                " probes are taken";

@@ -1,14 +1,14 @@
 #include "faultline/resilience/pipeline.h"
 
 #include <string>
+#include "faultline/duration_text.h"
 
 namespace faultline::resilience {
 
 Result<Pipeline> Pipeline::create(Clock& clock, Random& random, PipelineOptions options) {
   const auto positive = [](const std::optional<Duration>& d, const char* field) -> Result<void> {
     if (d && *d <= Duration::zero()) {
-      return invalid_argument(std::string(field) + ": " + std::to_string(d->count()) +
-                              "ns; must be > 0");
+      return invalid_argument(std::string(field) + ": " + duration_text(*d) + "; must be > 0");
     }
     return Ok{};
   };

@@ -1,6 +1,7 @@
 #include "faultline/resilience/retry.h"
 
 #include <string>
+#include "faultline/duration_text.h"
 
 namespace faultline::resilience {
 
@@ -11,8 +12,8 @@ Result<Retry> Retry::create(Clock& clock, Random& random, RetryOptions options,
                             "; must be in [1, 1000]");
   }
   if (options.max_total <= Duration::zero()) {
-    return invalid_argument("retry.max_total: " + std::to_string(options.max_total.count()) +
-                            "ns; must be > 0");
+    return invalid_argument("retry.max_total: " + duration_text(options.max_total) +
+                            "; must be > 0");
   }
   Result<Backoff> backoff = Backoff::create(options.backoff);
   if (!backoff.ok()) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include "faultline/duration_text.h"
 
 namespace faultline::resilience {
 
@@ -21,8 +22,8 @@ void CountWindow::clear() noexcept {
 
 Result<TimeWindow> TimeWindow::create(Duration duration, std::uint32_t buckets) {
   if (duration <= Duration::zero() || duration > kMaxDuration) {
-    return invalid_argument("duration: " + std::to_string(duration.count()) +
-                            "ns; must be in (0, 24h]");
+    return invalid_argument("duration: " + duration_text(duration) +
+                            "; must be in (0, 24h]");
   }
   const auto max_buckets = static_cast<std::uint32_t>(
       std::min<std::int64_t>(kMaxBuckets, duration.count()));

@@ -2,8 +2,9 @@
 //
 // What it promises
 //   - acquire() returns a Lease only if this call's owner token holds the key on the server, with
-//     the fencing token the server issued for it. Retries are bounded (attempts) and spaced by
-//     exponential backoff with full jitter drawn from the injected Random.
+//     the fencing token the server issued for it. Retries are bounded (max_attempts) and spaced by
+//     the resilience backoff (resilience/backoff.h; full jitter by default) drawn from the
+//     injected Random.
 //   - A Lease is believed valid until `valid_until` on the holder's own clock: the ttl measured
 //     from *before* the request was sent, minus a drift allowance. Past that, the holder must
 //     assume someone else may hold the lock.
@@ -32,6 +33,7 @@
 #include "faultline/clock.h"
 #include "faultline/locks/lock_store.h"
 #include "faultline/random.h"
+#include "faultline/resilience/backoff.h"
 #include "faultline/result.h"
 #include "faultline/task.h"
 
@@ -43,11 +45,13 @@ struct LeaseLockOptions {
   Duration ttl = std::chrono::seconds(30);
   // Bound on one round trip to the store. Range (0, ttl).
   Duration call_timeout = std::chrono::milliseconds(500);
-  // Total attempts to acquire, including the first. Range [1, kMaxAttempts].
-  int attempts = 5;
-  // Backoff between attempts: a uniformly random delay in [0, min(max, base * 2^attempt)].
-  Duration retry_base = std::chrono::milliseconds(50);
-  Duration retry_max = std::chrono::seconds(1);
+  // Attempts to acquire in all, the first included. Range [1, kMaxAttempts].
+  int max_attempts = 5;
+  // The sleep before retry n (n = 1, 2, ...), as in resilience::Retry. The default, full jitter
+  // in [0, min(1s, 25ms * 2^n)], sleeps up to 50ms, 100ms, 200ms, ... 1s. Checked by
+  // BackoffOptions::validate().
+  resilience::BackoffOptions backoff{resilience::BackoffStrategy::kFullJitter,
+                                     std::chrono::milliseconds(25), std::chrono::seconds(1)};
   // Allowance for the holder's clock running faster than the server's, as a fraction of ttl,
   // in parts per million. Range [0, 500000].
   std::uint32_t drift_ppm = 10'000;
@@ -86,18 +90,18 @@ class LeaseLock {
 
  private:
   LeaseLock(LockStore& store, Clock& clock, Random& random, std::string key,
-            LeaseLockOptions options)
+            LeaseLockOptions options, resilience::Backoff backoff)
       : store_(&store), clock_(&clock), random_(&random), key_(std::move(key)),
-        options_(options) {}
+        options_(options), backoff_(backoff) {}
 
   [[nodiscard]] TimePoint validity_end(TimePoint started) const;
-  [[nodiscard]] Duration backoff(int attempt);
 
   LockStore* store_;
   Clock* clock_;
   Random* random_;
   std::string key_;
   LeaseLockOptions options_;
+  resilience::Backoff backoff_;
 };
 
 }  // namespace faultline::locks

@@ -72,11 +72,11 @@ class LockStore {
 };
 
 // Checks the arguments every implementation must reject alike. Returns kInvalidArgument naming
-// the field, or Ok.
+// the field, or Ok. (The timeout check is faultline::validate_timeout, shared by every remote
+// call in the library.)
 [[nodiscard]] Result<void> validate_key(std::string_view key);
 [[nodiscard]] Result<void> validate_owner(std::string_view owner);
 [[nodiscard]] Result<void> validate_ttl(Duration ttl);
-[[nodiscard]] Result<void> validate_timeout(Duration timeout);
 // All of a request's arguments at once, in the order key, owner, ttl, timeout; absent ones
 // (nullopt) are not checked. Every implementation calls this before sending anything.
 [[nodiscard]] Result<void> validate_request(std::string_view key,

@@ -19,7 +19,7 @@
 // `token_source`: a LockStore with a linearizable, durable counter (next_fencing_token).
 //
 // Errors: kInvalidArgument from create(); kBusy naming the nodes that refused when no majority
-// could be had in `attempts` tries; kUnavailable when too many nodes were unreachable; errors of
+// could be had in `max_attempts` tries; kUnavailable when too many nodes were unreachable; errors of
 // the token source as they are.
 //
 // Ownership: borrows the stores, clock and random, which must outlive it.
@@ -35,6 +35,7 @@
 #include "faultline/locks/lease_lock.h"
 #include "faultline/locks/lock_store.h"
 #include "faultline/random.h"
+#include "faultline/resilience/backoff.h"
 #include "faultline/result.h"
 #include "faultline/task.h"
 
@@ -46,11 +47,14 @@ struct RedlockOptions {
   // Bound on each node's round trip. Range (0, ttl / 10]: a slow node must cost little of the
   // lease.
   Duration node_timeout = std::chrono::milliseconds(50);
-  // Total tries, each over all nodes. Range [1, 100].
-  int attempts = 3;
-  // Random delay between tries, uniform in [retry_delay_min, retry_delay_max].
-  Duration retry_delay_min = std::chrono::milliseconds(50);
-  Duration retry_delay_max = std::chrono::milliseconds(200);
+  // Tries in all, each over all nodes. Range [1, 100].
+  int max_attempts = 3;
+  // The sleep before retry n (n = 1, 2, ...), as in resilience::Retry. The default is the
+  // algorithm's random delay, uniform in [base, cap] = [50ms, 200ms] whatever n. Checked by
+  // BackoffOptions::validate().
+  resilience::BackoffOptions backoff{resilience::BackoffStrategy::kUniform,
+                                     std::chrono::milliseconds(50),
+                                     std::chrono::milliseconds(200)};
   // Clock drift allowance: ttl * drift_ppm / 1e6 + drift_fixed. drift_ppm in [0, 500000].
   std::uint32_t drift_ppm = 10'000;
   Duration drift_fixed = std::chrono::milliseconds(2);
@@ -80,9 +84,9 @@ class Redlock {
 
  private:
   Redlock(std::vector<LockStore*> nodes, LockStore* token_source, Clock& clock, Random& random,
-          std::string key, RedlockOptions options)
+          std::string key, RedlockOptions options, resilience::Backoff backoff)
       : nodes_(std::move(nodes)), token_source_(token_source), clock_(&clock), random_(&random),
-        key_(std::move(key)), options_(options) {}
+        key_(std::move(key)), options_(options), backoff_(backoff) {}
 
   struct Round {
     std::size_t granted = 0;
@@ -99,6 +103,7 @@ class Redlock {
   Random* random_;
   std::string key_;
   RedlockOptions options_;
+  resilience::Backoff backoff_;
 };
 
 }  // namespace faultline::locks

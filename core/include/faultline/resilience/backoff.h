@@ -9,13 +9,16 @@
 //   kEqualJitter         e/2 + uniform in [0, e/2], e = min(cap, base * 2^n)
 //   kDecorrelatedJitter  min(cap, uniform in [base, 3 * previous sleep]), the previous sleep of
 //                        the first retry taken to be base
+//   kUniform             uniform in [base, cap], whatever n: no growth (Redlock's "random
+//                        delay" between tries; with base 0, full jitter without the ramp)
 // Jitter spreads clients that failed together apart in time, so they stop colliding; the study
 // (reproduced by the `backoff/contention` scenario) shows full and decorrelated jitter doing the
 // least work. Full jitter is the default.
 //
 // Contract
 //   - Backoff::create rejects bad options with kInvalidArgument naming the field: negative base,
-//     cap below base, a zero cap for any strategy but kNone.
+//     cap below base, a zero cap for any strategy but kNone. BackoffOptions::validate() is the
+//     same check, for options embedded in another pattern's (LeaseLock, Redlock, Retry).
 //   - delay() is pure but for its draws from `random`: the same generator state gives the same
 //     sleep, identically on every platform (our own distributions, no std:: ones). It never
 //     overflows, whatever n.
@@ -39,6 +42,7 @@ enum class BackoffStrategy : std::uint8_t {
   kFullJitter,
   kEqualJitter,
   kDecorrelatedJitter,
+  kUniform,
 };
 
 [[nodiscard]] std::string_view to_string(BackoffStrategy strategy) noexcept;
@@ -47,6 +51,9 @@ struct BackoffOptions {
   BackoffStrategy strategy = BackoffStrategy::kFullJitter;
   Duration base = std::chrono::milliseconds(100);
   Duration cap = std::chrono::seconds(10);
+
+  // Ok, or kInvalidArgument naming the first offending field ("backoff.base", "backoff.cap").
+  [[nodiscard]] Result<void> validate() const;
 };
 
 class Backoff {

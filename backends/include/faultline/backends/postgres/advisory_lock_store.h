@@ -29,7 +29,11 @@
 // turns true soon after the server ends the session, and at the latest after the next call.
 //
 // Ownership: the store holds the options; sessions own their connections and may outlive the
-// store. key arguments are borrowed until the returned task completes.
+// store. key arguments are borrowed until the returned task completes. Unlike the Redis stores
+// (which borrow a Connection), a session never borrows a pooled connection: its locks live as
+// long as its connection, so a connection returned to a pool would hand them to the next user
+// (pool.h). Statement-scoped work shares a Pool's connections instead: with_xact_lock borrows
+// one (xact_lock.h).
 // Thread-safety: one single-threaded io_context; a session is used by one coroutine at a time
 // (a concurrent call fails with kUnavailable: one statement per connection).
 #pragma once

@@ -11,10 +11,14 @@
 // Errors otherwise as Connection::command(); a reply of an unexpected shape is kProtocol.
 // Fencing tokens are exact up to 2^53 (Lua numbers).
 //
-// Ownership: owns its Connection. key/owner arguments are borrowed until the returned task
+// Ownership: borrows its Connection, so that stores of several families (locks now; rate
+// limits, idempotency keys later) share one pipelined connection, as the README advises. The
+// Connection must outlive the store and every call in progress on it; the store never closes
+// it. create() is the convenient form for a store alone: it opens a Connection the store owns
+// (and closes when destroyed). key/owner arguments are borrowed until the returned task
 // completes. Not movable (tasks in progress refer to it).
-// Thread-safety: one executor (the Connection's); concurrent calls on one instance are allowed
-// and share the connection's pipeline.
+// Thread-safety: one executor (the Connection's); concurrent calls on one instance, and on
+// several stores over one Connection, are allowed and share the connection's pipeline.
 #pragma once
 
 #include <memory>
@@ -30,11 +34,13 @@ namespace faultline::backends::redis {
 
 class RedisLockStore final : public locks::LockStore {
  public:
-  explicit RedisLockStore(Connection connection);
+  // Borrows `connection` (see Ownership above).
+  explicit RedisLockStore(Connection& connection);
   RedisLockStore(const RedisLockStore&) = delete;
   RedisLockStore& operator=(const RedisLockStore&) = delete;
 
-  // A store on a new Connection with `options` (kInvalidArgument naming a bad option).
+  // A store that owns a new Connection with `options` (kInvalidArgument naming a bad option).
+  // The connection is opened lazily, by the first call, as Connection::create() does.
   [[nodiscard]] static Result<std::unique_ptr<RedisLockStore>> create(
       boost::asio::io_context& io, ConnectionOptions options);
 
@@ -47,10 +53,14 @@ class RedisLockStore final : public locks::LockStore {
   Task<Result<locks::FencingToken>> next_fencing_token(std::string_view key,
                                                        Duration timeout) override;
 
-  [[nodiscard]] Connection& connection() noexcept { return connection_; }
+  // The connection the store runs on, borrowed or owned; other stores may share it.
+  [[nodiscard]] Connection& connection() noexcept { return *connection_; }
 
  private:
-  Connection connection_;
+  explicit RedisLockStore(std::unique_ptr<Connection> owned);
+
+  std::unique_ptr<Connection> owned_;  // set only by create(); declared first: outlives uses
+  Connection* connection_;             // never null: borrowed, or owned_.get()
   Script acquire_;
   Script release_;
   Script extend_;
