@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cassert>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -20,6 +19,7 @@
 #include "faultline/sim/rpc.h"
 #include "faultline/sim/timeline.h"
 #include "faultline/sim/world.h"
+#include "faultline/invariant.h"
 #include "scenarios/dependency.h"
 #include "scenarios/runner.h"
 
@@ -75,7 +75,7 @@ Task<void> run_client(Trial& trial, sim::Process& self, sim::Process& server,
   options.max_attempts = kMaxAttempts;
   options.backoff = resilience::BackoffOptions{strategy, kBase, kCap};
   Result<Retry> made = Retry::create(self.clock(), self.rng(), options);
-  assert(made.ok());
+  FAULTLINE_INVARIANT(made.ok(), "the study's backoff options are valid");
   Retry retry = std::move(made).value();
 
   // One attempt: read the version, then write conditionally on it.
@@ -118,7 +118,7 @@ Task<void> run_client(Trial& trial, sim::Process& self, sim::Process& server,
 ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std::uint64_t seed,
                                      const RunOptions& options, RunResult* rendered,
                                      bool judged, const sim::FaultPlan* plan) {
-  assert(clients > 0);
+  FAULTLINE_INVARIANT(clients > 0, "at least one client");
   // A plan's faults are noted in a history, so one is kept whenever there is a plan.
   Trial trial(seed, rendered != nullptr || plan != nullptr, judged);
   sim::LinkProfile link;

@@ -1,13 +1,15 @@
 #include "scenarios/breaker_bounds.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
+
+#include "faultline/invariant.h"
 
 namespace faultline::scenarios {
 
 std::uint64_t failures_to_open(const resilience::CircuitBreakerOptions& options) {
-  assert(options.window_kind == resilience::WindowKind::kCountBased);
+  FAULTLINE_INVARIANT(options.window_kind == resilience::WindowKind::kCountBased,
+                      "the bounds are derived for a count-based window only");
   const auto by_rate = static_cast<std::uint64_t>(
       std::ceil(options.window_size * options.failure_rate_threshold / 100.0));
   return std::max<std::uint64_t>(options.minimum_calls, by_rate);
@@ -15,7 +17,7 @@ std::uint64_t failures_to_open(const resilience::CircuitBreakerOptions& options)
 
 std::uint64_t outage_attempt_bound(const resilience::CircuitBreakerOptions& options,
                                    int concurrent, Duration on_clock) {
-  assert(concurrent >= 1);
+  FAULTLINE_INVARIANT(concurrent >= 1, "at least one concurrent caller");
   std::uint64_t episodes = 2;
   Duration spent = Duration::zero();
   for (Duration wait = options.wait_in_open; spent + wait <= on_clock; ++episodes) {

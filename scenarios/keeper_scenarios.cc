@@ -1,13 +1,14 @@
 #include "scenarios/keeper_scenarios.h"
 
-#include <cassert>
+#include "faultline/invariant.h"
 
 namespace faultline::scenarios {
 
 using namespace std::chrono_literals;
 
 LockScenarioSpec keeper_spec(LockKind kind, bool keeper) {
-  assert(kind == LockKind::kLease || kind == LockKind::kRedlock);
+  FAULTLINE_INVARIANT(kind == LockKind::kLease || kind == LockKind::kRedlock,
+                      "a keeper extends a lease lock or a Redlock");
   const bool redlock = kind == LockKind::kRedlock;
   LockScenarioSpec s;
   s.name = redlock ? "lease-keeper/redlock" : "lease-keeper/lease-lock";
@@ -40,7 +41,8 @@ LockScenarioSpec keeper_spec(LockKind kind, bool keeper) {
   // Every section's work outlasts the ttl: only extensions let it write.
   w.work_min = 1200ms;
   w.work_max = 1800ms;
-  assert(w.work_min > w.ttl);
+  FAULTLINE_INVARIANT(w.work_min > w.ttl,
+                      "work outlasts the ttl, or the keeper would never be needed");
   // Above the longest delay spike (the network's 100ms), so a delayed extension still counts.
   w.call_timeout = 250ms;
   // Found by mutual exclusion: a write delayed past its call timeout, the holder released, the

@@ -20,6 +20,7 @@
 #include "faultline/sim/register_node.h"
 #include "faultline/sim/timeline.h"
 #include "faultline/sim/rpc.h"
+#include "faultline/invariant.h"
 #include "scenarios/lock_invariants.h"
 #include "scenarios/naive_redlock.h"
 
@@ -175,7 +176,7 @@ Task<std::shared_ptr<locks::LeaseKeeper>> start_keeper(Run& run, Client& client,
   auto starting = locks::LeaseKeeper::start(client.process->clock(), lease, std::move(extend),
                                             std::move(options));
   Result<std::shared_ptr<locks::LeaseKeeper>> keeper = co_await std::move(starting);
-  assert(keeper.ok());
+  FAULTLINE_INVARIANT(keeper.ok(), "the spec's keeper options are valid");
   co_return std::move(keeper).value();
 }
 
@@ -394,7 +395,7 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
     options.wait = std::chrono::milliseconds(500);
     options.call_timeout = spec.workload.call_timeout;
     auto lock = locks::AdvisoryLock::create(*client.session_store, key, options);
-    assert(lock.ok());
+    FAULTLINE_INVARIANT(lock.ok(), "the spec's lock options are valid");
     return std::make_unique<LockAdapter<locks::AdvisoryLock>>(std::move(lock).value());
   }
   if (spec.kind == LockKind::kLease || spec.kind == LockKind::kLeaseWithoutTtl ||
@@ -408,7 +409,7 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
     options.backoff = {resilience::BackoffStrategy::kFullJitter, std::chrono::microseconds(2500),
                        std::chrono::milliseconds(200)};
     auto lock = locks::LeaseLock::create(*client.stores.front(), p.clock(), p.rng(), key, options);
-    assert(lock.ok());
+    FAULTLINE_INVARIANT(lock.ok(), "the spec's lock options are valid");
     if (spec.kind == LockKind::kReleaseWithoutOwnerCheck) {
       return std::make_unique<UncheckedReleaseLock>(std::move(lock).value(), run.network, p,
                                                     *run.nodes.front());
@@ -429,7 +430,7 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
   }
   auto lock = locks::Redlock::create(std::move(stores), client.token_store.get(), p.clock(),
                                      p.rng(), key, options);
-  assert(lock.ok());
+  FAULTLINE_INVARIANT(lock.ok(), "the spec's lock options are valid");
   return std::make_unique<LockAdapter<locks::Redlock>>(std::move(lock).value());
 }
 

@@ -519,7 +519,8 @@ TEST(CircuitBreaker, DefaultClassificationByErrorCode) {
       {ErrorCode::kBusy, false},             {ErrorCode::kAborted, false},
       {ErrorCode::kInvalidArgument, false},  {ErrorCode::kFailedPrecondition, false},
       {ErrorCode::kCircuitOpen, false},      {ErrorCode::kBulkheadFull, false},
-      {ErrorCode::kRateLimited, false},
+      {ErrorCode::kRateLimited, false},      {ErrorCode::kNotFound, false},
+      {ErrorCode::kAlreadyExists, false},
   };
   std::uint64_t expected_failures = 0;
   for (const auto& [code, counts] : cases) {

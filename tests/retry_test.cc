@@ -187,7 +187,8 @@ TEST_F(RetryTest, NeverRetriesLocalRefusalsOrCallerErrorsWhateverTheClassifierSa
   options.retryable = [](const Error&) { return true; };  // a careless classifier
   Retry retry = make(options);
   for (ErrorCode code : {ErrorCode::kCircuitOpen, ErrorCode::kBulkheadFull, ErrorCode::kRateLimited,
-                         ErrorCode::kInvalidArgument, ErrorCode::kFailedPrecondition}) {
+                         ErrorCode::kInvalidArgument, ErrorCode::kFailedPrecondition,
+                         ErrorCode::kNotFound, ErrorCode::kAlreadyExists}) {
     Script script{{Error{code, "refused"}}, {}};
     Result<int> result = run(retry.execute<int>(scripted(script)));
     ASSERT_FALSE(result.ok());
@@ -236,6 +237,72 @@ TEST_F(RetryTest, NeverSleepsPastTheCallersDeadline) {
   EXPECT_EQ(script.attempts.size(), 3u);
   EXPECT_EQ(world_.now() - start, 600ms);
   EXPECT_NE(result.error().message.find("deadline"), std::string::npos);
+}
+
+// ---- retry-after: the answerer's wait is a floor on the sleep, bounded by the deadline ----------
+
+TEST_F(RetryTest, ARetryAfterLongerThanTheBackoffIsTheSleep) {
+  Retry retry = make(constant(3, 10ms));
+  Script script{{with_retry_after(unavailable("busy"), 250ms), unavailable("again")}, {}};
+  Result<int> result = run(retry.execute<int>(scripted(script)));
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(script.attempts.size(), 3u);
+  EXPECT_EQ(script.attempts[1] - script.attempts[0], 250ms);  // told to wait 250ms
+  EXPECT_EQ(script.attempts[2] - script.attempts[1], 10ms);   // not told: the backoff
+}
+
+TEST_F(RetryTest, ARetryAfterShorterThanTheBackoffDoesNotShortenIt) {
+  Retry retry = make(constant(3, 100ms));
+  Script script{{with_retry_after(unavailable("busy"), 1ms)}, {}};
+  ASSERT_TRUE(run(retry.execute<int>(scripted(script))).ok());
+  ASSERT_EQ(script.attempts.size(), 2u);
+  EXPECT_EQ(script.attempts[1] - script.attempts[0], 100ms);
+}
+
+TEST_F(RetryTest, ARetryAfterEndingAtOrPastTheDeadlineGivesUpAtOnce) {
+  Retry retry = make(constant(5, 10ms));
+  Script script{{with_retry_after(unavailable("busy"), 500ms)}, {}};
+  const sim::SimTime start = world_.now();
+  const TimePoint deadline = process_.clock().now() + 500ms;  // the wait would end exactly there
+  Result<int> result = run(retry.execute<int>(scripted(script), deadline));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(script.attempts.size(), 1u);
+  EXPECT_EQ(world_.now() - start, 0ms) << "gave up without sleeping into the deadline";
+  EXPECT_EQ(result.error().retry_after, std::chrono::nanoseconds(500ms)) << "kept for the caller";
+  EXPECT_NE(result.error().message.find("retry-after would end after the deadline"),
+            std::string::npos)
+      << result.error().message;
+
+  const Error busy = with_retry_after(unavailable("busy"), 500ms);
+  const TimePoint now = process_.clock().now();
+  EXPECT_FALSE(retry.after_failure(&busy, 1, 0ms, now, now + 500ms).delay.has_value());
+  const Retry::Decision inside = retry.after_failure(&busy, 1, 0ms, now, now + 501ms);
+  ASSERT_TRUE(inside.delay.has_value());
+  EXPECT_EQ(*inside.delay, 500ms);
+}
+
+TEST_F(RetryTest, ARetryAfterIsBoundedByMaxTotalToo) {
+  RetryOptions options = constant(5, 10ms);
+  options.max_total = 300ms;
+  Retry retry = make(options);
+  const Error busy = with_retry_after(unavailable("busy"), 300ms);
+  const TimePoint now = process_.clock().now();
+  const Retry::Decision decision = retry.after_failure(&busy, 1, 0ms, now, TimePoint::max());
+  EXPECT_FALSE(decision.delay.has_value());
+  EXPECT_NE(decision.why_not.find("retry-after would end after max_total"), std::string::npos)
+      << decision.why_not;
+}
+
+TEST_F(RetryTest, ARetryAfterDoesNotMakeAnErrorRetryable) {
+  Retry retry = make(constant(5, 10ms));
+  for (Error error : {with_retry_after(Error{ErrorCode::kRateLimited, "429"}, 10ms),
+                      with_retry_after(not_found("no such key"), 10ms),
+                      with_retry_after(outcome_unknown("timed out"), 10ms)}) {
+    Script script{{error}, {}};
+    Result<int> result = run(retry.execute<int>(scripted(script)));
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(script.attempts.size(), 1u) << to_string(error.code);
+  }
 }
 
 TEST_F(RetryTest, AttemptsAreToldTheDeadlineAndTheirNumber) {

@@ -1,6 +1,6 @@
 #include "faultline/sim/history.h"
 
-#include <cassert>
+#include "faultline/invariant.h"
 
 namespace faultline::sim {
 
@@ -31,10 +31,11 @@ std::size_t History::invoke(ProcessId process, std::string name, std::string inp
 }
 
 void History::complete(std::size_t id, OpStatus status, std::string output) {
-  assert(id < ops_.size());
+  FAULTLINE_INVARIANT(id < ops_.size(), "complete() names an operation that invoke() recorded");
   Operation& op = ops_[id];
-  assert(op.status == OpStatus::kPending);
-  assert(status != OpStatus::kPending);
+  FAULTLINE_INVARIANT(op.status == OpStatus::kPending, "an operation completes once");
+  FAULTLINE_INVARIANT(status != OpStatus::kPending,
+                      "a completion is ok, fail or unknown, never pending");
   op.status = status;
   op.output = std::move(output);
   op.completed = world_.now();

@@ -1,13 +1,14 @@
 #include "faultline/sim/history_formats.h"
 
 #include <algorithm>
-#include <cassert>
 #include <charconv>
 #include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "faultline/invariant.h"
 
 namespace faultline::sim {
 namespace {
@@ -251,7 +252,7 @@ class EdnReader {
   }
 
   Result<std::string> string() {
-    assert(text_[pos_] == '"');
+    FAULTLINE_INVARIANT(text_[pos_] == '"', "the caller saw a quote here");
     ++pos_;
     std::string out;
     while (pos_ < text_.size() && text_[pos_] != '"') {

@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "faultline/invariant.h"
+
 namespace faultline::sim {
 
 std::string to_string(const Datum& d) {
@@ -338,7 +340,7 @@ std::string explain(std::span<const LinOp> ops, const CheckResult& r) {
   for (std::size_t k = 0; k < r.longest_prefix.size(); ++k) {
     text += fmt::format("    {:>4}. {}\n", k + 1, describe(ops[r.longest_prefix[k]]));
   }
-  assert(r.stuck.has_value());
+  FAULTLINE_INVARIANT(r.stuck.has_value(), "a failed search records where it got stuck");
   text += fmt::format("  could not be linearized next: {}\n  (the state there was {}, and no "
                       "order of the operations still pending lets it take effect before it "
                       "returned)",
@@ -369,7 +371,7 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
   std::vector<std::unique_ptr<PartSearch>> active;
   std::vector<std::size_t> active_part;
   for (std::size_t p = 0; p < parts.size(); ++p) {
-    assert(!parts[p].empty());
+    FAULTLINE_INVARIANT(!parts[p].empty(), "partitions are never empty");
     active.push_back(std::make_unique<PartSearch>(ops, parts[p], model));
     active_part.push_back(p);
   }

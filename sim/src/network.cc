@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "faultline/sim/rng.h"
+#include "faultline/invariant.h"
 
 namespace faultline::sim {
 
@@ -33,9 +34,10 @@ std::size_t Network::index(ProcessId from, ProcessId to) const {
 }
 
 void Network::set_link(ProcessId from, ProcessId to, const LinkProfile& profile) {
-  assert(profile.latency_min >= Duration::zero());
-  assert(profile.latency_max >= profile.latency_min);
-  assert(profile.spike_max >= profile.spike_min);
+  FAULTLINE_INVARIANT(profile.latency_min >= Duration::zero(), "latency is never negative");
+  FAULTLINE_INVARIANT(profile.latency_max >= profile.latency_min,
+                      "a latency range must not be inverted");
+  FAULTLINE_INVARIANT(profile.spike_max >= profile.spike_min, "a spike range must not be inverted");
   grow(std::max(from, to));
   links_.push_back(profile);
   link_index_[index(from, to)] = static_cast<std::int32_t>(links_.size() - 1);
@@ -59,7 +61,8 @@ void Network::partition(ProcessId a, ProcessId b, bool one_way) {
 
 bool Network::cut(ProcessId from, ProcessId to) {
   const std::size_t i = index(from, to);
-  assert(cuts_[i] < UINT16_MAX);
+  FAULTLINE_INVARIANT(cuts_[i] < UINT16_MAX,
+                      "a link's partition count overflowed: partitions never healed");
   if (cuts_[i]++ > 0) return false;
   cut_at_[i] = world_.now();
   return true;
@@ -72,10 +75,10 @@ std::optional<SimTime> Network::blocked_since(ProcessId from, ProcessId to) cons
 
 void Network::heal(ProcessId a, ProcessId b, bool one_way) {
   grow(std::max(a, b));
-  assert(cuts_[index(a, b)] > 0 && "healing a partition that was never made");
+  FAULTLINE_INVARIANT(cuts_[index(a, b)] > 0, "healing a partition that was never made");
   --cuts_[index(a, b)];
   if (!one_way) {
-    assert(cuts_[index(b, a)] > 0);
+    FAULTLINE_INVARIANT(cuts_[index(b, a)] > 0, "a partition cuts both directions");
     --cuts_[index(b, a)];
   }
 }

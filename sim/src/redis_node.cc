@@ -1,8 +1,8 @@
 #include "faultline/sim/redis_node.h"
 
-#include <cassert>
 
 #include "faultline/sim/rpc.h"
+#include "faultline/invariant.h"
 
 namespace faultline::sim {
 namespace {
@@ -34,12 +34,12 @@ RedisNode::RedisNode(Process& host) : host_(host) {
 }
 
 void RedisNode::enable_replica(Duration lag) {
-  assert(lag >= Duration::zero());
+  FAULTLINE_INVARIANT(lag >= Duration::zero(), "a replica's lag is a duration, never negative");
   replica_lag_ = lag;
 }
 
 void RedisNode::enable_aof_everysec(Duration period) {
-  assert(period > Duration::zero());
+  FAULTLINE_INVARIANT(period > Duration::zero(), "an fsync period must be positive");
   fsync_period_ = period;
   flushed_periods_ = (host_.world().now() - SimTime{}) / period;
   flushed_locks_ = locks_;

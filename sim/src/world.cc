@@ -1,6 +1,7 @@
 #include "faultline/sim/world.h"
 
 #include "faultline/clock.h"
+#include "faultline/invariant.h"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -67,7 +68,8 @@ void ProcessClock::step(Duration amount) {
 void ProcessClock::step_wall(Duration amount) { wall_offset_ += amount; }
 
 void ProcessClock::set_drift_ppm(std::int32_t ppm) {
-  assert(ppm > -500'000 && ppm < 500'000);
+  FAULTLINE_INVARIANT(ppm > -500'000 && ppm < 500'000,
+                      "a drift past 50% is a mistake, not a fault");
   rebase();
   drift_ppm_ = ppm;
 }
@@ -108,7 +110,8 @@ World::~World() {
 }
 
 Process& World::add_process(std::string name) {
-  assert(find_process(name) == nullptr);
+  FAULTLINE_INVARIANT(find_process(name) == nullptr,
+                      "process names are unique: plans and histories name processes");
   const auto id = static_cast<ProcessId>(processes_.size() + 1);
   processes_.push_back(std::make_unique<Process>(*this, id, std::move(name), rng_.next_u64()));
   frozen_.emplace_back();
@@ -116,7 +119,7 @@ Process& World::add_process(std::string name) {
 }
 
 Process& World::process(ProcessId id) {
-  assert(id >= 1 && id <= processes_.size());
+  FAULTLINE_INVARIANT(id >= 1 && id <= processes_.size(), "no such process id");
   return *processes_[id - 1];
 }
 
@@ -128,7 +131,8 @@ Process* World::find_process(std::string_view name) {
 }
 
 void World::schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn) {
-  assert(at >= now_);
+  FAULTLINE_INVARIANT(at >= now_,
+                      "virtual time never goes back: an event is never scheduled in the past");
   assert(owner <= processes_.size());
   assert(fn);
   std::uint32_t slot;
@@ -210,14 +214,14 @@ void World::crash_silently(Process& p) {
 void World::restart(Process& p) {
   trace_.mix(kTagRestart);
   trace_.mix(p.id());
-  assert(!p.up_);
+  FAULTLINE_INVARIANT(!p.up_, "restart() of a process that is up");
   p.up_ = true;
   if (p.on_start_) p.on_start_(p);
   io_.poll();
 }
 
 void World::start() {
-  assert(!started_);
+  FAULTLINE_INVARIANT(!started_, "start() runs once");
   started_ = true;
   for (auto& p : processes_) {
     if (p->on_start_) p->on_start_(*p);
@@ -254,7 +258,7 @@ bool World::step() {
   std::pop_heap(queue_.begin(), queue_.end(), Later{});
   const Event event = queue_.back();
   queue_.pop_back();
-  assert(event.at >= now_);
+  FAULTLINE_INVARIANT(event.at >= now_, "virtual time never goes back");
   now_ = event.at;
   dispatch(event);
   return true;

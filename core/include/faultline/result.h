@@ -6,6 +6,14 @@
 //     happen? `kUnavailable` means it certainly did not (safe to retry as is); `kOutcomeUnknown`
 //     means it may have been applied (the request left and no reply came back in time): the
 //     caller must either make the retry idempotent or reconcile.
+//   - An Error may carry `retry_after`: how long the answerer says to wait before trying again
+//     (a rate limiter's refill, a Retry-After header, a lock's remaining lease). It is advice on
+//     timing only: it never makes an error retryable that would not otherwise be. A retry policy
+//     waits at least that long before its next attempt, and gives up instead if that wait would
+//     end at or after the caller's deadline (resilience/retry.h).
+//   - Every switch over ErrorCode lists every code, with no `default:` (so -Wswitch names the
+//     switches a new code must be added to). Which codes a retry or a breaker acts on is decided
+//     once, in resilience/call.h and resilience/retry.h, not by each family.
 //   - A Result is [[nodiscard]]: dropping one on the floor is a compile warning.
 //   - Accessing value() of an error, or error() of a value, is a programming error (asserted).
 //
@@ -13,6 +21,8 @@
 #pragma once
 
 #include <cassert>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,6 +52,13 @@ enum class ErrorCode {
   // A concurrency conflict: an optimistic write lost a race (the version it expected changed).
   // Nothing was applied; retry from a fresh read.
   kAborted,
+  // The thing the call names does not exist (a key, a row, an idempotency record). Nothing was
+  // applied; the same call fails the same way until someone creates it: not retried.
+  kNotFound,
+  // The call would create something that already exists (a unique key, an idempotency key
+  // already taken). This call applied nothing, so it is not retried. After an earlier attempt
+  // whose outcome was unknown, what exists may be that attempt's own work: read it to tell.
+  kAlreadyExists,
   // Refused by this process's own protection, never attempted, so nothing happened. Retrying
   // at once would only defeat the protection: a retry policy never retries these.
   kCircuitOpen,   // a circuit breaker is open (or forced open, or out of half-open probes)
@@ -59,6 +76,8 @@ enum class ErrorCode {
     case ErrorCode::kProtocol: return "protocol";
     case ErrorCode::kBusy: return "busy";
     case ErrorCode::kAborted: return "aborted";
+    case ErrorCode::kNotFound: return "not_found";
+    case ErrorCode::kAlreadyExists: return "already_exists";
     case ErrorCode::kCircuitOpen: return "circuit_open";
     case ErrorCode::kBulkheadFull: return "bulkhead_full";
     case ErrorCode::kRateLimited: return "rate_limited";
@@ -69,6 +88,9 @@ enum class ErrorCode {
 struct [[nodiscard]] Error {
   ErrorCode code;
   std::string message;
+  // When set, wait at least this long before trying again (see the contract). std::chrono, as
+  // every duration in the library; nanoseconds, the same type as faultline::Duration.
+  std::optional<std::chrono::nanoseconds> retry_after{};
 
   // True when the operation may have been applied despite the error.
   [[nodiscard]] bool may_have_happened() const noexcept {
@@ -90,6 +112,17 @@ inline Error outcome_unknown(std::string message) {
 }
 inline Error failed_precondition(std::string message) {
   return Error{ErrorCode::kFailedPrecondition, std::move(message)};
+}
+inline Error not_found(std::string message) {
+  return Error{ErrorCode::kNotFound, std::move(message)};
+}
+inline Error already_exists(std::string message) {
+  return Error{ErrorCode::kAlreadyExists, std::move(message)};
+}
+// `error` with its retry_after set: `return with_retry_after(unavailable("..."), 250ms);`.
+inline Error with_retry_after(Error error, std::chrono::nanoseconds wait) {
+  error.retry_after = wait;
+  return error;
 }
 
 template <class T>

@@ -40,16 +40,22 @@ Retry::Decision Retry::after_failure(const Error* error, int attempt, Duration p
   if (attempt >= options_.max_attempts) {
     return stop("max_attempts (" + std::to_string(options_.max_attempts) + ") reached");
   }
-  const Duration delay = backoff_.delay(*random_, attempt, previous_delay);
+  Duration delay = backoff_.delay(*random_, attempt, previous_delay);
+  // The answerer's retry-after is a floor on the sleep: retrying sooner would be refused again.
+  const bool told_to_wait =
+      error != nullptr && error->retry_after.has_value() && *error->retry_after > delay;
+  if (told_to_wait) delay = *error->retry_after;
   const TimePoint now = clock_->now();
   // Never sleep into a deadline: an attempt that would start at or after it cannot succeed.
   // (Saturating: neither a huge cap nor a skewed clock may wrap the comparison.)
   if (deadline != TimePoint::max() && deadline <= add_saturating(now, delay)) {
-    return stop("the next attempt would start after the deadline");
+    return stop(told_to_wait ? "the retry-after would end after the deadline"
+                             : "the next attempt would start after the deadline");
   }
   if (options_.max_total != Duration::max() &&
       add_saturating(started, options_.max_total) <= add_saturating(now, delay)) {
-    return stop("the next attempt would start after max_total");
+    return stop(told_to_wait ? "the retry-after would end after max_total"
+                             : "the next attempt would start after max_total");
   }
   if (budget_ != nullptr && !budget_->try_spend()) return stop("retry budget exhausted");
   emit(RetryEvent{RetryEventKind::kRetry, attempt, delay, error, {}});

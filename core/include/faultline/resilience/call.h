@@ -8,11 +8,14 @@
 //   - Error codes fall in three groups for these patterns (result.h has each code's meaning):
 //       local refusals  kCircuitOpen, kBulkheadFull, kRateLimited: our own protection said no;
 //                       nothing was attempted. Never retried, never held against a dependency.
-//       caller errors   kInvalidArgument, kFailedPrecondition: the request itself is wrong (the
-//                       4xx of HTTP). Retrying the same request fails the same way: never
-//                       retried; by default not held against the dependency either.
+//       caller errors   kInvalidArgument, kFailedPrecondition, kNotFound, kAlreadyExists: the
+//                       request itself is wrong, or wrong for the state it met (the 4xx of
+//                       HTTP: 400, 412, 404, 409). Retrying the same request fails the same
+//                       way: never retried; by default not held against the dependency either.
 //       the rest        judged by the pattern's classifier (breaker: failure or ignored; retry:
 //                       retryable or not).
+//   - The switches below list every code (no `default:`), so a new code does not compile
+//     -Wall-clean until it is placed in a group here.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -49,7 +52,8 @@ enum class OutcomeKind : std::uint8_t {
 }
 
 [[nodiscard]] constexpr bool is_caller_error(ErrorCode code) noexcept {
-  return code == ErrorCode::kInvalidArgument || code == ErrorCode::kFailedPrecondition;
+  return code == ErrorCode::kInvalidArgument || code == ErrorCode::kFailedPrecondition ||
+         code == ErrorCode::kNotFound || code == ErrorCode::kAlreadyExists;
 }
 
 // Never retried, whatever a retry's classifier says: retrying cannot help (caller errors) or
@@ -69,9 +73,18 @@ enum class OutcomeKind : std::uint8_t {
     case ErrorCode::kDeadlineExceeded:
     case ErrorCode::kProtocol:
       return OutcomeKind::kFailure;
-    default:
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kFailedPrecondition:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kBusy:
+    case ErrorCode::kAborted:
+    case ErrorCode::kCircuitOpen:
+    case ErrorCode::kBulkheadFull:
+    case ErrorCode::kRateLimited:
       return OutcomeKind::kIgnored;
   }
+  return OutcomeKind::kIgnored;  // not reached: the switch lists every code
 }
 
 // The default "is this successful result a failure?": never.

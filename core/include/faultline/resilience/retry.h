@@ -5,12 +5,17 @@
 // Contract
 //   - Which failures are retried. Never, whatever the options say: local refusals
 //     (kCircuitOpen, kBulkheadFull, kRateLimited: retrying would defeat the protection that
-//     refused) and caller errors (kInvalidArgument, kFailedPrecondition: the 4xx of HTTP; the
-//     same request fails the same way). For the other codes, `retryable` decides if set;
+//     refused) and caller errors (kInvalidArgument, kFailedPrecondition, kNotFound,
+//     kAlreadyExists: the 4xx of HTTP; the same request fails the same way). For the other codes, `retryable` decides if set;
 //     otherwise default_retryable(): kUnavailable and kAborted yes (nothing was applied),
 //     kOutcomeUnknown only when `idempotent` (the first attempt may have been applied), the rest
 //     no. A successful result can also be retried, by a predicate passed to execute() (a "try
 //     again later" answer); when attempts run out, that last result is returned as is.
+//   - Retry-after. When the failed attempt's Error carries `retry_after`, the sleep before the
+//     next attempt is at least that long: max(backoff delay, retry_after). The bounds below
+//     apply to that longer sleep, so a retry-after that would end at or after the deadline (or
+//     max_total) makes the retry give up at once, saying so, rather than retry early or sleep
+//     past the deadline. A retry-after never makes a non-retryable error retryable.
 //   - Bounds. At most `max_attempts` attempts. Never sleeps past the caller's deadline, nor past
 //     `max_total` from the start of the call: if the next sleep would end at or after either,
 //     it gives up at once rather than sleep and fail. Each attempt is told the deadline
@@ -46,6 +51,7 @@
 namespace faultline::resilience {
 
 // The default retry classification of an error a retry may consider (see the contract).
+// Lists every code (no `default:`): a new code must be placed here, once, for every family.
 [[nodiscard]] constexpr bool default_retryable(ErrorCode code, bool idempotent) noexcept {
   switch (code) {
     case ErrorCode::kUnavailable:
@@ -53,9 +59,19 @@ namespace faultline::resilience {
       return true;
     case ErrorCode::kOutcomeUnknown:
       return idempotent;
-    default:
+    case ErrorCode::kDeadlineExceeded:  // the caller's time is up: another attempt cannot fit
+    case ErrorCode::kProtocol:          // a bug or version mismatch: it would answer the same
+    case ErrorCode::kBusy:              // held by someone else: retried at a higher level
+    case ErrorCode::kInvalidArgument:   // caller errors and local refusals: never_retried()
+    case ErrorCode::kFailedPrecondition:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kCircuitOpen:
+    case ErrorCode::kBulkheadFull:
+    case ErrorCode::kRateLimited:
       return false;
   }
+  return false;  // not reached: the switch lists every code
 }
 
 struct RetryOptions {
