@@ -216,6 +216,26 @@ int study_backoff(const fs::ContentionStudyOptions& options, bool json) {
   return 0;
 }
 
+// Reads --clients FROM:TO:STEP into `options`; false (having said why) when it is malformed.
+bool parse_client_range(const std::string& text, fs::ContentionStudyOptions& options) {
+  int from = 0;
+  int to = 0;
+  int step = 0;
+  char colon1 = 0;
+  char colon2 = 0;
+  std::istringstream in(text);
+  if (!(in >> from >> colon1 >> to >> colon2 >> step) || colon1 != ':' || colon2 != ':' ||
+      from < 1 || to < from || step < 1 || to > 10'000 || !in.eof()) {
+    std::cerr << "--clients: expected FROM:TO:STEP with 1 <= FROM <= TO <= 10000 and "
+                 "STEP >= 1, got '" << text << "'\n";
+    return false;
+  }
+  options.clients_from = from;
+  options.clients_to = to;
+  options.clients_step = step;
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -280,21 +300,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (*study) {
-      int from = 0;
-      int to = 0;
-      int step = 0;
-      char colon1 = 0;
-      char colon2 = 0;
-      std::istringstream in(study_clients);
-      if (!(in >> from >> colon1 >> to >> colon2 >> step) || colon1 != ':' || colon2 != ':' ||
-          from < 1 || to < from || step < 1 || to > 10'000 || !in.eof()) {
-        std::cerr << "--clients: expected FROM:TO:STEP with 1 <= FROM <= TO <= 10000 and "
-                     "STEP >= 1, got '" << study_clients << "'\n";
-        return 2;
-      }
-      study_options.clients_from = from;
-      study_options.clients_to = to;
-      study_options.clients_step = step;
+      if (!parse_client_range(study_clients, study_options)) return 2;
       return study_backoff(study_options, study_json);
     }
     if (*chk) return fs::run_check(chk_model, chk_file, std::cout, std::cerr, chk_options);
