@@ -15,8 +15,8 @@
 #include "faultline/locks/lease_lock.h"
 #include "faultline/locks/redlock.h"
 #include "faultline/sim/history.h"
-#include "faultline/sim/pg_node.h"
-#include "faultline/sim/redis_node.h"
+#include "faultline/sim/pg_lock_session.h"
+#include "faultline/sim/redis_locks.h"
 #include "faultline/sim/register_node.h"
 #include "faultline/sim/timeline.h"
 #include "faultline/sim/rpc.h"
@@ -92,7 +92,7 @@ class UncheckedReleaseLock final : public WorkloadLock {
   Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
   Task<Result<void>> release(const locks::Lease& lease) override {
     sim::RedisNode* node = &node_;
-    auto op = [node, key = lease.key]() { return Result<bool>(node->remove(key)); };
+    auto op = [node, key = lease.key]() { return Result<bool>(sim::RedisLocks(*node).remove(key)); };
     auto reply = sim::call<bool>(network_, client_, node_.host(),
                                  lock_.options().call_timeout, std::move(op));
     Result<bool> removed = co_await std::move(reply);

@@ -32,7 +32,7 @@
 #include <optional>
 #include <string>
 
-#include "faultline/sim/pg_node.h"
+#include "faultline/sim/pg_lock_session.h"
 #include "scenarios/scenario.h"
 
 namespace faultline::scenarios {

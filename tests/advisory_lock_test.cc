@@ -10,7 +10,7 @@
 #include "faultline/locks/advisory_lock.h"
 #include "faultline/locks/advisory_lock_id.h"
 #include "faultline/sim/network.h"
-#include "faultline/sim/pg_node.h"
+#include "faultline/sim/pg_lock_session.h"
 #include "faultline/sim/world.h"
 #include "tests/sim_run.h"
 

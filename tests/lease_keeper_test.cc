@@ -10,7 +10,7 @@
 #include "faultline/locks/lease_keeper.h"
 #include "faultline/locks/lease_lock.h"
 #include "faultline/sim/network.h"
-#include "faultline/sim/redis_node.h"
+#include "faultline/sim/redis_locks.h"
 #include "faultline/sim/world.h"
 #include "tests/sim_run.h"
 
@@ -73,7 +73,7 @@ TEST(LeaseKeeper, KeepsTheLockWellPastItsTtl) {
   h.advance(3500ms);  // three and a half ttls
   EXPECT_FALSE(keeper->lost()) << keeper->why();
   EXPECT_GE(keeper->extensions(), 10);
-  EXPECT_EQ(h.redis().holder("job"), lease.owner);
+  EXPECT_EQ(RedisLocks(h.redis()).holder("job"), lease.owner);
   EXPECT_FALSE(h.run(1, h.lock(1).acquire()).ok()) << "another client got a kept lock";
   keeper->stop();
 }
@@ -116,7 +116,7 @@ TEST(LeaseKeeper, NeverExtendsALockItNoLongerOwns) {
   h.world().resume(h.client(0));
   h.advance(500ms);  // within the other client's ttl
   EXPECT_TRUE(keeper->lost());
-  EXPECT_EQ(h.redis().holder("job"), other.owner) << "the resumed keeper took the lock back";
+  EXPECT_EQ(RedisLocks(h.redis()).holder("job"), other.owner) << "the resumed keeper took the lock back";
 }
 
 // The holder pauses past its validity (990ms: ttl 1s less 1% drift) but not past the server's
@@ -133,7 +133,7 @@ TEST(LeaseKeeper, AKeeperPausedIntoTheDriftWindowDoesNotExtend) {
   h.advance(50ms);
   EXPECT_TRUE(keeper->lost());
   EXPECT_EQ(keeper->extensions(), 0);
-  EXPECT_EQ(h.redis().holder("job"), "") << "the server's lease was extended after it had run out "
+  EXPECT_EQ(RedisLocks(h.redis()).holder("job"), "") << "the server's lease was extended after it had run out "
                                             "on the holder's clock";
   EXPECT_TRUE(h.run(1, h.lock(1).acquire()).ok()) << "the lock should be free for others";
 }
@@ -168,7 +168,7 @@ TEST(LeaseKeeper, StopEndsExtensionsWithoutReportingALoss) {
   h.advance(3s);
   EXPECT_EQ(keeper->extensions(), extensions);
   EXPECT_FALSE(keeper->lost());
-  EXPECT_EQ(h.redis().holder("job"), "") << "without extensions the lease expires";
+  EXPECT_EQ(RedisLocks(h.redis()).holder("job"), "") << "without extensions the lease expires";
 }
 
 TEST(LeaseKeeper, RejectsARenewalPeriodLongerThanTheLease) {

@@ -20,7 +20,7 @@
 #include "faultline/locks/lease_lock.h"
 #include "faultline/locks/lock_store.h"
 #include "faultline/sim/network.h"
-#include "faultline/sim/redis_node.h"
+#include "faultline/sim/redis_locks.h"
 #include "faultline/sim/world.h"
 
 namespace faultline::sim {
@@ -277,12 +277,12 @@ TEST(LeaseLock, AcquireThenReleaseHappyPath) {
   EXPECT_EQ(lease->key, kKey);
   EXPECT_EQ(lease->token, 1u);
   EXPECT_EQ(lease->owner.size(), 32u);
-  EXPECT_EQ(h.redis().holder(kKey), lease->owner);
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), lease->owner);
   EXPECT_EQ(h.store(0).acquires(), 1);
 
   Result<void> released = h.run(0, lock.release(*lease));
   ASSERT_TRUE(released.ok()) << released.error().to_string();
-  EXPECT_EQ(h.redis().holder(kKey), "");
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), "");
   ASSERT_EQ(h.store(0).releases(), 1);
   EXPECT_EQ(h.store(0).release_owners[0], lease->owner);
 }
@@ -305,7 +305,7 @@ TEST(LeaseLock, SecondOwnerGetsBusyAfterBoundedAttempts) {
   for (const std::string& o : h.store(1).acquire_outcomes) EXPECT_EQ(o, "busy");
   // 4 round trips (<= 4ms each) + backoffs of at most 10 + 20 + 40 ms.
   EXPECT_LE(h.world().now() - started, milliseconds(16 + 70));
-  EXPECT_EQ(h.redis().holder(kKey), held->owner) << "the holder is untouched";
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), held->owner) << "the holder is untouched";
 }
 
 TEST(LeaseLock, ReleaseByNonOwnerFailsAndDoesNotFreeTheLock) {
@@ -320,7 +320,7 @@ TEST(LeaseLock, ReleaseByNonOwnerFailsAndDoesNotFreeTheLock) {
   Result<void> r = h.run(1, b.release(forged));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition) << r.error().to_string();
-  EXPECT_EQ(h.redis().holder(kKey), held->owner);
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), held->owner);
   EXPECT_EQ(h.store(1).releases(), 1) << "the release was really asked of the server";
 }
 
@@ -338,7 +338,7 @@ TEST(LeaseLock, ReleaseAfterExpiryAndTakeoverFailsAndKeepsTheNewHolder) {
   Result<void> late = h.run(0, a.release(*first));
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(h.redis().holder(kKey), second->owner);
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), second->owner);
 }
 
 // ---- Extend and validity ----------------------------------------------------------------------
@@ -361,17 +361,17 @@ TEST(LeaseLock, ExtendKeepsTheLockPastTheOriginalTtl) {
   EXPECT_GE(renewed->valid_until - lease->valid_until, milliseconds(600));
 
   h.advance(milliseconds(600));  // 1.2s after the acquire: the original ttl is over
-  EXPECT_EQ(h.redis().holder(kKey), lease->owner);
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), lease->owner);
   Result<Lease> other = h.run(1, b.acquire());
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code, ErrorCode::kBusy);
 
   h.advance(milliseconds(1100));  // now the extended ttl is over too
-  EXPECT_EQ(h.redis().holder(kKey), "");
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), "");
   Result<Lease> too_late = h.run(0, a.extend(*renewed));
   ASSERT_FALSE(too_late.ok());
   EXPECT_EQ(too_late.error().code, ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(h.redis().holder(kKey), "") << "a failed extend must not resurrect the lock";
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), "") << "a failed extend must not resurrect the lock";
 }
 
 TEST(LeaseLock, ValidityEndsBeforeTtlByTheDriftAllowance) {
@@ -463,7 +463,7 @@ TEST(LeaseLock, LostRepliesThenHealReacquiresWithTheSameOwnerAndToken) {
   h.lose_replies(0, true);
   std::string holder_while_lost;
   h.world().schedule(SimTime(milliseconds(150)), kWorldProcess, 0,
-                     [&] { holder_while_lost = h.redis().holder(kKey); });
+                     [&] { holder_while_lost = sim::RedisLocks(h.redis()).holder(kKey); });
   h.world().schedule(SimTime(milliseconds(250)), kWorldProcess, 0,
                      [&] { h.lose_replies(0, false); });
 
@@ -477,7 +477,7 @@ TEST(LeaseLock, LostRepliesThenHealReacquiresWithTheSameOwnerAndToken) {
     EXPECT_EQ(owner, lease->owner) << "every attempt of one acquire uses one owner";
   }
   EXPECT_EQ(holder_while_lost, lease->owner) << "the lost-reply attempt did take the lock";
-  EXPECT_EQ(h.redis().holder(kKey), lease->owner);
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), lease->owner);
   EXPECT_EQ(lease->token, 1u) << "re-acquiring is idempotent: the same token";
   EXPECT_EQ(s.releases(), 0);
 
@@ -499,7 +499,7 @@ TEST(LeaseLock, EveryAttemptUnknownReleasesBestEffort) {
   h.lose_replies(0, true);
   std::string holder_while_lost;
   h.world().schedule(SimTime(milliseconds(150)), kWorldProcess, 0,
-                     [&] { holder_while_lost = h.redis().holder(kKey); });
+                     [&] { holder_while_lost = sim::RedisLocks(h.redis()).holder(kKey); });
 
   Result<Lease> lease = h.run(0, a.acquire());
   ASSERT_FALSE(lease.ok());
@@ -515,7 +515,7 @@ TEST(LeaseLock, EveryAttemptUnknownReleasesBestEffort) {
   // Its reply was lost too, but the release itself happened: the lock is free long before
   // the 10s ttl, and once the network heals another client gets it at once.
   EXPECT_LT(h.world().now(), SimTime(seconds(1)));
-  EXPECT_EQ(h.redis().holder(kKey), "");
+  EXPECT_EQ(sim::RedisLocks(h.redis()).holder(kKey), "");
   h.lose_replies(0, false);
   Result<Lease> other = h.run(1, b.acquire());
   ASSERT_TRUE(other.ok()) << other.error().to_string();
@@ -652,7 +652,7 @@ RC_GTEST_PROP(LeaseLockProperty, NodeMatchesReferenceModel, ()) {
     }
     expire(h.world().now());
     const std::string expected = model.held ? model.owner : std::string();
-    RC_ASSERT(h.redis().holder(kKey) == expected);
+    RC_ASSERT(sim::RedisLocks(h.redis()).holder(kKey) == expected);
   }
 }
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "faultline/sim/network.h"
-#include "faultline/sim/redis_node.h"
+#include "faultline/sim/redis_locks.h"
 #include "faultline/sim/world.h"
 #include "tests/lock_store_conformance.h"
 

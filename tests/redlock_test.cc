@@ -10,7 +10,7 @@
 
 #include "faultline/locks/redlock.h"
 #include "faultline/sim/network.h"
-#include "faultline/sim/redis_node.h"
+#include "faultline/sim/redis_locks.h"
 #include "faultline/sim/world.h"
 #include "tests/sim_run.h"
 
@@ -73,10 +73,10 @@ class Harness {
   RedisNode& node(int i) { return *nodes_.at(static_cast<std::size_t>(i)); }
   RedisNode& tokens() { return *tokens_; }
   // Whoever holds the lock on node `i` ("" when free).
-  std::string holder_on(int i) { return node(i).holder(kKey); }
+  std::string holder_on(int i) { return RedisLocks(node(i)).holder(kKey); }
   int holders(const std::string& owner) {
     int n = 0;
-    for (auto& node : nodes_) n += node->holder(kKey) == owner ? 1 : 0;
+    for (auto& node : nodes_) n += RedisLocks(*node).holder(kKey) == owner ? 1 : 0;
     return n;
   }
 
@@ -120,8 +120,8 @@ TEST(Redlock, AMajorityOfDeadNodesIsUnavailableAndLeavesNothingHeld) {
   ASSERT_FALSE(lease.ok());
   EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable) << lease.error().to_string();
   EXPECT_NE(lease.error().message.find("unreachable"), std::string::npos);
-  EXPECT_EQ(h.node(1).holder(kKey), "") << "a failed attempt must release what it got";
-  EXPECT_EQ(h.node(3).holder(kKey), "");
+  EXPECT_EQ(RedisLocks(h.node(1)).holder(kKey), "") << "a failed attempt must release what it got";
+  EXPECT_EQ(RedisLocks(h.node(3)).holder(kKey), "");
 }
 
 TEST(Redlock, HeldByAnotherIsBusyAndNamesTheNodesThatRefused) {

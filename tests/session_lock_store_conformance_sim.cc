@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "faultline/sim/network.h"
-#include "faultline/sim/pg_node.h"
+#include "faultline/sim/pg_lock_session.h"
 #include "faultline/sim/world.h"
 #include "tests/session_lock_store_conformance.h"
 

@@ -195,11 +195,26 @@ void World::kill(Process& p) {
   frozen_[p.id()].clear();
 }
 
+void Process::run_start_hooks() {
+  // By index, on a copy: a hook may register another (which then runs too, last).
+  for (std::size_t i = 0; i < on_start_.size(); ++i) {
+    const Hook hook = on_start_[i];
+    hook(*this);
+  }
+}
+
+void Process::run_crash_hooks(bool persist) {
+  for (std::size_t i = 0; i < on_crash_.size(); ++i) {
+    const CrashHook hook = on_crash_[i];
+    hook(*this, persist);
+  }
+}
+
 void World::crash(Process& p, bool persist) {
   trace_.mix(kTagCrash);
   kill(p);
   for (const DisconnectHook& hook : disconnect_hooks_) hook(p.id(), kWorldProcess);
-  if (p.on_crash_) p.on_crash_(p, persist);
+  p.run_crash_hooks(persist);
   io_.poll();  // unwind the discarded coroutines now, while everything they refer to exists
 }
 
@@ -207,7 +222,7 @@ void World::crash_silently(Process& p) {
   trace_.mix(kTagSilentCrash);
   kill(p);
   for (const SilentCrashHook& hook : silent_crash_hooks_) hook(p.id());
-  if (p.on_crash_) p.on_crash_(p, /*persist=*/true);
+  p.run_crash_hooks(/*persist=*/true);
   io_.poll();  // as crash(): unwind the discarded coroutines now
 }
 
@@ -216,7 +231,7 @@ void World::restart(Process& p) {
   trace_.mix(p.id());
   FAULTLINE_INVARIANT(!p.up_, "restart() of a process that is up");
   p.up_ = true;
-  if (p.on_start_) p.on_start_(p);
+  p.run_start_hooks();
   io_.poll();
 }
 
@@ -224,7 +239,7 @@ void World::start() {
   FAULTLINE_INVARIANT(!started_, "start() runs once");
   started_ = true;
   for (auto& p : processes_) {
-    if (p->on_start_) p->on_start_(*p);
+    p->run_start_hooks();
   }
   io_.poll();
 }

@@ -4,7 +4,7 @@
 
 #include "faultline/locks/lease_lock.h"
 #include "faultline/sim/network.h"
-#include "faultline/sim/redis_node.h"
+#include "faultline/sim/redis_locks.h"
 #include "faultline/sim/world.h"
 
 namespace {

@@ -1,6 +1,8 @@
-// PgNode: a simulated PostgreSQL server's advisory locks and fencing counters, and the client
-// side (SimSessionLockStore, SimLockSession) implementing locks::SessionLockStore over the
-// simulated network.
+// PgNode: a simulated PostgreSQL server: sessions that end with their connection, session
+// advisory locks, and durable tables (PgDatabase) changed by transactions. Families add their
+// operations as steps on it (the advisory-lock client is SimSessionLockStore, in
+// pg_lock_session.h; fencing counters are rows of the table faultline_fencing, as in the real
+// backend).
 //
 // The model, matching PostgreSQL's semantics where the scenarios depend on them:
 //   - a session is a connection; session advisory locks are re-entrant (a count per session);
@@ -17,7 +19,8 @@
 //     minutes): the session ends on the server once one gets through, also after a partition;
 //   - a partition between the node and a client that lasts Keepalive::detection() ends that
 //     client's sessions the same way, when the node watches its network (watch());
-//   - fencing counters are durable (a table, as in the real backend): they survive crashes;
+//   - tables are durable: a committed transaction survives any crash (PostgreSQL fsyncs its
+//     WAL at commit), and a transaction whose body fails leaves nothing behind;
 //   - lock(id, timeout) is modelled as try_lock retried every 10ms, not as a server-side wait
 //     queue (a simplification: the scenarios only need "waits, then gets it or kBusy"); it gives
 //     up when the real backend's lock_timeout would (see pg_node.cc), so both answer alike.
@@ -31,8 +34,14 @@
 #include <memory>
 #include <string>
 
+#include <type_traits>
+#include <utility>
+
+#include "faultline/locks/lock_store.h"
 #include "faultline/locks/session_lock_store.h"
+#include "faultline/result.h"
 #include "faultline/sim/network.h"
+#include "faultline/sim/pg_database.h"
 #include "faultline/sim/world.h"
 
 namespace faultline::sim {
@@ -76,11 +85,27 @@ class PgNode {
   [[nodiscard]] Result<locks::FencingToken> next_token(SessionId session, const std::string& key);
   void close_session(SessionId session);
 
+  // Runs `body` (a callable taking PgDatabase& and returning Result<T>) as one transaction of
+  // `session`, now: atomically and all or nothing (an error from the body rolls back every
+  // change it made). A dead session gives kUnavailable and runs nothing.
+  template <class Body>
+  auto transaction(SessionId session, Body&& body) -> std::invoke_result_t<Body, PgDatabase&> {
+    if (!alive(session)) return session_terminated();
+    PgDatabase work = database_;
+    auto result = std::forward<Body>(body)(work);
+    if (result.ok()) database_ = std::move(work);
+    return result;
+  }
+  // The committed data (for checkers and tests).
+  [[nodiscard]] const PgDatabase& database() const noexcept { return database_; }
+
   // Ends every session `client` has (its connection dropped), releasing their locks.
   void terminate_sessions_of(ProcessId client);
   // The session holding `id`, or 0 (for checkers and tests).
   [[nodiscard]] SessionId holder(locks::AdvisoryLockId id) const;
   [[nodiscard]] bool alive(SessionId session) const;
+  // What every step of a session the server has ended answers (kUnavailable).
+  [[nodiscard]] static Error session_terminated();
 
  private:
   struct Hold {
@@ -96,52 +121,7 @@ class PgNode {
   SessionId next_session_ = 1;
   std::map<SessionId, ProcessId> sessions_;  // live sessions and their client
   std::map<locks::AdvisoryLockId, Hold> holds_;
-  std::map<std::string, locks::FencingToken> counters_;
-};
-
-class SimLockSession final : public locks::LockSession {
- public:
-  SimLockSession(Network& network, Process& client, PgNode& node, SessionId session)
-      : network_(network),
-        client_(client),
-        node_(node),
-        session_(session),
-        generation_(client.generation()) {}
-
-  Task<Result<bool>> try_lock(locks::AdvisoryLockId id, Duration timeout) override;
-  Task<Result<void>> lock(locks::AdvisoryLockId id, Duration timeout) override;
-  Task<Result<bool>> unlock(locks::AdvisoryLockId id, Duration timeout) override;
-  Task<Result<locks::FencingToken>> next_fencing_token(std::string_view key,
-                                                       Duration timeout) override;
-  // Also true once the client process has crashed since the session opened: the connection
-  // died with the process that opened it, whatever the server still thinks.
-  [[nodiscard]] bool lost() const override {
-    return lost_ || client_.generation() != generation_;
-  }
-  Task<void> close(Duration timeout) override;
-
- private:
-  template <class R>
-  Result<R> observe(Result<R> result);
-
-  Network& network_;
-  Process& client_;
-  PgNode& node_;
-  SessionId session_;
-  std::uint32_t generation_;  // of the client process when the session opened
-  bool lost_ = false;
-};
-
-class SimSessionLockStore final : public locks::SessionLockStore {
- public:
-  SimSessionLockStore(Network& network, Process& client, PgNode& node)
-      : network_(network), client_(client), node_(node) {}
-  Task<Result<std::unique_ptr<locks::LockSession>>> open_session(Duration timeout) override;
-
- private:
-  Network& network_;
-  Process& client_;
-  PgNode& node_;
+  PgDatabase database_;
 };
 
 }  // namespace faultline::sim

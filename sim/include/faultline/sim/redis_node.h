@@ -1,32 +1,35 @@
-// RedisNode: a simulated Redis server holding lease locks, and SimLockStore, a client of it.
+// RedisNode: a simulated Redis server: a keyspace (RedisKeyspace) with expiry on the node's own
+// wall clock, persistence, an optional asynchronous replica, and crash and failover. It knows no
+// pattern: each family brings a command module that runs its atomic steps on the node through
+// step() (the lock operations are one, RedisLocks in redis_locks.h), as the real backends run a
+// Lua script or a single command.
 //
-// The node implements the LockStore operations with exactly the semantics of the Lua scripts in
-// backends/redis (the conformance suite checks both): each is one atomic step, and keys expire
-// on the node's own *wall* clock (ProcessClock::wall_now()), as Redis does, so skew, drift and
-// steps of the node's clock, backwards too, change when a lease ends. Expiry is checked on
-// access, as an absolute wall-clock time in whole milliseconds (as Redis stores it).
+// Time: the keyspace reads the node's *wall* clock (ProcessClock::wall_now()), in whole
+// milliseconds, as Redis does, so skew, drift and steps of the node's clock, backwards too,
+// change when keys expire. Time stands still during one step, as during a Lua script.
 //
-// Crash: without persistence the node restarts empty: it forgets every lock *and* every fencing
-// counter, so it may grant a held lock again and issue smaller tokens than before. With
-// persistence the data survives as the node's AOF policy allows:
+// Crash: without persistence the node restarts empty: every module loses everything (a lock
+// module forgets locks *and* fencing counters). With persistence the data survives as the
+// node's AOF policy allows:
 //   - appendfsync always (the default): every write was on disk before its reply; nothing is
 //     lost;
 //   - appendfsync everysec (enable_aof_everysec): the AOF reaches the disk once a period, so a
-//     restart loses every write since the last flush; counters roll back to an earlier value
-//     and the next INCR hands out a token that was already issued.
+//     restart loses every write since the last flush: counters roll back, and the next INCR
+//     hands out a value that was already issued.
+// With a replica, a crash is a failover: the replica is promoted with what had reached it.
 //
-// Ownership: the node hooks itself into its host process's crash; both must outlive the World's
-// run. Thread-safety: none.
+// Ownership: the node hooks itself into its host process's crash (hooks append, so other models
+// on the same process keep theirs); both must outlive the World's run. Thread-safety: none.
 #pragma once
 
+#include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
-#include <string_view>
+#include <type_traits>
+#include <utility>
 
-#include "faultline/locks/lock_store.h"
-#include "faultline/sim/network.h"
+#include "faultline/sim/redis_keyspace.h"
 #include "faultline/sim/world.h"
 
 namespace faultline::sim {
@@ -41,7 +44,7 @@ class RedisNode {
 
   // Gives the node an asynchronously replicated replica, `lag` behind. A crash of the node is
   // then a failover: the replica is promoted with whatever had reached it, so the writes of the
-  // last `lag` (locks granted, tokens issued) are lost, whatever `persist` says.
+  // last `lag` are lost, whatever `persist` says.
   void enable_replica(Duration lag);
   // appendfsync everysec: the AOF reaches the disk every `period` of true time (Redis: one
   // second), and a crash that keeps data restarts from the last flush, losing the writes since.
@@ -51,72 +54,44 @@ class RedisNode {
   // replica, or a restart from an AOF misses its unflushed tail), for a run's history.
   void on_data_loss(std::function<void(const std::string&)> note) { data_loss_note_ = std::move(note); }
 
-  // The atomic steps; arguments are assumed valid (the client validated them).
-  [[nodiscard]] locks::AcquireReply acquire(std::string_view key, std::string_view owner,
-                                            Duration ttl);
-  [[nodiscard]] bool release(std::string_view key, std::string_view owner);
-  [[nodiscard]] bool extend(std::string_view key, std::string_view owner, Duration ttl);
-  [[nodiscard]] locks::FencingToken incr(std::string_view counter);
-
-  // DEL: removes `key` whoever holds it. Not a LockStore operation on purpose (release must
-  // check the owner); here for the scenario that shows why.
-  [[nodiscard]] bool remove(std::string_view key);
-
-  // Who holds `key` now, or "" (for checkers and tests).
-  [[nodiscard]] std::string holder(std::string_view key);
+  // Runs `script` (a callable taking RedisKeyspace&) as one atomic step on the node, now, and
+  // returns what it returns: the keyspace's clock is the node's wall clock for the whole step,
+  // and if the script wrote, the step is replicated and persisted as one unit (as Redis does a
+  // Lua script's effects). Called from the operation a simulated request runs on the node.
+  template <class Script>
+  auto step(Script&& script) {
+    begin_step();
+    if constexpr (std::is_void_v<std::invoke_result_t<Script, RedisKeyspace&>>) {
+      std::forward<Script>(script)(keyspace_);
+      end_step();
+    } else {
+      auto result = std::forward<Script>(script)(keyspace_);
+      end_step();
+      return result;
+    }
+  }
 
  private:
-  struct Lock {
-    std::string owner;
-    locks::FencingToken token = 0;
-    WallTime expires_at{};  // on the node's wall clock, whole milliseconds
-    bool operator==(const Lock&) const = default;
-  };
-  // The live lock under `key`, after dropping it if it has expired.
-  Lock* live(std::string_view key);
-
-  // After every write: ships the node's state to the replica, arriving `replica_lag_` later.
+  void begin_step();
+  void end_step();
+  // After every write: ships the node's data to the replica, arriving `replica_lag_` later.
   void replicate();
-  // Before every write: if an AOF flush fell due since the last write, the state as it is now
+  // Before every step: if an AOF flush fell due since the last write, the data as it is now
   // (unchanged since that flush) is what reached the disk. Lazy, so the node schedules nothing.
   void flush_due();
   // A crash with persistence under appendfsync everysec: back to what the last flush saved.
   void restore_flushed();
-  [[nodiscard]] WallTime now_ms() const;
+  void fail_over();
 
   Process& host_;
-  std::map<std::string, Lock, std::less<>> locks_;
-  std::map<std::string, locks::FencingToken, std::less<>> counters_;
+  RedisKeyspace keyspace_;
   std::optional<Duration> replica_lag_;
   std::function<void(const std::string&)> data_loss_note_;
   std::uint64_t replication_epoch_ = 0;  // a failover discards what the old primary still ships
-  std::map<std::string, Lock, std::less<>> replica_locks_;
-  std::map<std::string, locks::FencingToken, std::less<>> replica_counters_;
+  RedisKeyspace replica_;
   std::optional<Duration> fsync_period_;  // set: appendfsync everysec
   std::int64_t flushed_periods_ = 0;       // flushes done: the last one at this many periods
-  std::map<std::string, Lock, std::less<>> flushed_locks_;
-  std::map<std::string, locks::FencingToken, std::less<>> flushed_counters_;
-};
-
-// A LockStore for one client process talking to one RedisNode over the simulated network.
-class SimLockStore final : public locks::LockStore {
- public:
-  SimLockStore(Network& network, Process& client, RedisNode& node)
-      : network_(network), client_(client), node_(node) {}
-
-  Task<Result<locks::AcquireReply>> acquire(std::string_view key, std::string_view owner,
-                                            Duration ttl, Duration timeout) override;
-  Task<Result<bool>> release(std::string_view key, std::string_view owner,
-                             Duration timeout) override;
-  Task<Result<bool>> extend(std::string_view key, std::string_view owner, Duration ttl,
-                            Duration timeout) override;
-  Task<Result<locks::FencingToken>> next_fencing_token(std::string_view key,
-                                                       Duration timeout) override;
-
- private:
-  Network& network_;
-  Process& client_;
-  RedisNode& node_;
+  RedisKeyspace flushed_;
 };
 
 }  // namespace faultline::sim

@@ -131,11 +131,15 @@ class Process {
   // Incremented by every crash; events scheduled for an older generation are discarded.
   [[nodiscard]] std::uint32_t generation() const noexcept { return generation_; }
 
+  using CrashHook = std::function<void(Process&, bool persist)>;
+
+  // Hooks append: several models may share one process (a Redis node with two command modules,
+  // a service and its cache), and each keeps its own. They run in registration order.
   // Runs at start() and at every restart: spawn the process's coroutines here.
-  void on_start(Hook hook) { on_start_ = std::move(hook); }
+  void on_start(Hook hook) { on_start_.push_back(std::move(hook)); }
   // Runs at every crash, after the process's events were discarded. `persist` says whether
   // durable state survives (meaningful for store nodes).
-  void on_crash(std::function<void(Process&, bool persist)> hook) { on_crash_ = std::move(hook); }
+  void on_crash(CrashHook hook) { on_crash_.push_back(std::move(hook)); }
 
   // Runs `task` as a coroutine of this process. An exception escaping it propagates out of
   // World::step(): a bug in the workload must not pass silently.
@@ -153,8 +157,10 @@ class Process {
   bool paused_ = false;
   std::uint64_t pause_epoch_ = 0;
   std::uint32_t generation_ = 0;
-  Hook on_start_;
-  std::function<void(Process&, bool)> on_crash_;
+  std::vector<Hook> on_start_;
+  std::vector<CrashHook> on_crash_;
+  void run_start_hooks();
+  void run_crash_hooks(bool persist);
 };
 
 class World {

@@ -1,0 +1,136 @@
+#include "faultline/sim/redis_locks.h"
+
+#include "faultline/sim/rpc.h"
+
+namespace faultline::sim {
+namespace {
+
+constexpr std::string_view kOwner = "owner";
+constexpr std::string_view kToken = "token";
+
+// The token a lock hash stores (written by acquire, so always a number).
+locks::FencingToken stored_token(RedisKeyspace& keys, std::string_view key) {
+  const std::string* token = keys.hget(key, kToken);
+  return token == nullptr ? 0 : static_cast<locks::FencingToken>(std::stoull(*token));
+}
+
+// Whether the lock hash under `key` is there and names `owner`.
+bool owned_by(RedisKeyspace& keys, std::string_view key, std::string_view owner) {
+  const std::string* holder = keys.hget(key, kOwner);
+  return holder != nullptr && *holder == owner;
+}
+
+}  // namespace
+
+// As lock_scripts.h's acquire: take a free key with a fresh token; the same owner re-acquiring
+// extends and keeps its token; anyone else is refused.
+locks::AcquireReply RedisLocks::acquire(std::string_view key, std::string_view owner,
+                                        Duration ttl) {
+  return node_.step([&](RedisKeyspace& keys) -> locks::AcquireReply {
+    const std::string* holder = keys.hget(key, kOwner);
+    if (holder == nullptr) {  // every lock hash has an owner: the key is free
+      const auto token = static_cast<locks::FencingToken>(keys.incrby(locks::fence_key(key), 1));
+      keys.hset(key, kOwner, std::string(owner));
+      keys.hset(key, kToken, std::to_string(token));
+      keys.pexpire(key, ttl);
+      return {true, token};
+    }
+    if (*holder != owner) return {false, 0};
+    keys.pexpire(key, ttl);
+    return {true, stored_token(keys, key)};
+  });
+}
+
+bool RedisLocks::release(std::string_view key, std::string_view owner) {
+  return node_.step([&](RedisKeyspace& keys) {
+    return owned_by(keys, key, owner) && keys.del(key);
+  });
+}
+
+bool RedisLocks::extend(std::string_view key, std::string_view owner, Duration ttl) {
+  return node_.step([&](RedisKeyspace& keys) {
+    return owned_by(keys, key, owner) && keys.pexpire(key, ttl);
+  });
+}
+
+locks::FencingToken RedisLocks::incr(std::string_view counter) {
+  return node_.step([&](RedisKeyspace& keys) {
+    return static_cast<locks::FencingToken>(keys.incrby(counter, 1));
+  });
+}
+
+bool RedisLocks::remove(std::string_view key) {
+  return node_.step([&](RedisKeyspace& keys) { return keys.del(key); });
+}
+
+std::string RedisLocks::holder(std::string_view key) {
+  return node_.step([&](RedisKeyspace& keys) {
+    const std::string* holder = keys.hget(key, kOwner);
+    return holder == nullptr ? std::string() : *holder;
+  });
+}
+
+// ---- SimLockStore ---------------------------------------------------------------------------
+
+Task<Result<locks::AcquireReply>> SimLockStore::acquire(std::string_view key,
+                                                        std::string_view owner, Duration ttl,
+                                                        Duration timeout) {
+  if (auto r = locks::validate_request(key, owner, ttl, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  RedisNode* node = &node_;
+  // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
+  // of a co_await operand twice.
+  auto op = [node, key = std::string(key), owner = std::string(owner), ttl]() {
+    return Result<locks::AcquireReply>(RedisLocks(*node).acquire(key, owner, ttl));
+  };
+  auto reply = call<locks::AcquireReply>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+Task<Result<bool>> SimLockStore::release(std::string_view key, std::string_view owner,
+                                         Duration timeout) {
+  if (auto r = locks::validate_request(key, owner, std::nullopt, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  RedisNode* node = &node_;
+  // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
+  // of a co_await operand twice.
+  auto op = [node, key = std::string(key), owner = std::string(owner)]() {
+    return Result<bool>(RedisLocks(*node).release(key, owner));
+  };
+  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+Task<Result<bool>> SimLockStore::extend(std::string_view key, std::string_view owner,
+                                        Duration ttl, Duration timeout) {
+  if (auto r = locks::validate_request(key, owner, ttl, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  RedisNode* node = &node_;
+  // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
+  // of a co_await operand twice.
+  auto op = [node, key = std::string(key), owner = std::string(owner), ttl]() {
+    return Result<bool>(RedisLocks(*node).extend(key, owner, ttl));
+  };
+  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+Task<Result<locks::FencingToken>> SimLockStore::next_fencing_token(std::string_view key,
+                                                                   Duration timeout) {
+  if (auto r = locks::validate_request(key, std::nullopt, std::nullopt, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  RedisNode* node = &node_;
+  // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
+  // of a co_await operand twice.
+  auto op = [node, counter = locks::fence_key(key)]() {
+    return Result<locks::FencingToken>(RedisLocks(*node).incr(counter));
+  };
+  auto reply = call<locks::FencingToken>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+}  // namespace faultline::sim
