@@ -44,7 +44,7 @@
 #include "bench/measure.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/postgres/advisory_lock_store.h"
-#include "tests/postgres_env.h"
+#include "tests/support/postgres_env.h"
 
 namespace {
 

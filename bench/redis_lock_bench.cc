@@ -24,7 +24,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "bench/redis_benchmark_runner.h"
-#include "tests/redis_env.h"
+#include "tests/support/redis_env.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/lock_scripts.h"
 #include "faultline/backends/redis/lock_store.h"

@@ -58,7 +58,7 @@
 
 #include "bench/measure.h"
 #include "bench/redis_benchmark_runner.h"
-#include "tests/redis_env.h"
+#include "tests/support/redis_env.h"
 #include "faultline/backends/asio_clock.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/lock_scripts.h"

@@ -6,8 +6,8 @@
 #include <benchmark/benchmark.h>
 
 #include "faultline/sim/world.h"
-#include "scenarios/lease_lock_scenario.h"
-#include "scenarios/runner.h"
+#include "scenarios/locks/lease_lock_scenario.h"
+#include "scenarios/framework/runner.h"
 
 namespace {
 

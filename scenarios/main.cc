@@ -20,10 +20,10 @@
 #include <string>
 #include <variant>
 
-#include "scenarios/backoff_contention.h"
+#include "scenarios/resilience/backoff_contention.h"
 #include "scenarios/check_command.h"
-#include "scenarios/runner.h"
-#include "scenarios/scenario.h"
+#include "scenarios/framework/runner.h"
+#include "scenarios/framework/scenario.h"
 
 namespace fs = faultline::scenarios;
 

@@ -1,0 +1,534 @@
+#include "scenarios/locks/lock_scenario.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <vector>
+
+#include "faultline/locks/advisory_lock.h"
+#include "faultline/locks/lease_keeper.h"
+#include "faultline/locks/lease_lock.h"
+#include "faultline/locks/redlock.h"
+#include "faultline/sim/history.h"
+#include "faultline/sim/pg_lock_session.h"
+#include "faultline/sim/redis_locks.h"
+#include "faultline/sim/register_node.h"
+#include "faultline/sim/timeline.h"
+#include "faultline/sim/rpc.h"
+#include "faultline/invariant.h"
+#include "scenarios/locks/lock_invariants.h"
+#include "scenarios/locks/naive_redlock.h"
+
+namespace faultline::scenarios {
+namespace {
+
+using sim::OpStatus;
+
+constexpr std::uint64_t kPlanStream = 0x6C65617365UL;  // the plan's own generator stream
+
+struct Counters {
+  int acquired = 0;
+  int acquire_failed = 0;
+  int sections_ok = 0;
+  int sections_refused = 0;    // a stale token, refused by the register
+  int sections_abandoned = 0;  // the lease ran out before the write
+  int sections_unknown = 0;    // the write's outcome is unknown
+  int sections_failed = 0;     // other failures (read failed, write not sent)
+  int extensions = 0;          // successful keeper extensions
+};
+
+// The two operations the workload needs from any lock kind.
+class WorkloadLock {
+ public:
+  virtual ~WorkloadLock() = default;
+  virtual Task<Result<locks::Lease>> acquire() = 0;
+  virtual Task<Result<void>> release(const locks::Lease& lease) = 0;
+  // For a LeaseKeeper; kFailedPrecondition from a lock that cannot extend.
+  virtual Task<Result<locks::Lease>> extend(const locks::Lease& lease) {
+    (void)lease;
+    co_return failed_precondition("this lock kind cannot extend a lease");
+  }
+  // What the holder can know, without a call, about whether it still holds the lock (beyond
+  // the lease's valid_until): a session lock knows once its session is known lost.
+  [[nodiscard]] virtual bool still_held() const { return true; }
+};
+
+template <class Lock>
+class LockAdapter final : public WorkloadLock {
+ public:
+  explicit LockAdapter(Lock lock) : lock_(std::move(lock)) {}
+  Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
+  Task<Result<void>> release(const locks::Lease& lease) override { return lock_.release(lease); }
+  Task<Result<locks::Lease>> extend(const locks::Lease& lease) override {
+    if constexpr (requires { lock_.extend(lease); }) {
+      return lock_.extend(lease);
+    } else {
+      return WorkloadLock::extend(lease);
+    }
+  }
+  [[nodiscard]] bool still_held() const override {
+    if constexpr (requires { lock_.held(); }) {
+      return lock_.held();
+    } else {
+      return true;
+    }
+  }
+
+ private:
+  Lock lock_;
+};
+
+// The anti-pattern "release without an owner check": a plain DEL of the key, whoever holds it.
+class UncheckedReleaseLock final : public WorkloadLock {
+ public:
+  UncheckedReleaseLock(locks::LeaseLock lock, sim::Network& network, sim::Process& client,
+                       sim::RedisNode& node)
+      : lock_(std::move(lock)), network_(network), client_(client), node_(node) {}
+  Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
+  Task<Result<void>> release(const locks::Lease& lease) override {
+    sim::RedisNode* node = &node_;
+    auto op = [node, key = lease.key]() { return Result<bool>(sim::RedisLocks(*node).remove(key)); };
+    auto reply = sim::call<bool>(network_, client_, node_.host(),
+                                 lock_.options().call_timeout, std::move(op));
+    Result<bool> removed = co_await std::move(reply);
+    if (!removed) co_return std::move(removed).error();
+    co_return Ok{};
+  }
+
+ private:
+  locks::LeaseLock lock_;
+  sim::Network& network_;
+  sim::Process& client_;
+  sim::RedisNode& node_;
+};
+
+struct Client {
+  sim::Process* process = nullptr;
+  std::vector<std::unique_ptr<sim::SimLockStore>> stores;  // one per lock node
+  std::unique_ptr<sim::SimLockStore> token_store;          // fenced Redlock's token source
+  std::unique_ptr<sim::SimSessionLockStore> session_store;  // kPgAdvisory
+  std::unique_ptr<sim::RegisterClient> storage;
+  std::unique_ptr<WorkloadLock> lock;
+  bool finished = false;  // survives crashes: a restarted client that had finished stays idle
+};
+
+// Everything one run needs, in construction order. Coroutines refer to it; it outlives them.
+struct Run {
+  Run(std::uint64_t seed, const LockScenarioSpec& s)
+      : world(seed),
+        spec(s),
+        workload(s.workload),
+        network(world),
+        history(world),
+        storage(world.add_process("storage"), s.fenced) {
+    if (s.kind == LockKind::kPgAdvisory) {
+      pg = std::make_unique<sim::PgNode>(world.add_process("postgres"));
+      if (s.pg_keepalive) pg->set_keepalive(*s.pg_keepalive);
+      pg->watch(network);
+      return;
+    }
+    for (int i = 0; i < s.nodes; ++i) {
+      const std::string name = s.nodes == 1 ? "redis" : fmt::format("redis-{}", i + 1);
+      nodes.push_back(std::make_unique<sim::RedisNode>(world.add_process(name)));
+      if (s.replication_lag) nodes.back()->enable_replica(*s.replication_lag);
+      if (s.aof_fsync_every) nodes.back()->enable_aof_everysec(*s.aof_fsync_every);
+    }
+    if (s.fenced && s.kind != LockKind::kLease) {
+      tokens = std::make_unique<sim::RedisNode>(world.add_process("tokens"));
+    }
+  }
+
+  sim::World world;
+  const LockScenarioSpec& spec;
+  LeaseLockWorkload workload;
+  sim::Network network;
+  sim::History history;
+  sim::RegisterNode storage;
+  std::vector<std::unique_ptr<sim::RedisNode>> nodes;
+  std::unique_ptr<sim::RedisNode> tokens;  // durable counter for Redlock's fencing tokens
+  std::unique_ptr<sim::PgNode> pg;         // kPgAdvisory
+  std::vector<Client> clients;
+  // One per successful acquisition, as the environment saw it; `written` is filled from the
+  // register's log when the run is judged.
+  std::vector<ObservedSection> sections;
+  Counters counters;
+  int finished = 0;
+};
+
+OpStatus status_of(const Error& error) {
+  return error.may_have_happened() ? OpStatus::kUnknown : OpStatus::kFail;
+}
+
+// Starts a keeper for `lease` on the client's clock (spec.keeper), or returns null.
+Task<std::shared_ptr<locks::LeaseKeeper>> start_keeper(Run& run, Client& client,
+                                                      const locks::Lease& lease) {
+  if (!run.spec.keeper) co_return nullptr;
+  WorkloadLock* lock = client.lock.get();
+  locks::LeaseKeeper::Extend extend = [lock](const locks::Lease& l) { return lock->extend(l); };
+  locks::LeaseKeeperOptions options;
+  options.renew_every = run.workload.ttl / 3;
+  // A named task: no non-trivially-destructible temporary inside the co_await (g++ 12).
+  auto starting = locks::LeaseKeeper::start(client.process->clock(), lease, std::move(extend),
+                                            std::move(options));
+  Result<std::shared_ptr<locks::LeaseKeeper>> keeper = co_await std::move(starting);
+  FAULTLINE_INVARIANT(keeper.ok(), "the spec's keeper options are valid");
+  co_return std::move(keeper).value();
+}
+
+// Whether the holder may still write: its own clock shows more than the safety margin left of
+// the lease (the keeper's latest one, when it has a keeper), and nothing told it the lock is
+// gone.
+bool may_write(const Run& run, const Client& client, const locks::Lease& lease,
+               const locks::LeaseKeeper* keeper) {
+  const TimePoint valid_until = keeper != nullptr ? keeper->lease().valid_until
+                                                  : lease.valid_until;
+  if (client.process->clock().now() + run.spec.safety_margin >= valid_until) return false;
+  if (keeper != nullptr && keeper->lost()) return false;
+  return client.lock->still_held();
+}
+
+// One critical section. Returns whether the holder may release the lock now: with
+// hold_after_unknown_write, not while its write's outcome is unknown, since the write may still
+// be in flight and would land in the next holder's section; only the lease's expiry (longer
+// than any delay a claim admits) bounds it.
+Task<bool> critical_section(Run& run, Client& client, const locks::Lease& lease,
+                            sim::SimTime acquired, const locks::LeaseKeeper* keeper) {
+  sim::Process& p = *client.process;
+  const LeaseLockWorkload& w = run.workload;
+  const std::size_t cs = run.history.invoke(p.id(), "cs", fmt::format("token={}", lease.token));
+  run.sections.push_back(ObservedSection{p.name(), cs, acquired - sim::SimTime{}, lease.token,
+                                         std::nullopt});
+
+  Result<std::int64_t> read = co_await client.storage->read(lease.token, w.call_timeout);
+  if (!read) {
+    ++run.counters.sections_failed;
+    run.history.complete(cs, OpStatus::kFail, "read: " + read.error().to_string());
+    co_return true;
+  }
+  co_await p.clock().sleep_for(uniform_duration(p.rng(), w.work_min, w.work_max));
+  if (!may_write(run, client, lease, keeper)) {
+    ++run.counters.sections_abandoned;
+    const std::string why = keeper != nullptr && keeper->lost()
+                                ? "the keeper lost the lease (" + keeper->why() + "); abandoned"
+                                : std::string("lease ran out before the write; abandoned");
+    run.history.complete(cs, OpStatus::kFail, why);
+    co_return true;
+  }
+  // Serialising the write, a page fault, a GC safepoint: time a pause can fall into after the
+  // check and before the write leaves. Kleppmann's point is that this window always exists.
+  if (w.prepare > Duration::zero()) co_await p.clock().sleep_for(w.prepare);
+  const std::int64_t value = *read + 1;
+  Result<void> written = co_await client.storage->write(lease.token, value, cs, w.call_timeout);
+  if (written) {
+    ++run.counters.sections_ok;
+    run.history.complete(cs, OpStatus::kOk, fmt::format("read {} wrote {}", *read, value));
+  } else if (written.error().code == ErrorCode::kFailedPrecondition) {
+    ++run.counters.sections_refused;
+    run.history.complete(cs, OpStatus::kFail, "write refused: " + written.error().message);
+  } else {
+    const OpStatus status = status_of(written.error());
+    ++(status == OpStatus::kUnknown ? run.counters.sections_unknown
+                                    : run.counters.sections_failed);
+    run.history.complete(cs, status, "write: " + written.error().to_string());
+    co_return status != OpStatus::kUnknown || !w.hold_after_unknown_write;
+  }
+  co_return true;
+}
+
+Task<void> client_loop(Run& run, Client& client) {
+  sim::Process& p = *client.process;
+  const LeaseLockWorkload& w = run.workload;
+  for (int section = 0; section < w.sections; ++section) {
+    co_await p.clock().sleep_for(uniform_duration(p.rng(), Duration::zero(), w.think_max));
+    const std::size_t acquire = run.history.invoke(p.id(), "acquire");
+    Result<locks::Lease> lease = co_await client.lock->acquire();
+    if (!lease) {
+      ++run.counters.acquire_failed;
+      run.history.complete(acquire, status_of(lease.error()), lease.error().to_string());
+      if (w.pause_after_failure > Duration::zero()) {
+        co_await p.clock().sleep_for(w.pause_after_failure);
+      }
+      continue;
+    }
+    ++run.counters.acquired;
+    run.history.complete(acquire, OpStatus::kOk, fmt::format("token={}", lease->token));
+    const sim::SimTime acquired = run.world.now();
+    std::shared_ptr<locks::LeaseKeeper> keeper = co_await start_keeper(run, client, *lease);
+    const bool may_release =
+        co_await critical_section(run, client, *lease, acquired, keeper.get());
+    if (keeper) {
+      keeper->stop();
+      run.counters.extensions += keeper->extensions();
+    }
+    if (!may_release) {
+      run.history.note(p.id(), "write outcome unknown: not releasing, the lease runs out");
+      continue;
+    }
+    // The keeper's latest lease: the same owner, whatever validity it reached.
+    const locks::Lease held = keeper ? keeper->lease() : *lease;
+    const std::size_t release =
+        run.history.invoke(p.id(), "release", fmt::format("token={}", held.token));
+    Result<void> released = co_await client.lock->release(held);
+    if (released) {
+      run.history.complete(release, OpStatus::kOk);
+    } else {
+      run.history.complete(release, status_of(released.error()), released.error().to_string());
+    }
+  }
+  client.finished = true;
+  ++run.finished;
+}
+
+// No lost update: applied writes chain 1, 2, 3, ...; every successful section is applied.
+// Liveness: no failed acquire without a successful one (by anyone) in the window before it.
+std::optional<Violation> check_liveness(Run& run) {
+  const Duration window = run.spec.max_unavailable;
+  if (window <= Duration::zero()) return std::nullopt;
+  std::vector<sim::SimTime> successes;
+  for (const auto& op : run.history.operations()) {
+    if (op.name == "acquire" && op.status == OpStatus::kOk) successes.push_back(op.completed);
+  }
+  std::sort(successes.begin(), successes.end());
+  for (const auto& op : run.history.operations()) {
+    if (op.name != "acquire" || op.status != OpStatus::kFail) continue;
+    const sim::SimTime since = op.completed - window;
+    auto it = std::upper_bound(successes.begin(), successes.end(), op.completed);
+    const bool recent = it != successes.begin() && *std::prev(it) >= since;
+    if (!recent && op.completed - sim::SimTime{} >= window) {
+      return Violation{
+          fmt::format("liveness: {} gave up acquiring at {:.6f}s and nobody had acquired the "
+                      "lock for {:.0f}s before that: it is held by someone who will never "
+                      "release it",
+                      run.world.process(op.process).name(),
+                      static_cast<double>(op.completed.time_since_epoch().count()) / 1e9,
+                      static_cast<double>(window.count()) / 1e9),
+          static_cast<std::ptrdiff_t>(op.id)};
+    }
+  }
+  return std::nullopt;
+}
+
+// The sections with their writes' true application times from the register's log.
+std::vector<ObservedSection> observed_sections(const Run& run) {
+  std::vector<ObservedSection> sections = run.sections;
+  std::map<std::uint64_t, sim::SimTime> applied;
+  for (const auto& write : run.storage.log()) applied.emplace(write.write_id, write.at);
+  for (ObservedSection& s : sections) {
+    if (auto it = applied.find(s.id); it != applied.end()) s.written = it->second - sim::SimTime{};
+  }
+  return sections;
+}
+
+std::optional<Violation> check_tokens(const LockScenarioSpec& spec,
+                                      std::span<const ObservedSection> sections) {
+  switch (spec.tokens) {
+    case TokenCheck::kNone: return std::nullopt;
+    case TokenCheck::kUnique: return check_tokens_unique(sections);
+    case TokenCheck::kRising: return check_tokens_rise(sections);
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_lost_update(Run& run) {
+  const auto& log = run.storage.log();
+  std::set<std::uint64_t> applied;
+  for (const auto& write : log) {
+    if (write.value != write.previous + 1) {
+      return Violation{
+          fmt::format("lost update: {} (section #{}, token {}) wrote {} over {} at {:.6f}s, so "
+                      "an update was lost; its read was stale",
+                      run.world.process(write.writer).name(), write.write_id, write.token,
+                      write.value, write.previous,
+                      static_cast<double>(write.at.time_since_epoch().count()) / 1e9),
+          static_cast<std::ptrdiff_t>(write.write_id)};
+    }
+    applied.insert(write.write_id);
+  }
+  for (const auto& op : run.history.operations()) {
+    if (op.name == "cs" && op.status == OpStatus::kOk && !applied.contains(op.id)) {
+      return Violation{fmt::format("section #{} reported success but its write is not in the "
+                                   "register",
+                                   op.id),
+                       static_cast<std::ptrdiff_t>(op.id)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check(Run& run) {
+  if (auto v = check_liveness(run)) return v;
+  const std::vector<ObservedSection> sections = observed_sections(run);
+  // Overlap first: when two holders overlap, a lost update is its consequence, not its cause.
+  if (run.spec.mutual_exclusion) {
+    if (auto v = check_mutual_exclusion(sections)) return v;
+  }
+  if (auto v = check_lost_update(run)) return v;
+  if (auto v = check_tokens(run.spec, sections)) return v;
+  if (run.finished < static_cast<int>(run.clients.size())) {
+    return Violation{fmt::format("only {} of {} clients finished by {:.0f}s of virtual time",
+                                 run.finished, run.clients.size(),
+                                 static_cast<double>(run.workload.run_limit.count()) / 1e9)};
+  }
+  return check_liveness_floor(sections, run.spec.min_sections_ok);
+}
+
+std::vector<std::string> node_names(const LockScenarioSpec& spec) {
+  if (spec.kind == LockKind::kPgAdvisory) return {"postgres"};
+  std::vector<std::string> names;
+  for (int i = 0; i < spec.nodes; ++i) {
+    names.push_back(spec.nodes == 1 ? std::string("redis") : fmt::format("redis-{}", i + 1));
+  }
+  return names;
+}
+
+std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
+  const LockScenarioSpec& spec = run.spec;
+  sim::Process& p = *client.process;
+  const std::string key = "resource-lock";
+  if (spec.kind == LockKind::kPgAdvisory) {
+    locks::AdvisoryLockOptions options;
+    options.wait = std::chrono::milliseconds(500);
+    options.call_timeout = spec.workload.call_timeout;
+    auto lock = locks::AdvisoryLock::create(*client.session_store, key, options);
+    FAULTLINE_INVARIANT(lock.ok(), "the spec's lock options are valid");
+    return std::make_unique<LockAdapter<locks::AdvisoryLock>>(std::move(lock).value());
+  }
+  if (spec.kind == LockKind::kLease || spec.kind == LockKind::kLeaseWithoutTtl ||
+      spec.kind == LockKind::kReleaseWithoutOwnerCheck) {
+    locks::LeaseLockOptions options;
+    // "No ttl" is the longest the store allows: a day, for ever as far as a run is concerned.
+    options.ttl = spec.kind == LockKind::kLeaseWithoutTtl ? locks::kMaxTtl : spec.workload.ttl;
+    options.call_timeout = spec.workload.call_timeout;
+    options.max_attempts = 20;
+    // Full jitter up to 5ms, 10ms, 20ms, ... 200ms (base 2.5ms: retry n sleeps up to base*2^n).
+    options.backoff = {resilience::BackoffStrategy::kFullJitter, std::chrono::microseconds(2500),
+                       std::chrono::milliseconds(200)};
+    auto lock = locks::LeaseLock::create(*client.stores.front(), p.clock(), p.rng(), key, options);
+    FAULTLINE_INVARIANT(lock.ok(), "the spec's lock options are valid");
+    if (spec.kind == LockKind::kReleaseWithoutOwnerCheck) {
+      return std::make_unique<UncheckedReleaseLock>(std::move(lock).value(), run.network, p,
+                                                    *run.nodes.front());
+    }
+    return std::make_unique<LockAdapter<locks::LeaseLock>>(std::move(lock).value());
+  }
+  std::vector<locks::LockStore*> stores;
+  for (auto& store : client.stores) stores.push_back(store.get());
+  locks::RedlockOptions options;
+  options.ttl = spec.workload.ttl;
+  options.node_timeout = spec.workload.ttl / 20;
+  options.max_attempts = 10;
+  options.backoff = {resilience::BackoffStrategy::kUniform, std::chrono::milliseconds(5),
+                     std::chrono::milliseconds(100)};
+  if (spec.kind == LockKind::kNaiveRedlock) {
+    return std::make_unique<LockAdapter<NaiveRedlock>>(
+        NaiveRedlock(std::move(stores), p.clock(), p.rng(), key, options));
+  }
+  auto lock = locks::Redlock::create(std::move(stores), client.token_store.get(), p.clock(),
+                                     p.rng(), key, options);
+  FAULTLINE_INVARIANT(lock.ok(), "the spec's lock options are valid");
+  return std::make_unique<LockAdapter<locks::Redlock>>(std::move(lock).value());
+}
+
+}  // namespace
+
+LockScenario::LockScenario(LockScenarioSpec spec) : spec_(std::move(spec)) {
+  spec_.faults.clients.clear();
+  for (int i = 1; i <= spec_.workload.clients; ++i) {
+    spec_.faults.clients.push_back(fmt::format("client-{}", i));
+  }
+  spec_.faults.nodes = node_names(spec_);
+}
+
+sim::FaultPlan LockScenario::plan_for_seed(std::uint64_t seed) const {
+  sim::Rng rng(seed ^ kPlanStream);
+  return sim::generate_plan(rng, spec_.faults);
+}
+
+RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
+                            const RunOptions& options) const {
+  auto run = std::make_unique<Run>(seed, spec_);
+  sim::World& world = run->world;
+  const LeaseLockWorkload& workload = spec_.workload;
+  const sim::LinkProfile base;
+  const sim::LinkProfile request = sim::request_link(base, plan.network);
+  const sim::LinkProfile reply = sim::reply_link(base, plan.network);
+
+  std::vector<sim::Process*> servers = {&run->storage.host()};
+  for (auto& node : run->nodes) servers.push_back(&node->host());
+  if (run->tokens) servers.push_back(&run->tokens->host());
+  if (run->pg) servers.push_back(&run->pg->host());
+
+  run->clients.resize(static_cast<std::size_t>(workload.clients));
+  for (int i = 0; i < workload.clients; ++i) {
+    Client& client = run->clients[static_cast<std::size_t>(i)];
+    sim::Process& p = world.add_process(fmt::format("client-{}", i + 1));
+    client.process = &p;
+    for (sim::Process* server : servers) {
+      run->network.set_link(p.id(), server->id(), request);
+      run->network.set_link(server->id(), p.id(), reply);
+    }
+    for (auto& node : run->nodes) {
+      client.stores.push_back(std::make_unique<sim::SimLockStore>(run->network, p, *node));
+    }
+    if (run->tokens) {
+      client.token_store = std::make_unique<sim::SimLockStore>(run->network, p, *run->tokens);
+    }
+    if (run->pg) {
+      client.session_store = std::make_unique<sim::SimSessionLockStore>(run->network, p, *run->pg);
+    }
+    client.storage = std::make_unique<sim::RegisterClient>(run->network, p, run->storage);
+    client.lock = make_lock(*run, client);
+    Run* r = run.get();
+    // At boot and after every crash: a crash loses the coroutine (and any lease it held in
+    // memory); the restarted process starts its sections afresh.
+    p.on_start([r, &client](sim::Process& self) {
+      if (!client.finished) self.spawn(client_loop(*r, client));
+    });
+  }
+
+  sim::History& history = run->history;
+  for (auto& node : run->nodes) {
+    const sim::ProcessId id = node->host().id();
+    node->on_data_loss([&history, id](const std::string& text) { history.note(id, text); });
+  }
+  run->network.set_observer([&world, &history](sim::ProcessId from, sim::ProcessId to,
+                                               const std::string& what) {
+    history.note(from, what + " (" + world.process(from).name() + " -> " +
+                           world.process(to).name() + ")");
+  });
+  sim::apply(world, run->network, run->history, plan);
+  world.start();
+  const sim::SimTime limit = sim::SimTime(workload.run_limit);
+  while (run->finished < workload.clients && world.now() <= limit && world.step()) {
+  }
+
+  RunResult result;
+  result.seed = seed;
+  result.violation = check(*run);
+  result.trace_hash = world.trace().hash();
+  result.events = world.events_run();
+  result.finished_at = world.now();
+  result.stale_refused = run->storage.refused();
+  const Counters& c = run->counters;
+  result.summary = fmt::format(
+      "acquired {} (failed {}), sections ok {}, refused {}, abandoned {}, unknown {}, failed {}; "
+      "writes applied {}, keeper extensions {}",
+      c.acquired, c.acquire_failed, c.sections_ok, c.sections_refused, c.sections_abandoned,
+      c.sections_unknown, c.sections_failed, run->storage.log().size(), c.extensions);
+  if (options.timeline) result.timeline = sim::render_timeline(run->history);
+  if (options.html) {
+    result.html = sim::render_timeline_html(
+        run->history,
+        fmt::format("{} seed {:#x}{}", name(), seed,
+                    result.violation ? ": " + result.violation->message : ": invariant held"),
+        result.violation ? result.violation->operation : -1);
+  }
+  return result;
+}
+
+}  // namespace faultline::scenarios

@@ -1,0 +1,142 @@
+// sim::call: a request and its reply, with a deadline on the caller's clock.
+//
+// Coroutines here are free functions taking references to objects declared *before* the World
+// (so they outlive every coroutine frame), and no non-trivially destructible temporary appears
+// inside a co_await operand (g++ 12 destroys those twice).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "faultline/random.h"
+#include "faultline/sim/fault_plan.h"
+#include "faultline/sim/history.h"
+#include "faultline/sim/network.h"
+#include "faultline/sim/pg_lock_session.h"
+#include "faultline/sim/redis_locks.h"
+#include "faultline/sim/rng.h"
+#include "faultline/sim/rpc.h"
+#include "faultline/sim/world.h"
+#include "tests/support/sim_steps.h"
+
+namespace faultline::sim {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+
+// ---- sim::call --------------------------------------------------------------------------------
+
+struct CallOutcome {
+  std::optional<Result<int>> result;
+  SimTime at{};
+  int server_runs = 0;
+};
+
+Task<void> do_call(Network& net, Process& caller, Process& server, Duration timeout,
+                   CallOutcome& out) {
+  int* runs = &out.server_runs;
+  auto op = [runs]() {
+    ++*runs;
+    return Result<int>(42);
+  };
+  auto pending = call<int>(net, caller, server, timeout, std::move(op));
+  Result<int> r = co_await std::move(pending);
+  out.at = caller.world().now();
+  out.result.emplace(std::move(r));
+}
+
+struct CallFixture : ::testing::Test {
+  CallOutcome out;
+  World world{21};
+  Network net{world};
+  Process& client = world.add_process("client");
+  Process& server = world.add_process("server");
+
+  void run_call(Duration timeout) {
+    world.start();
+    spawn_now(world, client, do_call(net, client, server, timeout, out));
+    drain(world);
+    ASSERT_TRUE(out.result.has_value()) << "the call never completed";
+  }
+};
+
+TEST_F(CallFixture, ReplyBeforeDeadlineIsTheValue) {
+  run_call(milliseconds(100));
+  ASSERT_TRUE(out.result->ok()) << out.result->error().to_string();
+  EXPECT_EQ(out.result->value(), 42);
+  EXPECT_EQ(out.server_runs, 1);
+  EXPECT_LE(out.at, at(milliseconds(4))) << "two default latencies, far before the deadline";
+}
+
+// Duration::max() means "no deadline" (CallContext::remaining without one): the deadline must
+// saturate, not wrap into the past and time the call out at once.
+TEST_F(CallFixture, NoDeadlineIsNotAnOverflow) {
+  client.clock().set_drift_ppm(-500);  // a slow clock stretches the deadline in true time
+  run_call(Duration::max());
+  ASSERT_TRUE(out.result->ok()) << out.result->error().to_string();
+  EXPECT_EQ(out.result->value(), 42);
+}
+
+TEST_F(CallFixture, ServerDownIsUnavailableAndNothingRan) {
+  world.crash(server, true);
+  run_call(milliseconds(100));
+  ASSERT_FALSE(out.result->ok());
+  EXPECT_EQ(out.result->error().code, ErrorCode::kUnavailable);
+  EXPECT_FALSE(out.result->error().may_have_happened());
+  EXPECT_EQ(out.server_runs, 0);
+  EXPECT_LT(out.at, at(milliseconds(100))) << "refusal arrives before the deadline";
+}
+
+TEST_F(CallFixture, LostReplyIsOutcomeUnknownAtTheDeadlineButTheOpRan) {
+  LinkProfile lossy;
+  lossy.loss_ppm = 1'000'000;
+  net.set_link(server.id(), client.id(), lossy);
+  run_call(milliseconds(100));
+  ASSERT_FALSE(out.result->ok());
+  EXPECT_EQ(out.result->error().code, ErrorCode::kOutcomeUnknown);
+  EXPECT_TRUE(out.result->error().may_have_happened());
+  EXPECT_EQ(out.at, at(milliseconds(100))) << "the caller learns at its deadline";
+  EXPECT_EQ(out.server_runs, 1) << "the lost-reply case: the operation DID happen";
+}
+
+TEST_F(CallFixture, LostRequestIsOutcomeUnknownAndNothingRan) {
+  LinkProfile lossy;
+  lossy.loss_ppm = 1'000'000;
+  net.set_link(client.id(), server.id(), lossy);
+  run_call(milliseconds(100));
+  ASSERT_FALSE(out.result->ok());
+  EXPECT_EQ(out.result->error().code, ErrorCode::kOutcomeUnknown);
+  EXPECT_EQ(out.server_runs, 0);
+}
+
+TEST_F(CallFixture, DeadlineRunsOnTheCallersClock) {
+  client.clock().set_drift_ppm(100'000);  // 100ms local is ~90.9ms true
+  LinkProfile lossy;
+  lossy.loss_ppm = 1'000'000;
+  net.set_link(server.id(), client.id(), lossy);
+  run_call(milliseconds(100));
+  EXPECT_EQ(out.at, at(nanoseconds(90'909'091)));
+}
+
+TEST_F(CallFixture, DuplicatedRequestRunsTwiceButCompletesOnce) {
+  LinkProfile dup;
+  dup.duplicate_ppm = 1'000'000;
+  net.set_link(client.id(), server.id(), dup);
+  run_call(milliseconds(100));
+  ASSERT_TRUE(out.result->ok());
+  EXPECT_EQ(out.server_runs, 2);
+}
+
+}  // namespace
+}  // namespace faultline::sim

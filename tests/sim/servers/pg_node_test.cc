@@ -1,0 +1,92 @@
+// The simulated PostgreSQL server: sessions, half-open connections.
+//
+// Coroutines here are free functions taking references to objects declared *before* the World
+// (so they outlive every coroutine frame), and no non-trivially destructible temporary appears
+// inside a co_await operand (g++ 12 destroys those twice).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "faultline/random.h"
+#include "faultline/sim/fault_plan.h"
+#include "faultline/sim/history.h"
+#include "faultline/sim/network.h"
+#include "faultline/sim/pg_lock_session.h"
+#include "faultline/sim/redis_locks.h"
+#include "faultline/sim/rng.h"
+#include "faultline/sim/rpc.h"
+#include "faultline/sim/world.h"
+#include "tests/support/sim_steps.h"
+
+namespace faultline::sim {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+using std::chrono::seconds;
+
+// ---- PgNode: half-open connections ----------------------------------------------------------
+
+TEST(PgNode, SilentlyCrashedClientKeepsItsLockUntilKeepaliveGivesUp) {
+  World world(11);
+  Process& host = world.add_process("postgres");
+  Process& a = world.add_process("client-a");
+  Process& b = world.add_process("client-b");
+  PgNode node(host);
+  node.set_keepalive(Keepalive{seconds(2), seconds(1), 3});
+  ASSERT_EQ(node.keepalive().detection(), seconds(5));
+  SessionId sa = 0;
+  SessionId sb = 0;
+  world.schedule(at(seconds(1)), kWorldProcess, 0, [&] {
+    sa = node.open_session(a.id());
+    sb = node.open_session(b.id());
+    EXPECT_TRUE(*node.try_lock(sa, 7));
+    world.crash_silently(a);
+    EXPECT_TRUE(node.alive(sa)) << "the server has not noticed yet";
+    world.restart(a);  // back before keepalive: the old connection is still half-open
+  });
+  world.schedule(at(seconds(6) - nanoseconds(1)), kWorldProcess, 0, [&] {
+    EXPECT_EQ(node.holder(7), sa);
+    EXPECT_FALSE(*node.try_lock(sb, 7)) << "refused while the dead session holds it";
+  });
+  world.schedule(at(seconds(6) + nanoseconds(1)), kWorldProcess, 0, [&] {
+    EXPECT_FALSE(node.alive(sa)) << "keepalive gave up 5s after the client vanished";
+    EXPECT_EQ(node.holder(7), 0u);
+    EXPECT_TRUE(*node.try_lock(sb, 7));
+    // A crash that closes the connection (the client's kernel resets it) ends it at once.
+    world.crash(b, /*persist=*/true);
+    EXPECT_FALSE(node.alive(sb));
+    EXPECT_EQ(node.holder(7), 0u);
+  });
+  drain(world);
+}
+
+TEST(PgNode, ASessionOpenedBeforeItsClientCrashedIsLost) {
+  World world(12);
+  Network network(world);
+  Process& host = world.add_process("postgres");
+  Process& client = world.add_process("client");
+  PgNode node(host);
+  const SessionId id = node.open_session(client.id());
+  SimLockSession session(network, client, node, id);
+  EXPECT_FALSE(session.lost());
+  world.crash_silently(client);
+  world.restart(client);
+  EXPECT_TRUE(node.alive(id)) << "the server has not noticed yet";
+  // The restarted process cannot use its predecessor's connection: the session is lost to it
+  // (AdvisoryLock then opens a new one) even while the server still holds it.
+  EXPECT_TRUE(session.lost());
+}
+
+}  // namespace
+}  // namespace faultline::sim
