@@ -11,6 +11,7 @@
 #include <sstream>
 #include <variant>
 
+#include "faultline/duration_text.h"
 #include "scenarios/cli/commands.h"
 #include "scenarios/runner.h"
 
@@ -48,9 +49,8 @@ void print_run(const Scenario& scenario, const ReplayArgs& args, const sim::Faul
             << plan.to_string() << "\n";
   std::cout << result.timeline << "\n";
   std::cout << result.summary << "\n";
-  std::cout << fmt::format(
-      "trace hash {:#018x}, {} events, ended at {:.6f}s\n", result.trace_hash, result.events,
-      static_cast<double>(result.finished_at.time_since_epoch().count()) / 1e9);
+  std::cout << fmt::format("trace hash {:#018x}, {} events, ended at {:.6f}s\n", result.trace_hash,
+                           result.events, in_seconds(result.finished_at));
   if (result.violation) {
     std::cout << "VIOLATION: " << result.violation->message << "\n";
   } else {
