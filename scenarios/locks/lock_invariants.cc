@@ -6,10 +6,10 @@
 #include <map>
 #include <vector>
 
+#include "faultline/duration_text.h"
+
 namespace faultline::scenarios {
 namespace {
-
-double seconds(Duration d) { return static_cast<double>(d.count()) / 1e9; }
 
 std::ptrdiff_t blame(const ObservedSection& s) { return static_cast<std::ptrdiff_t>(s.id); }
 
@@ -37,8 +37,8 @@ std::optional<Violation> check_mutual_exclusion(std::span<const ObservedSection>
           fmt::format("mutual exclusion: {} (section #{}, token {}) acquired the lock at "
                       "{:.6f}s while {} (section #{}, token {}, acquired at {:.6f}s) still held "
                       "it: its write was applied only at {:.6f}s",
-                      s->holder, s->id, s->token, seconds(s->acquired), reach->holder, reach->id,
-                      reach->token, seconds(reach->acquired), seconds(*reach->written)),
+                      s->holder, s->id, s->token, in_seconds(s->acquired), reach->holder, reach->id,
+                      reach->token, in_seconds(reach->acquired), in_seconds(*reach->written)),
           blame(*s)};
     }
     reach = s;
@@ -54,8 +54,8 @@ std::optional<Violation> check_tokens_unique(std::span<const ObservedSection> se
       return Violation{
           fmt::format("fencing: {} (section #{}, acquired at {:.6f}s) got token {}, which {} "
                       "(section #{}, acquired at {:.6f}s) already carried",
-                      s->holder, s->id, seconds(s->acquired), s->token, it->second->holder,
-                      it->second->id, seconds(it->second->acquired)),
+                      s->holder, s->id, in_seconds(s->acquired), s->token, it->second->holder,
+                      it->second->id, in_seconds(it->second->acquired)),
           blame(*s)};
     }
   }
@@ -69,8 +69,8 @@ std::optional<Violation> check_tokens_rise(std::span<const ObservedSection> sect
       return Violation{
           fmt::format("fencing: {} (section #{}) acquired at {:.6f}s with token {}, not above "
                       "token {} of {} (section #{}), who acquired before it at {:.6f}s",
-                      s->holder, s->id, seconds(s->acquired), s->token, previous->token,
-                      previous->holder, previous->id, seconds(previous->acquired)),
+                      s->holder, s->id, in_seconds(s->acquired), s->token, previous->token,
+                      previous->holder, previous->id, in_seconds(previous->acquired)),
           blame(*s)};
     }
     previous = s;

@@ -2,12 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "faultline/duration_text.h"
+
 namespace faultline::scenarios {
-namespace {
-
-double seconds_of(Duration d) { return static_cast<double>(d.count()) / 1e9; }
-
-}  // namespace
 
 std::vector<LockScenarioSpec> pg_advisory_specs() {
   using namespace std::chrono_literals;
@@ -67,8 +64,8 @@ LockScenarioSpec half_open_spec(sim::Keepalive keepalive) {
       "keeps its session and lock until TCP keepalive ({:.0f}s idle + {} x {:.0f}s probes) "
       "gives up, and everyone else is refused meanwhile: no refusal without a grant in the {:.1f}s "
       "before it (keepalive + 1s), and no lost update (must hold)",
-      seconds_of(keepalive.idle), keepalive.count, seconds_of(keepalive.interval),
-      seconds_of(s.max_unavailable));
+      in_seconds(keepalive.idle), keepalive.count, in_seconds(keepalive.interval),
+      in_seconds(s.max_unavailable));
   s.expect = Expect::kHolds;
   s.min_sections_ok = 40;  // fewest applied writes over 2000 seeds: 78 of 200
   // Only silent client deaths on a quiet network: every refusal span is a vanished holder's.

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "faultline/duration_text.h"
 #include "faultline/resilience/circuit_breaker.h"
 #include "faultline/resilience/pipeline.h"
 #include "faultline/sim/history.h"
@@ -146,8 +147,6 @@ Task<void> run_client(Run& run, Client& client, std::uint64_t first_request) {
   }
 }
 
-double seconds(sim::SimTime t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
-
 bool any_in(const std::vector<sim::SimTime>& times, sim::SimTime from, sim::SimTime to) {
   return std::any_of(times.begin(), times.end(),
                      [&](sim::SimTime t) { return t >= from && t <= to; });
@@ -171,10 +170,10 @@ double check_attempts(Run& run, const Client& c, std::size_t i) {
       std::chrono::duration_cast<Duration>((o.end - o.start) * ClockFaults::fast()) + stepped;
   const std::uint64_t bound = outage_attempt_bound(claimed_options(), kCallersPerClient, on_clock);
   if (mine.size() > bound) {
-    run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} reached the "
-                            "dependency; the breaker's options allow at most {}",
-                            i + 1, seconds(o.start), seconds(o.end), mine.size(),
-                            c.process->name(), bound));
+    run.violate(fmt::format(
+        "outage {} ({:.3f}s-{:.3f}s): {} attempts from {} reached the "
+        "dependency; the breaker's options allow at most {}",
+        i + 1, in_seconds(o.start), in_seconds(o.end), mine.size(), c.process->name(), bound));
   }
   // A step ends an open wait early, merging episodes: such outages have only the total bound.
   const auto excess = stepped > Duration::zero()
@@ -182,10 +181,11 @@ double check_attempts(Run& run, const Client& c, std::size_t i) {
                           : probes_beyond_permitted(claimed_options(), kCallersPerClient, mine,
                                                     kMinOpenWait);
   if (excess) {
-    run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} in open-wait "
-                            "episode {}; the breaker's options allow {}",
-                            i + 1, seconds(o.start), seconds(o.end), excess->attempts,
-                            c.process->name(), excess->episode, excess->allowed));
+    run.violate(
+        fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} in open-wait "
+                    "episode {}; the breaker's options allow {}",
+                    i + 1, in_seconds(o.start), in_seconds(o.end), excess->attempts,
+                    c.process->name(), excess->episode, excess->allowed));
   }
   return static_cast<double>(mine.size()) / static_cast<double>(bound);
 }
@@ -195,16 +195,17 @@ void check_refused_and_recovered(Run& run, const Client& c, std::size_t i) {
   const std::vector<Outage>& outages = run.dependency.outages();
   const Outage& o = outages[i];
   if (o.end - o.start >= kMustOpenAfter && !any_in(c.refusals, o.start, o.end)) {
-    run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} was never refused; its breaker "
-                            "must open in an outage that long",
-                            i + 1, seconds(o.start), seconds(o.end), c.process->name()));
+    run.violate(
+        fmt::format("outage {} ({:.3f}s-{:.3f}s): {} was never refused; its breaker "
+                    "must open in an outage that long",
+                    i + 1, in_seconds(o.start), in_seconds(o.end), c.process->name()));
   }
   const sim::SimTime recovered_by = o.end + kRecovery;
   const bool next_first = i + 1 < outages.size() && outages[i + 1].start <= recovered_by;
   if (!next_first && recovered_by < sim::SimTime(kRunFor) &&
       !any_in(c.successes, o.end, recovered_by)) {
-    run.violate(fmt::format("outage {} ended at {:.3f}s; no call of {} succeeded by {:.3f}s",
-                            i + 1, seconds(o.end), c.process->name(), seconds(recovered_by)));
+    run.violate(fmt::format("outage {} ended at {:.3f}s; no call of {} succeeded by {:.3f}s", i + 1,
+                            in_seconds(o.end), c.process->name(), in_seconds(recovered_by)));
   }
 }
 
@@ -215,10 +216,10 @@ void check_refusals(Run& run, const Client& c) {
         run.dependency.outages().begin(), run.dependency.outages().end(),
         [&](const Outage& o) { return t >= o.start && t <= o.end + kRecovery; });
     if (!explained) {
-      run.violate(fmt::format("{} was refused at {:.3f}s, not during an outage nor within {:.3f}s "
-                              "after one",
-                              c.process->name(), seconds(t),
-                              std::chrono::duration<double>(kRecovery).count()));
+      run.violate(fmt::format(
+          "{} was refused at {:.3f}s, not during an outage nor within {:.3f}s "
+          "after one",
+          c.process->name(), in_seconds(t), std::chrono::duration<double>(kRecovery).count()));
       return;
     }
   }

@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "faultline/duration_text.h"
 #include "faultline/resilience/circuit_breaker.h"
 #include "faultline/resilience/pipeline.h"
 #include "faultline/resilience/retry.h"
@@ -189,15 +190,14 @@ Task<void> caller(Run& run, sim::Process& app, int index, Composition compositio
   }
 }
 
-double seconds(sim::SimTime t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
-
 // No request arrives after its caller learned it was final.
 void check_final(Run& run) {
   for (const Dependency::Arrival& a : run.dependency.arrivals()) {
     const auto it = run.final_.find(a.request);
     if (it == run.final_.end() || a.at <= it->second.at) continue;
-    run.violate(fmt::format("request {} reached the dependency again at {:.3f}s after {} at {:.3f}s",
-                            a.request, seconds(a.at), it->second.why, seconds(it->second.at)));
+    run.violate(
+        fmt::format("request {} reached the dependency again at {:.3f}s after {} at {:.3f}s",
+                    a.request, in_seconds(a.at), it->second.why, in_seconds(it->second.at)));
     return;
   }
 }
@@ -216,10 +216,11 @@ void check_refusing(Run& run, sim::ProcessId app) {
       const sim::SimTime last = *std::prev(next);
       const sim::SimTime open_until = last + wait;
       if (*next >= open_until || run.stepped(app, last, open_until) > Duration::zero()) continue;
-      run.violate(fmt::format("caller {} was refused at {:.3f}s, yet its attempt reached the "
-                              "dependency at {:.3f}s, before the open wait after its last attempt "
-                              "({:.3f}s) had passed",
-                              c, seconds(refused), seconds(*next), seconds(last)));
+      run.violate(
+          fmt::format("caller {} was refused at {:.3f}s, yet its attempt reached the "
+                      "dependency at {:.3f}s, before the open wait after its last attempt "
+                      "({:.3f}s) had passed",
+                      c, in_seconds(refused), in_seconds(*next), in_seconds(last)));
       return;
     }
   }
@@ -247,25 +248,28 @@ void check_outages(Run& run, sim::ProcessId app) {
         return t >= o.start && t <= o.end;
       });
       if (o.end - o.start >= kMustOpenAfter && !refused) {
-        run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): caller {} was never refused; its "
-                                "breaker must open in an outage that long",
-                                i + 1, seconds(o.start), seconds(o.end), c));
+        run.violate(
+            fmt::format("outage {} ({:.3f}s-{:.3f}s): caller {} was never refused; its "
+                        "breaker must open in an outage that long",
+                        i + 1, in_seconds(o.start), in_seconds(o.end), c));
       }
       const std::vector<sim::SimTime>& mine = arrived[static_cast<std::size_t>(c)];
       if (mine.size() > bound) {
-        run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} reached "
-                                "the dependency; its breaker's options allow at most {}",
-                                i + 1, seconds(o.start), seconds(o.end), mine.size(), c, bound));
+        run.violate(
+            fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} reached "
+                        "the dependency; its breaker's options allow at most {}",
+                        i + 1, in_seconds(o.start), in_seconds(o.end), mine.size(), c, bound));
       }
       // A step ends an open wait early, merging episodes: such outages have the total bound only.
       const auto excess =
           stepped ? std::nullopt
                   : probes_beyond_permitted(claimed_options(c), 1, mine, kMinOpenWait);
       if (excess) {
-        run.violate(fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} in "
-                                "open-wait episode {}; its breaker's options allow {}",
-                                i + 1, seconds(o.start), seconds(o.end), excess->attempts, c,
-                                excess->episode, excess->allowed));
+        run.violate(
+            fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} in "
+                        "open-wait episode {}; its breaker's options allow {}",
+                        i + 1, in_seconds(o.start), in_seconds(o.end), excess->attempts, c,
+                        excess->episode, excess->allowed));
       }
     }
   }

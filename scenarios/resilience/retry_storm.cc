@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "faultline/duration_text.h"
 #include "faultline/resilience/retry.h"
 #include "faultline/resilience/retry_budget.h"
 #include "faultline/sim/history.h"
@@ -94,8 +95,6 @@ Task<void> caller(Run& run, sim::Process& app, int index, RetryBudget* budget, i
   }
 }
 
-double seconds(sim::SimTime t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
-
 std::uint64_t calls_between(const Run& run, sim::SimTime from, sim::SimTime to) {
   return static_cast<std::uint64_t>(std::count_if(
       run.call_starts.begin(), run.call_starts.end(),
@@ -129,7 +128,7 @@ double check_upper(Run& run, sim::ProcessId app, std::size_t i, std::uint64_t re
     run.violate(fmt::format(
         "outage {} ({:.3f}s-{:.3f}s): {} retries reached the dependency for {} calls; a retry "
         "budget of ratio {}, {} a second and burst {} allows at most {:.1f}",
-        i + 1, seconds(o.start), seconds(o.end), retries, calls, kBudget.ratio,
+        i + 1, in_seconds(o.start), in_seconds(o.end), retries, calls, kBudget.ratio,
         kBudget.min_per_second, kBudget.max_balance, bound));
   }
   return static_cast<double>(retries) / std::max(1.0, bound);
@@ -149,7 +148,7 @@ void check_lower(Run& run, std::size_t i, std::uint64_t retries) {
     run.violate(fmt::format(
         "outage {} ({:.3f}s-{:.3f}s): only {} retries reached the dependency; the budget earned "
         "{:.1f} from {} failing calls and the time, so at least {:.1f} were due",
-        i + 1, seconds(o.start), seconds(o.end), retries, earned, calls, floor));
+        i + 1, in_seconds(o.start), in_seconds(o.end), retries, earned, calls, floor));
   }
 }
 

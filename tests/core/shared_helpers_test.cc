@@ -1,11 +1,13 @@
-// The helpers every pattern shares: duration text, named range checks, the timeout check and
-// the parked completion handler.
+// The helpers every pattern shares: duration text, named range checks (integers, durations in
+// any unit, reals, sizes), the timeout check and the parked completion handler.
 #include <gtest/gtest.h>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "faultline/detail/parked_handler.h"
@@ -55,11 +57,71 @@ TEST(ValidateTimeout, RequiresAPositiveDeadline) {
   const Result<void> zero = validate_timeout(Duration::zero());
   ASSERT_FALSE(zero.ok());
   EXPECT_EQ(zero.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(zero.error().message.rfind("timeout: 0; must be positive", 0), 0u)
-      << zero.error().message;
+  EXPECT_EQ(zero.error().message, "timeout: 0; must be > 0 (every remote call needs a deadline)");
   const Result<void> negative = validate_timeout(-3ms, "call_timeout");
   ASSERT_FALSE(negative.ok());
   EXPECT_EQ(negative.error().message.rfind("call_timeout: -3ms;", 0), 0u);
+}
+
+TEST(ValidateTimeout, HonoursAnUpperBound) {
+  EXPECT_TRUE(validate_timeout(60s, "connect_timeout", 60s).ok());
+  const Result<void> long_wait = validate_timeout(61s, "connect_timeout", 60s);
+  ASSERT_FALSE(long_wait.ok());
+  EXPECT_EQ(long_wait.error().message,
+            "connect_timeout: 61s; must be in (0, 1min] (every remote call needs a deadline)");
+}
+
+TEST(CheckRange, AddsTheReasonWhenGiven) {
+  EXPECT_EQ(check_range("ttl", Duration::zero(), Duration(1ms), Duration(24h), "locks expire")
+                .error()
+                .message,
+            "ttl: 0; must be in [1ms, 24h] (locks expire)");
+}
+
+TEST(CheckRange, ComparesCoarseUnitsWithoutOverflow) {
+  EXPECT_TRUE(check_range("idle", std::chrono::seconds(10), std::chrono::seconds(1),
+                          std::chrono::seconds(7200))
+                  .ok());
+  // 10^12 s is past what nanoseconds hold: it must be refused, not wrap into range.
+  const Result<void> huge = check_range("idle", std::chrono::seconds(1'000'000'000'000),
+                                        std::chrono::seconds(1), std::chrono::seconds(7200));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().message, "idle: max; must be in [1s, 2h]");
+  EXPECT_EQ(check_range("user_timeout", std::chrono::milliseconds(-1), std::chrono::milliseconds(0),
+                        std::chrono::milliseconds(3'600'000))
+                .error()
+                .message,
+            "user_timeout: -1ms; must be in [0, 1h]");
+}
+
+TEST(CheckPositive, OpenAtZeroAndBoundedOrNot) {
+  EXPECT_TRUE(check_positive("wait", Duration(1ns), Duration(24h)).ok());
+  EXPECT_TRUE(check_positive("wait", Duration(24h), Duration(24h)).ok());
+  EXPECT_EQ(check_positive("wait", Duration::zero(), Duration(24h)).error().message,
+            "wait: 0; must be in (0, 24h]");
+  EXPECT_EQ(check_positive("slow", Duration(-1ms)).error().message, "slow: -1ms; must be > 0");
+  EXPECT_TRUE(check_positive("slow", Duration::max()).ok());
+}
+
+TEST(CheckReal, PrintsTheShortestExactTextAndRefusesNaN) {
+  EXPECT_TRUE(check_real_range("ratio", 0.1, 0, 1000).ok());
+  EXPECT_EQ(check_real_range("ratio", -0.1, 0, 1000, "retries per call").error().message,
+            "ratio: -0.1; must be in [0, 1000] (retries per call)");
+  EXPECT_EQ(check_real_range("ratio", 1e-7, 1, 2).error().message,
+            "ratio: 1e-07; must be in [1, 2]");
+  EXPECT_FALSE(check_real_range("ratio", std::nan(""), 0, 1000).ok());
+  EXPECT_TRUE(check_real_positive("rate", 100, 100).ok());
+  EXPECT_EQ(check_real_positive("rate", 0, 100, "percent").error().message,
+            "rate: 0; must be in (0, 100] (percent)");
+  EXPECT_FALSE(check_real_positive("rate", std::nan(""), 100).ok());
+}
+
+TEST(CheckSize, NamesTheUnitAndPrintsHugeValuesAsTheyAre) {
+  EXPECT_TRUE(check_size("name", 1, 1, 200, "characters").ok());
+  EXPECT_EQ(check_size("name", 0, 1, 200, "characters").error().message,
+            "name: 0 characters; must be in [1, 200]");
+  EXPECT_EQ(check_size("max_params", SIZE_MAX, 0, 65535).error().message,
+            "max_params: " + std::to_string(SIZE_MAX) + "; must be in [0, 65535]");
 }
 
 TEST(ParkedHandler, ResumesOnceInline) {

@@ -2,7 +2,8 @@
 
 #include <string>
 #include <string_view>
-#include "faultline/duration_text.h"
+
+#include "faultline/validate.h"
 
 namespace faultline::backends::postgres {
 namespace {
@@ -23,10 +24,9 @@ constexpr std::chrono::milliseconds kMaxUserTimeout = std::chrono::hours(1);
 bool has_nul(std::string_view value) { return value.find('\0') != std::string_view::npos; }
 
 Result<void> check_identifier(std::string_view field, const std::string& value, bool required) {
-  if (required && value.empty()) return invalid_argument(std::string(field) + ": must not be empty");
-  if (value.size() > kMaxIdentifierBytes) {
-    return invalid_argument(std::string(field) + ": " + std::to_string(value.size()) +
-                            " bytes; must be at most 63");
+  if (auto r = check_size(field, value.size(), required ? 1 : 0, kMaxIdentifierBytes, "bytes");
+      !r) {
+    return r;
   }
   if (has_nul(value)) return invalid_argument(std::string(field) + ": contains a NUL byte");
   return Ok{};
@@ -35,63 +35,49 @@ Result<void> check_identifier(std::string_view field, const std::string& value, 
 }  // namespace
 
 Result<void> ConnectionOptions::validate() const {
-  if (host.empty()) return invalid_argument("host: must not be empty");
-  if (host.size() > kMaxHostBytes) return invalid_argument("host: longer than 253 characters");
+  if (auto r = check_size("host", host.size(), 1, kMaxHostBytes, "characters"); !r) return r;
   if (has_nul(host)) return invalid_argument("host: contains a NUL byte");
-  if (port < 1 || port > 65535) {
-    return invalid_argument("port: " + std::to_string(port) + "; must be in [1, 65535]");
-  }
-  if (Result<void> r = check_identifier("dbname", dbname, true); !r.ok()) return r;
-  if (Result<void> r = check_identifier("user", user, true); !r.ok()) return r;
-  if (Result<void> r = check_identifier("application_name", application_name, false); !r.ok()) {
-    return r;
-  }
+  if (auto r = check_range("port", port, 1, 65535); !r) return r;
+  if (auto r = check_identifier("dbname", dbname, true); !r) return r;
+  if (auto r = check_identifier("user", user, true); !r) return r;
+  if (auto r = check_identifier("application_name", application_name, false); !r) return r;
   // The password is checked for shape only; its value never appears in a message.
-  if (password.size() > kMaxPasswordBytes) {
-    return invalid_argument("password: longer than 1024 bytes");
+  if (auto r = check_size("password", password.size(), 0, kMaxPasswordBytes, "bytes"); !r) {
+    return r;
   }
   if (has_nul(password)) return invalid_argument("password: contains a NUL byte");
   if (sslmode != "disable" && sslmode != "allow" && sslmode != "prefer" && sslmode != "require" &&
       sslmode != "verify-ca" && sslmode != "verify-full") {
-    return invalid_argument("sslmode: '" + sslmode.substr(0, 32) +
-                            "'; must be one of disable, allow, prefer, require, verify-ca, "
-                            "verify-full");
+    return field_error("sslmode", "'" + sslmode.substr(0, 32) + "'",
+                       "must be one of disable, allow, prefer, require, verify-ca, verify-full");
   }
-  if (connect_timeout <= Duration::zero() || connect_timeout > kMaxConnectTimeout) {
-    return invalid_argument("connect_timeout: " + duration_text(connect_timeout) +
-                            "; must be in (0, 60s]");
+  if (auto r = validate_timeout(connect_timeout, "connect_timeout", kMaxConnectTimeout); !r) {
+    return r;
   }
-  if (max_statement_bytes < kMinStatementBytes || max_statement_bytes > kMaxStatementBytes) {
-    return invalid_argument("max_statement_bytes: " + std::to_string(max_statement_bytes) +
-                            "; must be in [16, 256 MiB]");
+  if (auto r = check_size("max_statement_bytes", max_statement_bytes, kMinStatementBytes,
+                          kMaxStatementBytes);
+      !r) {
+    return r;
   }
-  if (max_params > kMaxParams) {
-    return invalid_argument("max_params: " + std::to_string(max_params) +
-                            "; must be in [0, 65535]");
-  }
+  if (auto r = check_size("max_params", max_params, 0, kMaxParams); !r) return r;
   return validate_keepalive();
 }
 
 Result<void> ConnectionOptions::validate_keepalive() const {
-  if (keepalive_idle < std::chrono::seconds(1) || keepalive_idle > kMaxKeepaliveIdle) {
-    return invalid_argument("keepalive_idle: " + std::to_string(keepalive_idle.count()) +
-                            "s; must be in [1s, 2h]");
+  if (auto r =
+          check_range("keepalive_idle", keepalive_idle, std::chrono::seconds(1), kMaxKeepaliveIdle);
+      !r) {
+    return r;
   }
-  if (keepalive_interval < std::chrono::seconds(1) ||
-      keepalive_interval > kMaxKeepaliveInterval) {
-    return invalid_argument("keepalive_interval: " + std::to_string(keepalive_interval.count()) +
-                            "s; must be in [1s, 1h]");
+  if (auto r = check_range("keepalive_interval", keepalive_interval, std::chrono::seconds(1),
+                           kMaxKeepaliveInterval);
+      !r) {
+    return r;
   }
-  if (keepalive_count < 1 || keepalive_count > kMaxKeepaliveCount) {
-    return invalid_argument("keepalive_count: " + std::to_string(keepalive_count) +
-                            "; must be in [1, 100]");
+  if (auto r = check_range("keepalive_count", keepalive_count, 1, kMaxKeepaliveCount); !r) {
+    return r;
   }
-  if (tcp_user_timeout < std::chrono::milliseconds::zero() ||
-      tcp_user_timeout > kMaxUserTimeout) {
-    return invalid_argument("tcp_user_timeout: " + std::to_string(tcp_user_timeout.count()) +
-                            "ms; must be in [0, 1h]");
-  }
-  return Ok{};
+  return check_range("tcp_user_timeout", tcp_user_timeout, Duration::zero(), kMaxUserTimeout);
 }
 
 }  // namespace faultline::backends::postgres

@@ -31,15 +31,8 @@ Result<void> PoolOptions::validate() const {
   if (Result<void> valid = connection.validate(); !valid.ok()) {
     return invalid_argument("connection." + valid.error().message);
   }
-  if (max_connections < 1 || max_connections > kMaxConnections) {
-    return invalid_argument("max_connections: " + std::to_string(max_connections) +
-                            "; must be in [1, 1024]");
-  }
-  if (max_waiters > kMaxWaiters) {
-    return invalid_argument("max_waiters: " + std::to_string(max_waiters) +
-                            "; must be in [0, 65536]");
-  }
-  return Ok{};
+  if (auto r = check_size("max_connections", max_connections, 1, kMaxConnections); !r) return r;
+  return check_size("max_waiters", max_waiters, 0, kMaxWaiters);
 }
 
 namespace detail {

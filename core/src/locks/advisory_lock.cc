@@ -2,20 +2,14 @@
 
 #include <string>
 #include <utility>
-#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::locks {
 
 Result<void> AdvisoryLockOptions::validate() const {
   if (name_space.empty()) return invalid_argument("name_space: must not be empty");
-  if (wait < Duration::zero() || wait > std::chrono::hours(1)) {
-    return invalid_argument("wait: " + duration_text(wait) + "; must be in [0, 1h]");
-  }
-  if (call_timeout <= Duration::zero() || call_timeout > std::chrono::hours(1)) {
-    return invalid_argument("call_timeout: " + duration_text(call_timeout) +
-                            "; must be in (0, 1h]");
-  }
-  return Ok{};
+  if (auto r = check_range("wait", wait, Duration::zero(), std::chrono::hours(1)); !r) return r;
+  return validate_timeout(call_timeout, "call_timeout", std::chrono::hours(1));
 }
 
 Result<AdvisoryLock> AdvisoryLock::create(SessionLockStore& store, std::string key,

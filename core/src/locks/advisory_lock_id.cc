@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "faultline/validate.h"
+
 namespace faultline::locks {
 namespace {
 
@@ -21,9 +23,8 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
 
 Result<AdvisoryLockId> advisory_lock_id(std::string_view name_space, std::string_view key) {
   if (name_space.empty()) return invalid_argument("namespace: must not be empty");
-  if (name_space.size() > kMaxKeyBytes) {
-    return invalid_argument("namespace: " + std::to_string(name_space.size()) +
-                            " bytes, at most " + std::to_string(kMaxKeyBytes) + " allowed");
+  if (auto r = check_size("namespace", name_space.size(), 1, kMaxKeyBytes, "bytes"); !r) {
+    return std::move(r).error();
   }
   if (auto r = validate_key(key); !r) return std::move(r).error();
   std::uint64_t hash = fnv1a(kOffsetBasis, name_space);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::locks {
 
@@ -14,8 +15,8 @@ Task<Result<std::shared_ptr<LeaseKeeper>>> LeaseKeeper::start(Clock& clock, Leas
                                                               LeaseKeeperOptions options) {
   const Duration span = lease.valid_until - lease.acquired_at;
   if (options.renew_every <= Duration::zero() || options.renew_every >= span) {
-    co_return invalid_argument("renew_every: " + duration_text(options.renew_every) +
-                               "; must be in (0, the lease's validity)");
+    co_return field_error("renew_every", duration_text(options.renew_every),
+                          "must be in (0, the lease's validity)");
   }
   if (!extend) co_return invalid_argument("extend: must be set");
   auto keeper = std::make_shared<LeaseKeeper>(clock, std::move(lease), std::move(extend),

@@ -10,8 +10,8 @@ namespace faultline::locks {
 Result<void> LeaseLockOptions::validate() const {
   if (auto r = validate_ttl(ttl); !r) return r;
   if (call_timeout <= Duration::zero() || call_timeout >= ttl) {
-    return invalid_argument("call_timeout: " + duration_text(call_timeout) +
-                            "; must be in (0, ttl) so a reply can still arrive within the lease");
+    return field_error("call_timeout", duration_text(call_timeout),
+                       "must be in (0, ttl) so a reply can still arrive within the lease");
   }
   if (auto r = check_range("max_attempts", max_attempts, 1, kMaxAttempts); !r) return r;
   if (auto r = backoff.validate(); !r) return r;

@@ -1,7 +1,6 @@
 #include "faultline/locks/lock_store.h"
 
 #include <string>
-#include "faultline/duration_text.h"
 #include "faultline/validate.h"
 
 namespace faultline::locks {
@@ -21,10 +20,7 @@ bool has_hash_tag(std::string_view key) {
 
 Result<void> validate_key(std::string_view key) {
   if (key.empty()) return invalid_argument("key: must not be empty");
-  if (key.size() > kMaxKeyBytes) {
-    return invalid_argument("key: " + std::to_string(key.size()) + " bytes, at most " +
-                            std::to_string(kMaxKeyBytes) + " allowed");
-  }
+  if (auto r = check_size("key", key.size(), 1, kMaxKeyBytes, "bytes"); !r) return r;
   if (!has_hash_tag(key) && key.find('}') != std::string_view::npos) {
     return invalid_argument("key: '" + std::string(key) +
                             "' contains '}' outside a hash tag, so its fencing counter could "
@@ -36,21 +32,14 @@ Result<void> validate_key(std::string_view key) {
 
 Result<void> validate_owner(std::string_view owner) {
   if (owner.empty()) return invalid_argument("owner: must not be empty");
-  if (owner.size() > kMaxOwnerBytes) {
-    return invalid_argument("owner: " + std::to_string(owner.size()) + " bytes, at most " +
-                            std::to_string(kMaxOwnerBytes) + " allowed");
-  }
-  return Ok{};
+  return check_size("owner", owner.size(), 1, kMaxOwnerBytes, "bytes");
 }
 
 Result<void> validate_ttl(Duration ttl) {
-  if (ttl < kMinTtl) {
-    return invalid_argument("ttl: " + duration_text(ttl) +
-                            "; must be at least 1ms (a lock without expiry deadlocks when its "
-                            "holder dies)");
-  }
-  if (ttl > kMaxTtl) {
-    return invalid_argument("ttl: " + duration_text(ttl) + "; at most 24h allowed");
+  if (auto r = check_range("ttl", ttl, kMinTtl, kMaxTtl,
+                           "a lock without expiry deadlocks when its holder dies");
+      !r) {
+    return r;
   }
   if (ttl % std::chrono::milliseconds(1) != Duration::zero()) {
     return invalid_argument("ttl: must be a whole number of milliseconds (servers expire keys in ms)");

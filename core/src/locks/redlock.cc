@@ -11,15 +11,16 @@
 namespace faultline::locks {
 Result<void> RedlockOptions::validate() const {
   if (auto r = validate_ttl(ttl); !r) return r;
-  if (node_timeout <= Duration::zero() || node_timeout > ttl / 10) {
-    return invalid_argument("node_timeout: " + duration_text(node_timeout) +
-                            "; must be in (0, ttl / 10] so that slow nodes cost little lease");
+  if (auto r = check_positive("node_timeout", node_timeout, ttl / 10,
+                              "ttl / 10: slow nodes must cost little lease");
+      !r) {
+    return r;
   }
   if (auto r = check_range("max_attempts", max_attempts, 1, 100); !r) return r;
   if (auto r = backoff.validate(); !r) return r;
   if (auto r = check_range("drift_ppm", drift_ppm, 0, 500'000); !r) return r;
   if (drift_fixed < Duration::zero() || drift_fixed >= ttl) {
-    return invalid_argument("drift_fixed: " + duration_text(drift_fixed) + "; must be in [0, ttl)");
+    return field_error("drift_fixed", duration_text(drift_fixed), "must be in [0, ttl)");
   }
   return Ok{};
 }
@@ -27,10 +28,7 @@ Result<void> RedlockOptions::validate() const {
 Result<Redlock> Redlock::create(std::vector<LockStore*> nodes, LockStore* token_source,
                                 Clock& clock, Random& random, std::string key,
                                 RedlockOptions options) {
-  if (nodes.empty() || nodes.size() > kMaxNodes) {
-    return invalid_argument("nodes: " + std::to_string(nodes.size()) + "; must be 1 to " +
-                            std::to_string(kMaxNodes));
-  }
+  if (auto r = check_size("nodes", nodes.size(), 1, kMaxNodes); !r) return std::move(r).error();
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i] == nullptr) return invalid_argument("nodes[" + std::to_string(i) + "]: null");
   }

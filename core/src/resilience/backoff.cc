@@ -5,6 +5,7 @@
 #include <string>
 
 #include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::resilience {
 
@@ -27,20 +28,17 @@ Result<Backoff> Backoff::create(BackoffOptions options) {
 }
 
 Result<void> BackoffOptions::validate() const {
-  const BackoffOptions& options = *this;
-  if (options.base < Duration::zero()) {
-    return invalid_argument("backoff.base: " + duration_text(options.base) + "; must be >= 0");
+  if (base < Duration::zero())
+    return field_error("backoff.base", duration_text(base), "must be >= 0");
+  if (cap < base) {
+    return field_error("backoff.cap", duration_text(cap),
+                       "must be >= backoff.base (" + duration_text(base) + ")");
   }
-  if (options.cap < options.base) {
-    return invalid_argument("backoff.cap: " + duration_text(options.cap) + "; must be >= backoff.base (" +
-                            duration_text(options.base) + ")");
+  if (strategy != BackoffStrategy::kNone && cap <= Duration::zero()) {
+    return field_error("backoff.cap", "0", "must be > 0 (use strategy none for no sleep)");
   }
-  if (options.strategy != BackoffStrategy::kNone && options.cap <= Duration::zero()) {
-    return invalid_argument("backoff.cap: 0; must be > 0 (use strategy none for no sleep)");
-  }
-  if (options.strategy > BackoffStrategy::kUniform) {
-    return invalid_argument("backoff.strategy: " +
-                            std::to_string(static_cast<int>(options.strategy)) + "; unknown");
+  if (strategy > BackoffStrategy::kUniform) {
+    return field_error("backoff.strategy", std::to_string(static_cast<int>(strategy)), "unknown");
   }
   return Ok{};
 }

@@ -39,10 +39,7 @@ std::string_view to_string(Rejection reason) noexcept {
 }
 
 Result<void> BulkheadOptions::validate() const {
-  if (name.empty() || name.size() > kMaxNameLength) {
-    return invalid_argument("name: " + std::to_string(name.size()) + " characters; must be 1 to " +
-                            std::to_string(kMaxNameLength));
-  }
+  if (auto r = check_size("name", name.size(), 1, kMaxNameLength, "characters"); !r) return r;
   for (std::size_t i = 0; i < kTierCount; ++i) {
     const TierOptions& t = tiers[i];
     const std::string field = "tiers[" + std::string(to_string(static_cast<Tier>(i))) + "].";
@@ -55,18 +52,16 @@ Result<void> BulkheadOptions::validate() const {
     }
     if (t.when_full != QueueFullPolicy::kRejectNewcomer &&
         t.when_full != QueueFullPolicy::kShedOldest) {
-      return invalid_argument(field + "when_full: " +
-                              std::to_string(static_cast<int>(t.when_full)) +
-                              "; must be kRejectNewcomer or kShedOldest");
+      return field_error(field + "when_full", std::to_string(static_cast<int>(t.when_full)),
+                         "must be kRejectNewcomer or kShedOldest");
     }
     if (t.max_queue > 0 && t.max_wait == Duration::zero()) {
-      return invalid_argument(field + "max_wait: 0 with max_queue " +
-                              std::to_string(t.max_queue) +
-                              "; must be positive for a tier that queues (or set max_queue to 0)");
+      return field_error(field + "max_wait", "0 with max_queue " + std::to_string(t.max_queue),
+                         "must be positive for a tier that queues (or set max_queue to 0)");
     }
     if (t.max_queue == 0 && t.max_wait > Duration::zero()) {
-      return invalid_argument(field + "max_queue: 0 with max_wait " + duration_text(t.max_wait) +
-                              "; must be positive for a tier that waits (or set max_wait to 0)");
+      return field_error(field + "max_queue", "0 with max_wait " + duration_text(t.max_wait),
+                         "must be positive for a tier that waits (or set max_wait to 0)");
     }
   }
   return Ok{};

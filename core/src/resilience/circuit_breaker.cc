@@ -6,88 +6,80 @@
 #include <utility>
 
 #include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::resilience {
 namespace {
 
-std::string number(double v) {
-  std::string s = std::to_string(v);
-  // std::to_string prints six decimals: trim the zeros that say nothing.
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
+// The window's own options: its size, or its duration and buckets, and the minimum number of
+// calls it judges.
+Result<void> validate_window(const CircuitBreakerOptions& o) {
+  if (o.window_kind == WindowKind::kCountBased) {
+    if (auto r = check_range("window_size", o.window_size, 1, CountWindow::kMaxSize); !r) return r;
+    return check_range("minimum_calls", o.minimum_calls, 1, o.window_size,
+                       "at most window_size for a count-based window: more could never be "
+                       "buffered");
+  }
+  if (auto r = check_positive("window_duration", o.window_duration, TimeWindow::kMaxDuration); !r) {
+    return r;
+  }
+  const std::int64_t max_buckets =
+      std::min<std::int64_t>(TimeWindow::kMaxBuckets, o.window_duration.count());
+  if (auto r = check_range("window_buckets", o.window_buckets, 1, max_buckets,
+                           "at most 1000, each bucket at least 1ns of window_duration");
+      !r) {
+    return r;
+  }
+  return check_range("minimum_calls", o.minimum_calls, 1, CircuitBreakerOptions::kMaxMinimumCalls);
 }
 
-bool in_percent_range(double v) { return v > 0.0 && v <= 100.0; }  // false for NaN
+// How long the circuit stays open, and how long half-open waits for its probes.
+Result<void> validate_waits(const CircuitBreakerOptions& o) {
+  if (auto r = check_positive("wait_in_open", o.wait_in_open, CircuitBreakerOptions::kMaxOpenWait);
+      !r) {
+    return r;
+  }
+  if (auto r = check_real_range("wait_multiplier", o.wait_multiplier, 1.0,
+                                CircuitBreakerOptions::kMaxWaitMultiplier);
+      !r) {
+    return r;
+  }
+  if (o.max_wait_in_open < o.wait_in_open ||
+      o.max_wait_in_open > CircuitBreakerOptions::kMaxOpenWait) {
+    return field_error("max_wait_in_open", duration_text(o.max_wait_in_open),
+                       "must be in [wait_in_open=" + duration_text(o.wait_in_open) + ", " +
+                           duration_text(CircuitBreakerOptions::kMaxOpenWait) + "]");
+  }
+  return check_positive("max_wait_in_half_open", o.max_wait_in_half_open, Duration::max(),
+                        "Duration::max() waits for the probes forever");
+}
 
 }  // namespace
 
 Result<void> CircuitBreakerOptions::validate() const {
-  if (name.empty() || name.size() > kMaxNameLength) {
-    return invalid_argument("name: " + std::to_string(name.size()) +
-                            " characters; must be in [1, " + std::to_string(kMaxNameLength) +
-                            "]");
+  if (auto r = check_size("name", name.size(), 1, kMaxNameLength, "characters"); !r) return r;
+  if (auto r = validate_window(*this); !r) return r;
+  if (auto r =
+          check_real_positive("failure_rate_threshold", failure_rate_threshold, 100.0, "percent");
+      !r) {
+    return r;
   }
-  if (window_kind == WindowKind::kCountBased) {
-    if (window_size < 1 || window_size > CountWindow::kMaxSize) {
-      return invalid_argument("window_size: " + std::to_string(window_size) +
-                              "; must be in [1, " + std::to_string(CountWindow::kMaxSize) + "]");
-    }
-    if (minimum_calls < 1 || minimum_calls > window_size) {
-      return invalid_argument("minimum_calls: " + std::to_string(minimum_calls) +
-                              "; must be in [1, window_size=" + std::to_string(window_size) +
-                              "] for a count-based window (more could never be buffered)");
-    }
-  } else {
-    if (window_duration <= Duration::zero() || window_duration > TimeWindow::kMaxDuration) {
-      return invalid_argument("window_duration: " + duration_text(window_duration) +
-                              "; must be in (0, 24h]");
-    }
-    const auto max_buckets = static_cast<std::uint32_t>(
-        std::min<std::int64_t>(TimeWindow::kMaxBuckets, window_duration.count()));
-    if (window_buckets < 1 || window_buckets > max_buckets) {
-      return invalid_argument("window_buckets: " + std::to_string(window_buckets) +
-                              "; must be in [1, " + std::to_string(max_buckets) +
-                              "] (at most 1000, each bucket at least 1ns of window_duration)");
-    }
-    if (minimum_calls < 1 || minimum_calls > kMaxMinimumCalls) {
-      return invalid_argument("minimum_calls: " + std::to_string(minimum_calls) +
-                              "; must be in [1, " + std::to_string(kMaxMinimumCalls) + "]");
-    }
+  if (auto r = check_real_positive("slow_call_rate_threshold", slow_call_rate_threshold, 100.0,
+                                   "percent");
+      !r) {
+    return r;
   }
-  if (!in_percent_range(failure_rate_threshold)) {
-    return invalid_argument("failure_rate_threshold: " + number(failure_rate_threshold) +
-                            "; must be in (0, 100] (percent)");
+  if (auto r = check_positive("slow_call_duration", slow_call_duration, Duration::max(),
+                              "Duration::max() turns slow-call detection off");
+      !r) {
+    return r;
   }
-  if (!in_percent_range(slow_call_rate_threshold)) {
-    return invalid_argument("slow_call_rate_threshold: " + number(slow_call_rate_threshold) +
-                            "; must be in (0, 100] (percent)");
+  if (auto r = check_range("permitted_calls_in_half_open", permitted_calls_in_half_open, 1,
+                           kMaxHalfOpenCalls);
+      !r) {
+    return r;
   }
-  if (slow_call_duration <= Duration::zero()) {
-    return invalid_argument("slow_call_duration: " + duration_text(slow_call_duration) +
-                            "; must be > 0 (Duration::max() turns slow-call detection off)");
-  }
-  if (permitted_calls_in_half_open < 1 || permitted_calls_in_half_open > kMaxHalfOpenCalls) {
-    return invalid_argument("permitted_calls_in_half_open: " +
-                            std::to_string(permitted_calls_in_half_open) + "; must be in [1, " +
-                            std::to_string(kMaxHalfOpenCalls) + "]");
-  }
-  if (wait_in_open <= Duration::zero() || wait_in_open > kMaxOpenWait) {
-    return invalid_argument("wait_in_open: " + duration_text(wait_in_open) + "; must be in (0, 24h]");
-  }
-  if (!(wait_multiplier >= 1.0 && wait_multiplier <= kMaxWaitMultiplier)) {
-    return invalid_argument("wait_multiplier: " + number(wait_multiplier) +
-                            "; must be in [1, 100]");
-  }
-  if (max_wait_in_open < wait_in_open || max_wait_in_open > kMaxOpenWait) {
-    return invalid_argument("max_wait_in_open: " + duration_text(max_wait_in_open) +
-                            "; must be in [wait_in_open=" + duration_text(wait_in_open) + ", 24h]");
-  }
-  if (max_wait_in_half_open <= Duration::zero()) {
-    return invalid_argument("max_wait_in_half_open: " + duration_text(max_wait_in_half_open) +
-                            "; must be > 0 (Duration::max() waits for the probes forever)");
-  }
-  return Ok{};
+  return validate_waits(*this);
 }
 
 Result<CircuitBreaker> CircuitBreaker::create(Clock& clock, CircuitBreakerOptions options) {

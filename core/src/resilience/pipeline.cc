@@ -1,16 +1,14 @@
 #include "faultline/resilience/pipeline.h"
 
 #include <string>
-#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::resilience {
 
 Result<Pipeline> Pipeline::create(Clock& clock, Random& random, PipelineOptions options) {
+  // Optional: absent means no such timeout.
   const auto positive = [](const std::optional<Duration>& d, const char* field) -> Result<void> {
-    if (d && *d <= Duration::zero()) {
-      return invalid_argument(std::string(field) + ": " + duration_text(*d) + "; must be > 0");
-    }
-    return Ok{};
+    return d ? check_positive(field, *d) : Ok{};
   };
   if (Result<void> r = positive(options.timeout, "pipeline.timeout"); !r.ok()) return std::move(r).error();
   if (Result<void> r = positive(options.attempt_timeout, "pipeline.attempt_timeout"); !r.ok()) {

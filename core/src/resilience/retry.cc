@@ -1,19 +1,17 @@
 #include "faultline/resilience/retry.h"
 
 #include <string>
-#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::resilience {
 
 Result<Retry> Retry::create(Clock& clock, Random& random, RetryOptions options,
                             RetryBudget* budget) {
-  if (options.max_attempts < 1 || options.max_attempts > 1000) {
-    return invalid_argument("retry.max_attempts: " + std::to_string(options.max_attempts) +
-                            "; must be in [1, 1000]");
+  if (auto r = check_range("retry.max_attempts", options.max_attempts, 1, 1000); !r) {
+    return std::move(r).error();
   }
-  if (options.max_total <= Duration::zero()) {
-    return invalid_argument("retry.max_total: " + duration_text(options.max_total) +
-                            "; must be > 0");
+  if (auto r = check_positive("retry.max_total", options.max_total); !r) {
+    return std::move(r).error();
   }
   Result<Backoff> backoff = Backoff::create(options.backoff);
   if (!backoff.ok()) {

@@ -5,31 +5,21 @@
 #include <cmath>
 #include <string>
 
+#include "faultline/validate.h"
+
 namespace faultline::resilience {
-namespace {
-
-std::string number(double value) {
-  std::string text = std::to_string(value);
-  text.erase(text.find_last_not_of('0') + 1);
-  if (!text.empty() && text.back() == '.') text.pop_back();
-  return text;
-}
-
-}  // namespace
-
 Result<RetryBudget> RetryBudget::create(Clock& clock, RetryBudgetOptions options) {
-  // `!(x >= lo && x <= hi)` also rejects NaN.
-  if (!(options.ratio >= 0 && options.ratio <= 1000)) {
-    return invalid_argument("retry_budget.ratio: " + number(options.ratio) +
-                            "; must be in [0, 1000] retries per call");
+  if (auto r = check_real_range("retry_budget.ratio", options.ratio, 0, 1000, "retries per call");
+      !r) {
+    return std::move(r).error();
   }
-  if (!(options.min_per_second >= 0 && options.min_per_second <= 1e6)) {
-    return invalid_argument("retry_budget.min_per_second: " + number(options.min_per_second) +
-                            "; must be in [0, 1000000]");
+  if (auto r = check_real_range("retry_budget.min_per_second", options.min_per_second, 0, 1e6);
+      !r) {
+    return std::move(r).error();
   }
-  if (!(options.max_balance >= 1 && options.max_balance <= 1e9)) {
-    return invalid_argument("retry_budget.max_balance: " + number(options.max_balance) +
-                            "; must be in [1, 1000000000] retries");
+  if (auto r = check_real_range("retry_budget.max_balance", options.max_balance, 1, 1e9, "retries");
+      !r) {
+    return std::move(r).error();
   }
   return RetryBudget(clock, options);
 }

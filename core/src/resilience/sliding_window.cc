@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <limits>
 #include <string>
-#include "faultline/duration_text.h"
+#include "faultline/validate.h"
 
 namespace faultline::resilience {
 
 Result<CountWindow> CountWindow::create(std::uint32_t size) {
-  if (size < 1 || size > kMaxSize) {
-    return invalid_argument("size: " + std::to_string(size) + "; must be in [1, " +
-                            std::to_string(kMaxSize) + "]");
-  }
+  if (auto r = check_range("size", size, 1, kMaxSize); !r) return std::move(r).error();
   return CountWindow(size);
 }
 
@@ -21,16 +18,12 @@ void CountWindow::clear() noexcept {
 }
 
 Result<TimeWindow> TimeWindow::create(Duration duration, std::uint32_t buckets) {
-  if (duration <= Duration::zero() || duration > kMaxDuration) {
-    return invalid_argument("duration: " + duration_text(duration) +
-                            "; must be in (0, 24h]");
-  }
-  const auto max_buckets = static_cast<std::uint32_t>(
-      std::min<std::int64_t>(kMaxBuckets, duration.count()));
-  if (buckets < 1 || buckets > max_buckets) {
-    return invalid_argument("buckets: " + std::to_string(buckets) + "; must be in [1, " +
-                            std::to_string(max_buckets) +
-                            "] (at most 1000, and each bucket at least 1ns wide)");
+  if (auto r = check_positive("duration", duration, kMaxDuration); !r) return std::move(r).error();
+  const std::int64_t max_buckets = std::min<std::int64_t>(kMaxBuckets, duration.count());
+  if (auto r = check_range("buckets", buckets, 1, max_buckets,
+                           "at most 1000, and each bucket at least 1ns wide");
+      !r) {
+    return std::move(r).error();
   }
   // Round the width up so the ring covers at least `duration`.
   const Duration width((duration.count() + buckets - 1) / buckets);

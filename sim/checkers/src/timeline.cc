@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "faultline/duration_text.h"
+
 namespace faultline::sim {
 namespace {
-
-double seconds(SimTime t) { return static_cast<double>(t.time_since_epoch().count()) / 1e9; }
 
 std::string process_name(World& world, ProcessId id) {
   return id == kWorldProcess ? std::string("world") : world.process(id).name();
@@ -40,17 +40,18 @@ std::string render_timeline(History& history) {
   for (const Operation& op : history.operations()) {
     const std::string who = process_name(world, op.process);
     if (op.status == OpStatus::kPending) {
-      lines.push_back({op.invoke_seq, fmt::format("{:>11.6f}s  {:<10} {:<8} {:<24} -> (never completed)",
-                                                  seconds(op.invoked), who, op.name, op.input)});
+      lines.push_back(
+          {op.invoke_seq, fmt::format("{:>11.6f}s  {:<10} {:<8} {:<24} -> (never completed)",
+                                      in_seconds(op.invoked), who, op.name, op.input)});
       continue;
     }
-    lines.push_back({op.complete_seq,
-                     fmt::format("{:>11.6f}s  {:<10} {:<8} {:<24} -> {} {}  (invoked {:.6f}s)",
-                                 seconds(op.completed), who, op.name, op.input,
-                                 to_string(op.status), op.output, seconds(op.invoked))});
+    lines.push_back(
+        {op.complete_seq, fmt::format("{:>11.6f}s  {:<10} {:<8} {:<24} -> {} {}  (invoked {:.6f}s)",
+                                      in_seconds(op.completed), who, op.name, op.input,
+                                      to_string(op.status), op.output, in_seconds(op.invoked))});
   }
   for (const Note& note : history.notes()) {
-    lines.push_back({note.seq, fmt::format("{:>11.6f}s  {:<10} !! {}", seconds(note.at),
+    lines.push_back({note.seq, fmt::format("{:>11.6f}s  {:<10} !! {}", in_seconds(note.at),
                                            process_name(world, note.process), note.text)});
   }
   std::sort(lines.begin(), lines.end(),
@@ -63,12 +64,12 @@ std::string render_timeline(History& history) {
 std::string render_timeline_html(History& history, const std::string& title,
                                  std::ptrdiff_t highlight) {
   World& world = history.world();
-  const double end = std::max(seconds(world.now()), 1e-9);
+  const double end = std::max(in_seconds(world.now()), 1e-9);
   constexpr int kLaneHeight = 28;
   constexpr int kLeft = 110;
   constexpr int kWidth = 1400;
   const auto lanes = static_cast<int>(world.process_count());
-  auto x = [&](SimTime t) { return kLeft + seconds(t) / end * (kWidth - kLeft - 10); };
+  auto x = [&](SimTime t) { return kLeft + in_seconds(t) / end * (kWidth - kLeft - 10); };
   auto y = [&](ProcessId id) { return 20 + static_cast<int>(id - 1) * kLaneHeight; };
 
   std::string svg;
@@ -90,13 +91,13 @@ std::string render_timeline_html(History& history, const std::string& title,
         x(op.invoked), y(op.process) + 1, std::max(1.0, x(stop) - x(op.invoked)), colour,
         marked ? "red" : "none", marked ? 3 : 0, escape(process_name(world, op.process)),
         escape(op.name), escape(op.input), to_string(op.status), escape(op.output),
-        seconds(op.invoked), seconds(stop));
+        in_seconds(op.invoked), in_seconds(stop));
   }
   for (const Note& note : history.notes()) {
     const int lane_y = note.process == kWorldProcess ? 0 : y(note.process);
     svg += fmt::format(
         R"(<path d="M{:.1f} {} l5 -8 l-10 0 z" fill="#e53935"><title>{:.6f}s {}</title></path>)",
-        x(note.at), lane_y + 10, seconds(note.at), escape(note.text));
+        x(note.at), lane_y + 10, in_seconds(note.at), escape(note.text));
   }
   return fmt::format(
       R"(<!doctype html><html><head><meta charset="utf-8"><title>{0}</title><style>)"

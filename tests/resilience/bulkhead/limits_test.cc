@@ -45,9 +45,9 @@ TEST(BulkheadConfig, RejectsBadFieldsNamingFieldAndRange) {
          o.tier(Tier::kOptional).when_full = static_cast<QueueFullPolicy>(9);
        },
        "tiers[optional].when_full: 9; must be kRejectNewcomer or kShedOldest", true},
-      {[](BulkheadOptions& o) { o.name.clear(); }, "name: 0 characters; must be 1 to 200", true},
+      {[](BulkheadOptions& o) { o.name.clear(); }, "name: 0 characters; must be in [1, 200]", true},
       {[](BulkheadOptions& o) { o.name.assign(201, 'x'); },
-       "name: 201 characters; must be 1 to 200", true},
+       "name: 201 characters; must be in [1, 200]", true},
   };
   World world(1);
   Process& p = world.add_process("client");

@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 
 #include "scenarios/framework/runner.h"
 #include "scenarios/framework/scenario.h"
+#include "tests/support/catalogue_params.h"
 
 namespace faultline::scenarios {
 namespace {
@@ -60,20 +60,8 @@ TEST_P(CatalogueTest, DeliversItsVerdict) {
   EXPECT_EQ(replayed.trace_hash, shrunk.result.trace_hash);
 }
 
-std::vector<std::string> names() {
-  std::vector<std::string> all;
-  for (const auto& s : catalogue()) all.push_back(s->name());
-  return all;
-}
-
-INSTANTIATE_TEST_SUITE_P(AllScenarios, CatalogueTest, ::testing::ValuesIn(names()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(AllScenarios, CatalogueTest, ::testing::ValuesIn(catalogue_names()),
+                         catalogue_test_name);
 
 }  // namespace
 }  // namespace faultline::scenarios

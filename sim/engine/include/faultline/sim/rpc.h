@@ -23,6 +23,7 @@
 #include <string>
 #include <utility>
 
+#include "faultline/duration_text.h"
 #include "faultline/result.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/world.h"
@@ -58,11 +59,11 @@ Task<Result<R>> call(Network& network, Process& caller, Process& server, Duratio
         const std::uint32_t caller_generation = caller.generation();
         World& world = caller.world();
 
-        world.schedule(add_saturating(world.now(), caller.clock().to_true(timeout)), caller_id,
-                       caller_generation, [pending, timeout]() {
-                         pending->complete(outcome_unknown(
-                             "no reply within " + std::to_string(timeout.count()) + "ns"));
-                       });
+        world.schedule(
+            add_saturating(world.now(), caller.clock().to_true(timeout)), caller_id,
+            caller_generation, [pending, timeout]() {
+              pending->complete(outcome_unknown("no reply within " + duration_text(timeout)));
+            });
 
         network.send(caller_id, server.id(), server.generation(),
                      [pending, op = std::move(op), &network, &server, caller_id,

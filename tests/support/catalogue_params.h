@@ -1,0 +1,34 @@
+// Parameterising a test over the whole scenario catalogue: every scenario registered, by name,
+// so that a new scenario is covered without editing the test.
+//
+//   INSTANTIATE_TEST_SUITE_P(AllScenarios, MyTest, ::testing::ValuesIn(catalogue_names()),
+//                            catalogue_test_name);
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include "scenarios/framework/scenario.h"
+
+namespace faultline::scenarios {
+
+// Every scenario's name, in the catalogue's order.
+inline std::vector<std::string> catalogue_names() {
+  std::vector<std::string> all;
+  for (const auto& s : catalogue()) all.push_back(s->name());
+  return all;
+}
+
+// A scenario's name as a test name: GoogleTest allows letters, digits and '_' only.
+inline std::string catalogue_test_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
+  }
+  return name;
+}
+
+}  // namespace faultline::scenarios
