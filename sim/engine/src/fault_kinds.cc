@@ -28,8 +28,8 @@ const std::vector<std::string>& clock_targets(const FaultSpace& space,
   return space.client_clock_faults ? all : space.nodes;
 }
 
-Process& resolve(World& world, const std::string& name) {
-  Process* p = world.find_process(name);
+Process& resolve(const Faults& faults, const std::string& name) {
+  Process* p = faults.world().find_process(name);
   assert(p != nullptr && "fault plan names an unknown process");
   return *p;
 }
@@ -44,10 +44,16 @@ std::vector<Fault> halve_duration(const Fault& f) {
 
 std::vector<Fault> nothing_to_shrink(const Fault&) { return {}; }
 
-// Ends what `start` began after `length`, unless the target restarted or was resumed since.
+// Runs `begin` (a world event) at the fault's time.
+template <class Begin>
+void at(const Faults& faults, const Fault& fault, Begin begin) {
+  faults.world().schedule(SimTime(fault.at), kWorldProcess, 0, std::move(begin));
+}
+
+// Runs `end` (a world event) `length` from now: what ends the fault `at` began.
 template <class End>
-void after(World& world, Duration length, End end) {
-  world.schedule_after(length, kWorldProcess, std::move(end));
+void after(const Faults& faults, Duration length, End end) {
+  faults.world().schedule_after(length, kWorldProcess, std::move(end));
 }
 
 // ---- pause --------------------------------------------------------------------------------
@@ -58,19 +64,19 @@ void draw_pause(Rng& rng, const FaultSpace& space, Fault& f) {
 }
 
 void apply_pause(const ApplyContext& c, const Fault& fault, std::string text) {
-  Process& target = resolve(c.world, fault.target);
-  World& world = c.world;
+  Process& target = resolve(c.faults, fault.target);
+  const Faults faults = c.faults;
   History& history = c.history;
-  world.schedule(SimTime(fault.at), kWorldProcess, 0, [&world, &history, &target, fault, text] {
+  at(faults, fault, [faults, &history, &target, fault, text] {
     if (!target.up() || target.paused()) return;
     history.note(target.id(), text);
-    world.pause(target);
+    faults.pause(target);
     // Resume only this pause: a crash and a later pause must not be ended by it.
     const std::uint64_t epoch = target.pause_epoch();
-    after(world, fault.duration, [&world, &history, &target, epoch] {
+    after(faults, fault.duration, [faults, &history, &target, epoch] {
       if (!target.paused() || target.pause_epoch() != epoch) return;
       history.note(target.id(), "resumes after pause");
-      world.resume(target);
+      faults.resume(target);
     });
   });
 }
@@ -95,22 +101,22 @@ void draw_vanish(Rng& rng, const FaultSpace& space, Fault& f) {
 
 // A crash (loud or silent) and the restart after its downtime, unless it restarted already.
 void apply_crash(const ApplyContext& c, const Fault& fault, std::string text) {
-  Process& target = resolve(c.world, fault.target);
-  World& world = c.world;
+  Process& target = resolve(c.faults, fault.target);
+  const Faults faults = c.faults;
   History& history = c.history;
-  world.schedule(SimTime(fault.at), kWorldProcess, 0, [&world, &history, &target, fault, text] {
+  at(faults, fault, [faults, &history, &target, fault, text] {
     if (!target.up()) return;
     history.note(target.id(), text);
     if (fault.kind == FaultKind::kSilentCrash) {
-      world.crash_silently(target);
+      faults.silent_crash(target);
     } else {
-      world.crash(target, fault.persist);
+      faults.crash(target, fault.persist);
     }
     const std::uint32_t generation = target.generation();
-    after(world, fault.duration, [&world, &history, &target, generation] {
+    after(faults, fault.duration, [faults, &history, &target, generation] {
       if (target.up() || target.generation() != generation) return;
       history.note(target.id(), "restarts");
-      world.restart(target);
+      faults.restart(target);
     });
   });
 }
@@ -137,20 +143,22 @@ bool clocks_admitted(const FaultSpace& space) {
 }
 
 void apply_step(const ApplyContext& c, const Fault& fault, std::string text) {
-  Process& target = resolve(c.world, fault.target);
+  Process& target = resolve(c.faults, fault.target);
+  const Faults faults = c.faults;
   History& history = c.history;
-  c.world.schedule(SimTime(fault.at), kWorldProcess, 0, [&history, &target, fault, text] {
+  at(faults, fault, [faults, &history, &target, fault, text] {
     history.note(target.id(), text);
-    target.clock().step(fault.amount);
+    faults.clock_step(target, fault.amount);
   });
 }
 
 void apply_drift(const ApplyContext& c, const Fault& fault, std::string text) {
-  Process& target = resolve(c.world, fault.target);
+  Process& target = resolve(c.faults, fault.target);
+  const Faults faults = c.faults;
   History& history = c.history;
-  c.world.schedule(SimTime(fault.at), kWorldProcess, 0, [&history, &target, fault, text] {
+  at(faults, fault, [faults, &history, &target, fault, text] {
     history.note(target.id(), text);
-    target.clock().set_drift_ppm(fault.drift_ppm);
+    faults.clock_drift(target, fault.drift_ppm);
   });
 }
 
@@ -173,30 +181,28 @@ void draw_disconnect(Rng& rng, const FaultSpace& space, Fault& f) {
 }
 
 void apply_partition(const ApplyContext& c, const Fault& fault, std::string text) {
-  Process& target = resolve(c.world, fault.target);
-  Process& peer = resolve(c.world, fault.peer);
-  World& world = c.world;
-  Network& network = c.network;
+  Process& target = resolve(c.faults, fault.target);
+  Process& peer = resolve(c.faults, fault.peer);
+  const Faults faults = c.faults;
   History& history = c.history;
-  world.schedule(SimTime(fault.at), kWorldProcess, 0,
-                 [&world, &network, &history, &target, &peer, fault, text] {
+  at(faults, fault, [faults, &history, &target, &peer, fault, text] {
     history.note(target.id(), text);
-    network.partition(target.id(), peer.id(), fault.one_way);
-    after(world, fault.duration, [&network, &history, &target, &peer, fault] {
+    faults.partition(target, peer, fault.one_way);
+    after(faults, fault.duration, [faults, &history, &target, &peer, fault] {
       history.note(target.id(), "partition with " + peer.name() + " heals");
-      network.heal(target.id(), peer.id(), fault.one_way);
+      faults.heal(target, peer, fault.one_way);
     });
   });
 }
 
 void apply_disconnect(const ApplyContext& c, const Fault& fault, std::string text) {
-  Process& target = resolve(c.world, fault.target);
-  Process& peer = resolve(c.world, fault.peer);
-  World& world = c.world;
+  Process& target = resolve(c.faults, fault.target);
+  Process& peer = resolve(c.faults, fault.peer);
+  const Faults faults = c.faults;
   History& history = c.history;
-  world.schedule(SimTime(fault.at), kWorldProcess, 0, [&world, &history, &target, &peer, text] {
+  at(faults, fault, [faults, &history, &target, &peer, text] {
     history.note(target.id(), text);
-    world.disconnect(target, peer);
+    faults.disconnect(target, peer);
   });
 }
 
@@ -210,18 +216,16 @@ void draw_outage(Rng& rng, const FaultSpace& space, Fault& f) {
 }
 
 void apply_outage(const ApplyContext& c, const Fault& fault, std::string text) {
-  Process& target = resolve(c.world, fault.target);
-  World& world = c.world;
-  Network& network = c.network;
+  Process& target = resolve(c.faults, fault.target);
+  const Faults faults = c.faults;
   History& history = c.history;
   const auto mode = fault.fail_fast ? Network::OutageMode::kFailFast : Network::OutageMode::kTimeout;
-  world.schedule(SimTime(fault.at), kWorldProcess, 0,
-                 [&world, &network, &history, &target, fault, text, mode] {
+  at(faults, fault, [faults, &history, &target, fault, text, mode] {
     history.note(target.id(), text);
-    network.begin_outage(target.id(), mode);
-    after(world, fault.duration, [&network, &history, &target, mode] {
+    faults.outage(target, mode);
+    after(faults, fault.duration, [faults, &history, &target, mode] {
       history.note(target.id(), "outage ends");
-      network.end_outage(target.id(), mode);
+      faults.end_outage(target, mode);
     });
   });
 }
@@ -244,17 +248,15 @@ void draw_slow(Rng& rng, const FaultSpace& space, Fault& f) {
 }
 
 void apply_slow(const ApplyContext& c, const Fault& fault, std::string text) {
-  Process& target = resolve(c.world, fault.target);
-  World& world = c.world;
-  Network& network = c.network;
+  Process& target = resolve(c.faults, fault.target);
+  const Faults faults = c.faults;
   History& history = c.history;
-  world.schedule(SimTime(fault.at), kWorldProcess, 0,
-                 [&world, &network, &history, &target, fault, text] {
+  at(faults, fault, [faults, &history, &target, fault, text] {
     history.note(target.id(), text);
-    network.slow(target.id(), fault.amount);
-    after(world, fault.duration, [&network, &history, &target, fault] {
+    faults.slow_node(target, fault.amount);
+    after(faults, fault.duration, [faults, &history, &target, fault] {
       history.note(target.id(), "no longer slow");
-      network.unslow(target.id(), fault.amount);
+      faults.end_slow_node(target, fault.amount);
     });
   });
 }

@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "faultline/sim/fault_plan.h"
+#include "faultline/sim/faults.h"
 
 namespace faultline::sim::detail {
 
 struct ApplyContext {
-  World& world;
-  Network& network;
+  Faults faults;
   History& history;
 };
 

@@ -94,12 +94,16 @@ LinkProfile reply_link(const LinkProfile& base, const NetworkFaults& faults) {
   return link;
 }
 
-void apply(World& world, Network& network, History& history, const FaultPlan& plan) {
-  if (auto unknown = check_targets(world, plan)) throw UnknownTarget(*unknown);
-  const detail::ApplyContext context{world, network, history};
+void apply(const Faults& faults, History& history, const FaultPlan& plan) {
+  if (auto unknown = check_targets(faults.world(), plan)) throw UnknownTarget(*unknown);
+  const detail::ApplyContext context{faults, history};
   for (const Fault& fault : plan.faults) {
     kind_info(fault.kind).apply(context, fault, fault.to_string());
   }
+}
+
+void apply(World& world, Network& network, History& history, const FaultPlan& plan) {
+  apply(Faults(world, network), history, plan);
 }
 
 std::optional<std::string> check_targets(World& world, const FaultPlan& plan) {

@@ -7,7 +7,7 @@
 // shrunk) sits in one descriptor in sim/src/fault_kinds.cc; adding a kind is an enum value
 // here, its fields below if it needs new ones, and one descriptor there.
 //
-// Vocabulary (turmoil's verbs):
+// Vocabulary (turmoil's verbs; faults.h has one verb of the same name per kind):
 //   pause     stop-the-world pause of a process for `duration` (GC, swap, a stopped VM)
 //   crash     a process or store node dies; restarts after `duration`. For a store node,
 //             `persist` says whether its data survives (Redis without AOF forgets every key)
@@ -37,6 +37,7 @@
 #include <variant>
 #include <vector>
 
+#include "faultline/sim/faults.h"
 #include "faultline/sim/history.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/rng.h"
@@ -181,8 +182,11 @@ class UnknownTarget : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Schedules every fault of `plan` as world events, noting each in `history` when it happens.
-// Throws UnknownTarget, before scheduling anything, when a fault names no process of `world`.
+// Schedules every fault of `plan` as world events, noting each in `history` when it happens;
+// each does its work through the verb of the same name on `faults` (faults.h). Throws
+// UnknownTarget, before scheduling anything, when a fault names no process of the world.
+void apply(const Faults& faults, History& history, const FaultPlan& plan);
+// The same over `world` and `network`.
 void apply(World& world, Network& network, History& history, const FaultPlan& plan);
 
 // The first fault naming a process `world` lacks, as an error message; nothing when all exist.
