@@ -10,17 +10,17 @@
 #include <span>
 #include <vector>
 
+#include "faultline/invariant.h"
 #include "faultline/locks/advisory_lock.h"
 #include "faultline/locks/lease_keeper.h"
 #include "faultline/locks/lease_lock.h"
 #include "faultline/locks/redlock.h"
 #include "faultline/sim/history.h"
-#include "faultline/sim/pg_lock_session.h"
 #include "faultline/sim/redis_locks.h"
 #include "faultline/sim/register_node.h"
-#include "faultline/sim/timeline.h"
 #include "faultline/sim/rpc.h"
-#include "faultline/invariant.h"
+#include "faultline/sim/timeline.h"
+#include "faultline/sim/topology.h"
 #include "scenarios/locks/lock_invariants.h"
 #include "scenarios/locks/naive_redlock.h"
 
@@ -109,49 +109,78 @@ class UncheckedReleaseLock final : public WorkloadLock {
 
 struct Client {
   sim::Process* process = nullptr;
-  std::vector<std::unique_ptr<sim::SimLockStore>> stores;  // one per lock node
-  std::unique_ptr<sim::SimLockStore> token_store;          // fenced Redlock's token source
-  std::unique_ptr<sim::SimSessionLockStore> session_store;  // kPgAdvisory
+  std::vector<locks::LockStore*> stores;             // one per lock node (the topology's)
+  locks::LockStore* token_store = nullptr;           // fenced Redlock's token source
+  locks::SessionLockStore* session_store = nullptr;  // kPgAdvisory
   std::unique_ptr<sim::RegisterClient> storage;
   std::unique_ptr<WorkloadLock> lock;
   bool finished = false;  // survives crashes: a restarted client that had finished stays idle
 };
 
-// Everything one run needs, in construction order. Coroutines refer to it; it outlives them.
-struct Run {
-  Run(std::uint64_t seed, const LockScenarioSpec& s)
-      : world(seed),
-        spec(s),
-        workload(s.workload),
-        network(world),
-        history(world),
-        storage(world.add_process("storage"), s.fenced) {
+struct Run;
+// Client `i`'s boot hook: at start and after every crash (which loses the coroutine and any
+// lease it held in memory), the client starts its sections afresh, unless it had finished.
+void boot_client(Run& run, std::size_t i, sim::Process& self);
+
+std::vector<std::string> node_names(const LockScenarioSpec& spec) {
+  if (spec.kind == LockKind::kPgAdvisory) return {"postgres"};
+  std::vector<std::string> names;
+  for (int i = 0; i < spec.nodes; ++i) {
+    names.push_back(spec.nodes == 1 ? std::string("redis") : fmt::format("redis-{}", i + 1));
+  }
+  return names;
+}
+
+// A fenced Redlock takes its tokens from a durable counter on a node of its own.
+bool has_token_node(const LockScenarioSpec& spec) {
+  return spec.fenced && spec.kind != LockKind::kLease && spec.kind != LockKind::kPgAdvisory;
+}
+
+// The register "storage", the lock's nodes, the token node, then the clients, whose requests
+// and replies suffer the plan's network faults.
+sim::TopologyBuilder topology_for(std::uint64_t seed, const LockScenarioSpec& s,
+                                  const sim::NetworkFaults& faults, Run& run) {
+  const sim::LinkProfile base;
+  sim::TopologyBuilder t(seed);
+  t.client_links(sim::request_link(base, faults), sim::reply_link(base, faults));
+  t.service("storage");
+  for (const std::string& name : node_names(s)) {
     if (s.kind == LockKind::kPgAdvisory) {
-      pg = std::make_unique<sim::PgNode>(world.add_process("postgres"));
-      if (s.pg_keepalive) pg->set_keepalive(*s.pg_keepalive);
-      pg->watch(network);
-      return;
-    }
-    for (int i = 0; i < s.nodes; ++i) {
-      const std::string name = s.nodes == 1 ? "redis" : fmt::format("redis-{}", i + 1);
-      nodes.push_back(std::make_unique<sim::RedisNode>(world.add_process(name)));
-      if (s.replication_lag) nodes.back()->enable_replica(*s.replication_lag);
-      if (s.aof_fsync_every) nodes.back()->enable_aof_everysec(*s.aof_fsync_every);
-    }
-    if (s.fenced && s.kind != LockKind::kLease) {
-      tokens = std::make_unique<sim::RedisNode>(world.add_process("tokens"));
+      t.postgres(name, {.keepalive = s.pg_keepalive});
+    } else {
+      t.redis(name, {.replica_lag = s.replication_lag, .aof_everysec = s.aof_fsync_every});
     }
   }
+  if (has_token_node(s)) t.redis("tokens");
+  for (std::size_t i = 0; i < static_cast<std::size_t>(s.workload.clients); ++i) {
+    t.client(fmt::format("client-{}", i + 1),
+             [&run, i](sim::Process& self) { boot_client(run, i, self); });
+  }
+  return t;
+}
 
-  sim::World world;
+// Everything one run needs, in construction order. Coroutines refer to it; it outlives them.
+struct Run {
+  Run(std::uint64_t seed, const LockScenarioSpec& s, const sim::NetworkFaults& faults)
+      : topology(topology_for(seed, s, faults, *this)),
+        world(topology.world()),
+        spec(s),
+        workload(s.workload),
+        network(topology.network()),
+        history(world),
+        storage(topology.process("storage"), s.fenced) {
+    if (s.kind == LockKind::kPgAdvisory) return;
+    for (const std::string& name : node_names(s)) nodes.push_back(&topology.redis(name));
+  }
+
+  sim::Topology topology;
+  sim::World& world;
   const LockScenarioSpec& spec;
   LeaseLockWorkload workload;
-  sim::Network network;
+  sim::Network& network;
   sim::History history;
   sim::RegisterNode storage;
-  std::vector<std::unique_ptr<sim::RedisNode>> nodes;
-  std::unique_ptr<sim::RedisNode> tokens;  // durable counter for Redlock's fencing tokens
-  std::unique_ptr<sim::PgNode> pg;         // kPgAdvisory
+  std::vector<sim::RedisNode*> nodes;  // the lock's Redis nodes
   std::vector<Client> clients;
   // One per successful acquisition, as the environment saw it; `written` is filled from the
   // register's log when the run is judged.
@@ -284,6 +313,11 @@ Task<void> client_loop(Run& run, Client& client) {
   ++run.finished;
 }
 
+void boot_client(Run& run, std::size_t i, sim::Process& self) {
+  Client& client = run.clients[i];
+  if (!client.finished) self.spawn(client_loop(run, client));
+}
+
 // No lost update: applied writes chain 1, 2, 3, ...; every successful section is applied.
 // Liveness: no failed acquire without a successful one (by anyone) in the window before it.
 std::optional<Violation> check_liveness(Run& run) {
@@ -377,15 +411,6 @@ std::optional<Violation> check(Run& run) {
   return check_liveness_floor(sections, run.spec.min_sections_ok);
 }
 
-std::vector<std::string> node_names(const LockScenarioSpec& spec) {
-  if (spec.kind == LockKind::kPgAdvisory) return {"postgres"};
-  std::vector<std::string> names;
-  for (int i = 0; i < spec.nodes; ++i) {
-    names.push_back(spec.nodes == 1 ? std::string("redis") : fmt::format("redis-{}", i + 1));
-  }
-  return names;
-}
-
 std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
   const LockScenarioSpec& spec = run.spec;
   sim::Process& p = *client.process;
@@ -416,8 +441,7 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
     }
     return std::make_unique<LockAdapter<locks::LeaseLock>>(std::move(lock).value());
   }
-  std::vector<locks::LockStore*> stores;
-  for (auto& store : client.stores) stores.push_back(store.get());
+  std::vector<locks::LockStore*> stores = client.stores;
   locks::RedlockOptions options;
   options.ttl = spec.workload.ttl;
   options.node_timeout = spec.workload.ttl / 20;
@@ -428,10 +452,25 @@ std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
     return std::make_unique<LockAdapter<NaiveRedlock>>(
         NaiveRedlock(std::move(stores), p.clock(), p.rng(), key, options));
   }
-  auto lock = locks::Redlock::create(std::move(stores), client.token_store.get(), p.clock(),
-                                     p.rng(), key, options);
+  auto lock = locks::Redlock::create(std::move(stores), client.token_store, p.clock(), p.rng(), key,
+                                     options);
   FAULTLINE_INVARIANT(lock.ok(), "the spec's lock options are valid");
   return std::make_unique<LockAdapter<locks::Redlock>>(std::move(lock).value());
+}
+
+// The client's stores on the topology's nodes, its register client and its lock.
+void wire_client(Run& run, Client& client, sim::Process& p) {
+  client.process = &p;
+  for (const std::string& node : node_names(run.spec)) {
+    if (run.spec.kind == LockKind::kPgAdvisory) {
+      client.session_store = &run.topology.session_store(p.name(), node);
+    } else {
+      client.stores.push_back(&run.topology.lock_store(p.name(), node));
+    }
+  }
+  if (has_token_node(run.spec)) client.token_store = &run.topology.lock_store(p.name(), "tokens");
+  client.storage = std::make_unique<sim::RegisterClient>(run.network, p, run.storage);
+  client.lock = make_lock(run, client);
 }
 
 }  // namespace
@@ -451,48 +490,16 @@ sim::FaultPlan LockScenario::plan_for_seed(std::uint64_t seed) const {
 
 RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
                             const RunOptions& options) const {
-  auto run = std::make_unique<Run>(seed, spec_);
+  auto run = std::make_unique<Run>(seed, spec_, plan.network);
   sim::World& world = run->world;
   const LeaseLockWorkload& workload = spec_.workload;
-  const sim::LinkProfile base;
-  const sim::LinkProfile request = sim::request_link(base, plan.network);
-  const sim::LinkProfile reply = sim::reply_link(base, plan.network);
-
-  std::vector<sim::Process*> servers = {&run->storage.host()};
-  for (auto& node : run->nodes) servers.push_back(&node->host());
-  if (run->tokens) servers.push_back(&run->tokens->host());
-  if (run->pg) servers.push_back(&run->pg->host());
-
   run->clients.resize(static_cast<std::size_t>(workload.clients));
-  for (int i = 0; i < workload.clients; ++i) {
-    Client& client = run->clients[static_cast<std::size_t>(i)];
-    sim::Process& p = world.add_process(fmt::format("client-{}", i + 1));
-    client.process = &p;
-    for (sim::Process* server : servers) {
-      run->network.set_link(p.id(), server->id(), request);
-      run->network.set_link(server->id(), p.id(), reply);
-    }
-    for (auto& node : run->nodes) {
-      client.stores.push_back(std::make_unique<sim::SimLockStore>(run->network, p, *node));
-    }
-    if (run->tokens) {
-      client.token_store = std::make_unique<sim::SimLockStore>(run->network, p, *run->tokens);
-    }
-    if (run->pg) {
-      client.session_store = std::make_unique<sim::SimSessionLockStore>(run->network, p, *run->pg);
-    }
-    client.storage = std::make_unique<sim::RegisterClient>(run->network, p, run->storage);
-    client.lock = make_lock(*run, client);
-    Run* r = run.get();
-    // At boot and after every crash: a crash loses the coroutine (and any lease it held in
-    // memory); the restarted process starts its sections afresh.
-    p.on_start([r, &client](sim::Process& self) {
-      if (!client.finished) self.spawn(client_loop(*r, client));
-    });
+  for (std::size_t i = 0; i < run->clients.size(); ++i) {
+    wire_client(*run, run->clients[i], run->topology.client(i));
   }
 
   sim::History& history = run->history;
-  for (auto& node : run->nodes) {
+  for (sim::RedisNode* node : run->nodes) {
     const sim::ProcessId id = node->host().id();
     node->on_data_loss([&history, id](const std::string& text) { history.note(id, text); });
   }
@@ -501,8 +508,8 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
     history.note(from, what + " (" + world.process(from).name() + " -> " +
                            world.process(to).name() + ")");
   });
-  sim::apply(world, run->network, run->history, plan);
-  world.start();
+  sim::apply(run->topology.faults(), run->history, plan);
+  run->topology.start();
   const sim::SimTime limit = sim::SimTime(workload.run_limit);
   while (run->finished < workload.clients && world.now() <= limit && world.step()) {
   }
