@@ -13,15 +13,16 @@
 #include <thread>
 #include <vector>
 
+#include "faultline/invariant.h"
 #include "faultline/resilience/retry.h"
 #include "faultline/sim/history.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/rpc.h"
 #include "faultline/sim/timeline.h"
+#include "faultline/sim/topology.h"
 #include "faultline/sim/world.h"
-#include "faultline/invariant.h"
-#include "scenarios/resilience/dependency.h"
 #include "scenarios/framework/runner.h"
+#include "scenarios/resilience/dependency.h"
 
 namespace faultline::scenarios {
 namespace {
@@ -52,12 +53,13 @@ constexpr std::size_t kSpreadSamples = 20;
 constexpr Duration kSpreadMin = 20 * kTimeUnit;
 
 struct Trial {
-  Trial(std::uint64_t seed, bool record, bool judged)
-      : world(seed), network(world), judged(judged) {
+  Trial(const sim::TopologyBuilder& spec, bool record, bool judged)
+      : topology(spec), world(topology.world()), network(topology.network()), judged(judged) {
     if (record) history.emplace(world);
   }
-  sim::World world;
-  sim::Network network;
+  sim::Topology topology;
+  sim::World& world;      // the topology's
+  sim::Network& network;  // the topology's
   std::optional<sim::History> history;
   bool judged;
   std::int64_t version = 0;  // the record, on the server
@@ -119,17 +121,18 @@ ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std:
                                      const RunOptions& options, RunResult* rendered,
                                      bool judged, const sim::FaultPlan* plan) {
   FAULTLINE_INVARIANT(clients > 0, "at least one client");
-  // A plan's faults are noted in a history, so one is kept whenever there is a plan.
-  Trial trial(seed, rendered != nullptr || plan != nullptr, judged);
   sim::LinkProfile link;
   link.latency_mean = kLatencyMean;
   link.latency_stddev = kLatencyStddev;
-  trial.network.set_default(link);
-  sim::Process& server = trial.world.add_process("db");
-  std::vector<sim::Process*> processes;
-  for (int i = 0; i < clients; ++i) processes.push_back(&trial.world.add_process(fmt::format("c{}", i + 1)));
-  if (plan != nullptr) sim::apply(trial.world, trial.network, *trial.history, *plan);
-  trial.world.start();
+  sim::TopologyBuilder spec(seed);
+  spec.link(link).service("db");
+  for (int i = 0; i < clients; ++i) spec.client(fmt::format("c{}", i + 1));
+  // A plan's faults are noted in a history, so one is kept whenever there is a plan.
+  Trial trial(spec, rendered != nullptr || plan != nullptr, judged);
+  sim::Process& server = trial.topology.process("db");
+  const std::vector<sim::Process*>& processes = trial.topology.clients();
+  if (plan != nullptr) sim::apply(trial.topology.faults(), *trial.history, *plan);
+  trial.topology.start();
   for (sim::Process* p : processes) p->spawn(run_client(trial, *p, server, strategy));
   const sim::SimTime limit = sim::SimTime(kRunLimit);
   while (trial.finished < clients && trial.world.now() <= limit && trial.world.step()) {

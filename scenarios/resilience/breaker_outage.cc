@@ -251,11 +251,11 @@ class BreakerOutageScenario final : public Scenario {
 
   [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
                               const RunOptions& options) const override {
-    Run run(seed, kLatencyMax);
+    Run run(dependency_topology(seed, kLatencyMax).clients(kClients));
     run.clients.resize(kClients);
     for (int i = 0; i < kClients; ++i) {
       Client& c = run.clients[static_cast<std::size_t>(i)];
-      c.process = &run.world.add_process(fmt::format("client-{}", i + 1));
+      c.process = &run.topology.client(static_cast<std::size_t>(i));
       c.breaker = std::make_unique<CircuitBreaker>(
           CircuitBreaker::create(c.process->clock(), running_options(sabotage_)).value());
       const sim::ProcessId id = c.process->id();

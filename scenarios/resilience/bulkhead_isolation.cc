@@ -200,14 +200,13 @@ class BulkheadIsolationScenario final : public Scenario {
 
   [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
                               const RunOptions& options) const override {
-    Run run(seed);
     sim::LinkProfile link;
     link.latency_min = 1ms;
     link.latency_max = 5ms;
     link.spike_min = 10ms;
     // Requests and replies alike: the plan has no loss, the one thing that tells them apart.
-    run.network.set_default(sim::request_link(link, plan.network));
-    sim::Process& app = run.world.add_process("app");
+    Run run(dependency_topology(seed).link(sim::request_link(link, plan.network)).client("app"));
+    sim::Process& app = run.topology.process("app");
     run.apply(plan);
     run.bulkhead.emplace(Bulkhead::create(app.clock(), running_options(sabotage_)).value());
     const Tier critical_runs_in =

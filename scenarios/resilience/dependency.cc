@@ -33,16 +33,15 @@ std::vector<Outage> draw_outages(sim::Rng& rng, int max_outages, Duration from, 
   return merged;
 }
 
-Dependency::Dependency(sim::World& world, sim::Network& network, sim::History&,
-                       std::string name)
-    : world_(world), network_(network), process_(world.add_process(std::move(name))) {}
+Dependency::Dependency(sim::Network& network, sim::Process& host)
+    : network_(network), process_(host) {}
 
 Task<Result<std::uint64_t>> Dependency::call(sim::Process& caller, Duration timeout,
                                              std::uint64_t request, bool bad) {
   const sim::ProcessId from = caller.id();
   co_return co_await sim::call<std::uint64_t>(
       network_, caller, process_, timeout, [this, from, request, bad]() -> Result<std::uint64_t> {
-        const sim::SimTime now = world_.now();
+        const sim::SimTime now = process_.world().now();
         const bool down = network_.outage(process_.id()).has_value();
         arrivals_.push_back(Arrival{now, from, request, down, bad && !down});
         if (down) return unavailable("503: in an outage");
@@ -138,16 +137,24 @@ ClockFaults clock_faults_of(const sim::FaultPlan& plan, const std::string& proce
   return out;
 }
 
-DependencyRun::DependencyRun(std::uint64_t seed, Duration latency_max)
-    : world(seed), network(world), history(world), dependency(world, network, history) {
+sim::TopologyBuilder dependency_topology(std::uint64_t seed, Duration latency_max) {
   sim::LinkProfile link;
   link.latency_min = std::chrono::milliseconds(1);
   link.latency_max = latency_max;
-  network.set_default(link);
+  sim::TopologyBuilder spec(seed);
+  spec.link(link).service("dep");
+  return spec;
 }
 
+DependencyRun::DependencyRun(const sim::TopologyBuilder& spec)
+    : topology(spec),
+      world(topology.world()),
+      network(topology.network()),
+      history(world),
+      dependency(network, topology.process("dep")) {}
+
 void DependencyRun::apply(const sim::FaultPlan& plan) {
-  sim::apply(world, network, history, plan);
+  sim::apply(topology.faults(), history, plan);
   dependency.set_outages(outage_windows(plan, dependency.process().name()));
   for (const sim::Fault& f : plan.faults) {
     if (f.kind != sim::FaultKind::kClockDrift && f.kind != sim::FaultKind::kClockStep) continue;

@@ -25,6 +25,7 @@
 #include "faultline/sim/history.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/rng.h"
+#include "faultline/sim/topology.h"
 #include "faultline/sim/world.h"
 #include "faultline/task.h"
 #include "scenarios/framework/scenario.h"
@@ -52,8 +53,8 @@ class Dependency {
     bool rejected_invalid = false;  // answered 400
   };
 
-  Dependency(sim::World& world, sim::Network& network, sim::History& history,
-             std::string name = "dep");
+  // The service runs on `host` (a topology's service host), reached over `network`.
+  Dependency(sim::Network& network, sim::Process& host);
 
   // One request, with the caller's deadline. `request` identifies the logical request (the
   // same id on every attempt of it); `bad` marks a request the dependency rejects as invalid.
@@ -68,9 +69,8 @@ class Dependency {
   [[nodiscard]] sim::Process& process() noexcept { return process_; }
 
  private:
-  sim::World& world_;
   sim::Network& network_;
-  sim::Process& process_;  // declared after world_: constructed from it
+  sim::Process& process_;
   std::vector<Outage> outages_;
   std::vector<Arrival> arrivals_;
 };
@@ -114,13 +114,20 @@ void sort_by_time(sim::FaultPlan& plan);
 // leaves the steady clock alone, so it is no step for the invariants).
 [[nodiscard]] ClockFaults clock_faults_of(const sim::FaultPlan& plan, const std::string& process);
 
-// The run of a resilience scenario: a World whose network has latency uniform in [1 ms,
-// latency_max], its history, the Dependency, and the first violation seen. Scenarios derive
-// their own run state from it.
+// The deployment every resilience scenario starts from: latency uniform in [1 ms, latency_max]
+// on every link, and the dependency's host "dep". The scenario declares its callers after it
+// (.client("app"), .clients(n)), and may set another link.
+[[nodiscard]] sim::TopologyBuilder dependency_topology(
+    std::uint64_t seed, Duration latency_max = std::chrono::milliseconds(5));
+
+// The run of a resilience scenario: its Topology (built from dependency_topology()), its
+// history, the Dependency on "dep", and the first violation seen. Scenarios derive their own run
+// state from it.
 struct DependencyRun {
-  explicit DependencyRun(std::uint64_t seed, Duration latency_max = std::chrono::milliseconds(5));
-  sim::World world;
-  sim::Network network;
+  explicit DependencyRun(const sim::TopologyBuilder& spec);
+  sim::Topology topology;
+  sim::World& world;      // the topology's
+  sim::Network& network;  // the topology's
   sim::History history;
   Dependency dependency;
   std::optional<Violation> violation;

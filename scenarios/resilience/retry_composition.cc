@@ -315,8 +315,8 @@ class RetryCompositionScenario final : public Scenario {
 
   [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
                               const RunOptions& options) const override {
-    Run run(seed, kLatencyMax);
-    sim::Process& app = run.world.add_process("app");
+    Run run(dependency_topology(seed, kLatencyMax).client("app"));
+    sim::Process& app = run.topology.process("app");
     run.apply(plan);
     run.world.start();
     for (int i = 0; i < kCallers; ++i) app.spawn(caller(run, app, i, composition_, sabotage_));

@@ -180,8 +180,8 @@ class RetryStormScenario final : public Scenario {
 
   [[nodiscard]] RunResult run(std::uint64_t seed, const sim::FaultPlan& plan,
                               const RunOptions& options) const override {
-    Run run(seed, kLatencyMax);
-    sim::Process& app = run.world.add_process("app");
+    Run run(dependency_topology(seed, kLatencyMax).client("app"));
+    sim::Process& app = run.topology.process("app");
     run.apply(plan);
     RetryBudgetOptions running = kBudget;
     if (sabotage_ == Sabotage::kNoDeposits) running.ratio = 0;
