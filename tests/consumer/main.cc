@@ -3,9 +3,7 @@
 #include <optional>
 
 #include "faultline/locks/lease_lock.h"
-#include "faultline/sim/network.h"
-#include "faultline/sim/redis_locks.h"
-#include "faultline/sim/world.h"
+#include "faultline/sim/topology.h"
 
 namespace {
 
@@ -19,17 +17,16 @@ faultline::Task<void> take_and_release(faultline::locks::LeaseLock& lock, int& t
 }  // namespace
 
 int main() {
-  faultline::sim::World world(7);
-  faultline::sim::Network network(world);
-  faultline::sim::RedisNode node(world.add_process("redis"));
-  faultline::sim::Process& client = world.add_process("client");
-  faultline::sim::SimLockStore store(network, client, node);
-  auto lock = faultline::locks::LeaseLock::create(store, client.clock(), client.rng(), "demo",
+  faultline::sim::Topology topology(
+      faultline::sim::TopologyBuilder(7).redis("redis").client("client"));
+  faultline::sim::Process& client = topology.process("client");
+  auto lock = faultline::locks::LeaseLock::create(topology.lock_store("client", "redis"),
+                                                  client.clock(), client.rng(), "demo",
                                                   faultline::locks::LeaseLockOptions{});
   if (!lock) return 1;
   int token = 0;
   client.spawn(take_and_release(*lock, token));
-  while (world.step()) {
+  while (topology.world().step()) {
   }
   std::printf("consumer: acquired and released with fencing token %d\n", token);
   return token == 1 ? 0 : 1;

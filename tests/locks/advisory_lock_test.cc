@@ -11,6 +11,7 @@
 #include "faultline/locks/advisory_lock_id.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/pg_lock_session.h"
+#include "faultline/sim/topology.h"
 #include "faultline/sim/world.h"
 #include "tests/support/sim_run.h"
 
@@ -23,48 +24,43 @@ using locks::AdvisoryLockOptions;
 using locks::Lease;
 using locks::LockSession;
 
+// A PostgreSQL node "postgres" (not watching partitions unless a test says so) and two clients.
 class Harness {
  public:
-  Harness() : network_(world_), pg_(world_.add_process("postgres")) {
-    for (int i = 0; i < 2; ++i) {
-      Process& p = world_.add_process("client-" + std::to_string(i + 1));
-      clients_.push_back(&p);
-      stores_.push_back(std::make_unique<SimSessionLockStore>(network_, p, pg_));
-    }
-    world_.start();
+  Harness()
+      : topology_(TopologyBuilder(3).postgres("postgres", {.watch_partitions = false}).clients(2)) {
+    topology_.start();
   }
   template <class T>
   T run(int client, Task<T> task) {
-    return testing::run_on(world_, *clients_.at(static_cast<std::size_t>(client)), std::move(task));
+    return testing::run_on(world(), this->client(client), std::move(task));
   }
   std::unique_ptr<LockSession> session(int client) {
-    auto s = run(client, stores_.at(static_cast<std::size_t>(client))->open_session(1s));
+    auto s = run(client, store(client).open_session(1s));
     return std::move(s).value();
   }
   AdvisoryLock lock(int client, AdvisoryLockOptions options = {}) {
-    return AdvisoryLock::create(*stores_.at(static_cast<std::size_t>(client)), "orders:42",
-                                options)
-        .value();
+    return AdvisoryLock::create(store(client), "orders:42", options).value();
   }
-  World& world() { return world_; }
-  Network& network() { return network_; }
-  PgNode& pg() { return pg_; }
+  World& world() { return topology_.world(); }
+  Network& network() { return topology_.network(); }
+  Faults faults() { return topology_.faults(); }
+  PgNode& pg() { return topology_.postgres("postgres"); }
+  Process& pg_host() { return topology_.process("postgres"); }
   // Every message on the link from -> to is lost (loss) or delivered twice (duplicate).
   void set_link(Process& from, Process& to, std::uint32_t loss_ppm, std::uint32_t duplicate_ppm) {
     LinkProfile link;
     link.loss_ppm = loss_ppm;
     link.duplicate_ppm = duplicate_ppm;
-    network_.set_link(from.id(), to.id(), link);
+    network().set_link(from.id(), to.id(), link);
   }
-  SimSessionLockStore& store(int i) { return *stores_.at(static_cast<std::size_t>(i)); }
-  Process& client(int i) { return *clients_.at(static_cast<std::size_t>(i)); }
+  SimSessionLockStore& store(int i) {
+    return topology_.session_store(client(i).name(), "postgres");
+  }
+  Process& client(int i) { return topology_.client(static_cast<std::size_t>(i)); }
 
  private:
-  World world_{3};
-  Network network_;
-  PgNode pg_;
-  std::vector<Process*> clients_;
-  std::vector<std::unique_ptr<SimSessionLockStore>> stores_;
+  Topology topology_;
 };
 
 TEST(AdvisoryLockId, IsTheDocumentedFnv1aOfNamespaceZeroKey) {
@@ -110,7 +106,7 @@ TEST(PgSession, ADroppedConnectionReleasesOnTheServerAndTheClientLearnsLater) {
   auto a = h.session(0);
   auto b = h.session(1);
   ASSERT_TRUE(*h.run(0, a->try_lock(5, 1s)));
-  h.world().disconnect(h.client(0), h.pg().host());
+  h.faults().disconnect(h.client(0), h.pg_host());
   EXPECT_EQ(h.pg().holder(5), 0u) << "the server ends the session and its locks at once";
   EXPECT_FALSE(a->lost()) << "the client cannot know before its next call";
   EXPECT_TRUE(*h.run(1, b->try_lock(5, 1s)));
@@ -128,7 +124,7 @@ TEST(PgSession, DisconnectingNodeFromClientEndsOnlyThatClientsSessions) {
   auto b = h.session(1);
   ASSERT_TRUE(*h.run(0, a->try_lock(5, 1s)));
   ASSERT_TRUE(*h.run(1, b->try_lock(6, 1s)));
-  h.world().disconnect(h.pg().host(), h.client(0));
+  h.faults().disconnect(h.pg_host(), h.client(0));
   EXPECT_EQ(h.pg().holder(5), 0u) << "client-1's connection dropped: its lock must go";
   EXPECT_NE(h.pg().holder(6), 0u) << "client-2's connection did not drop: its lock must stay";
 }
@@ -142,13 +138,13 @@ TEST(PgSession, APartitionOutlastingTheKeepaliveEndsTheSessionAndAShorterOneDoes
   h.pg().watch(h.network());
   auto a = h.session(0);
   ASSERT_TRUE(*h.run(0, a->try_lock(5, 1s)));
-  const ProcessId client = h.client(0).id();
-  const ProcessId node = h.pg().host().id();
+  Process& client = h.client(0);
+  Process& node = h.pg_host();
 
-  h.network().partition(client, node, /*one_way=*/false);  // 4.9s: shorter than detection
+  h.faults().partition(client, node, /*one_way=*/false);  // 4.9s: shorter than detection
   h.world().run_until(h.world().now() + 4900ms);
-  h.network().heal(client, node, /*one_way=*/false);
-  h.network().partition(node, client, /*one_way=*/true);  // again, one way: its own 5s
+  h.faults().heal(client, node, /*one_way=*/false);
+  h.faults().partition(node, client, /*one_way=*/true);  // again, one way: its own 5s
   h.world().run_until(h.world().now() + 200ms);
   EXPECT_NE(h.pg().holder(5), 0u) << "two cuts of under 5s each, yet the session ended";
 
@@ -156,7 +152,7 @@ TEST(PgSession, APartitionOutlastingTheKeepaliveEndsTheSessionAndAShorterOneDoes
   EXPECT_NE(h.pg().holder(5), 0u) << "ended before the keepalive's detection time";
   h.world().run_until(h.world().now() + 200ms);  // and 5.1s
   EXPECT_EQ(h.pg().holder(5), 0u) << "a partition outlasting the keepalive kept the lock";
-  h.network().heal(node, client, /*one_way=*/true);
+  h.faults().heal(node, client, /*one_way=*/true);
   Result<bool> next = h.run(0, a->try_lock(5, 1s));
   ASSERT_FALSE(next.ok());
   EXPECT_TRUE(a->lost()) << "the client learns at its next call";
@@ -166,7 +162,7 @@ TEST(PgSession, ACrashedClientsSessionsEnd) {
   Harness h;
   auto a = h.session(0);
   ASSERT_TRUE(*h.run(0, a->try_lock(5, 1s)));
-  h.world().crash(h.client(0), true);
+  h.faults().crash(h.client(0), true);
   EXPECT_EQ(h.pg().holder(5), 0u);
 }
 
@@ -204,7 +200,7 @@ TEST(AdvisoryLockPattern, HeldTurnsFalseOnceTheLostSessionIsNoticedAndAcquireRec
   AdvisoryLock a = h.lock(0);
   Result<Lease> lease = h.run(0, a.acquire());
   ASSERT_TRUE(lease.ok());
-  h.world().disconnect(h.client(0), h.pg().host());
+  h.faults().disconnect(h.client(0), h.pg_host());
   Result<void> released = h.run(0, a.release(*lease));
   ASSERT_FALSE(released.ok()) << "the session, and the lock with it, is gone";
   EXPECT_FALSE(a.held());
@@ -341,8 +337,8 @@ TEST(PgSession, FencingCountersSurviveAServerCrash) {
   AdvisoryLock a = h.lock(0);
   Result<Lease> before = h.run(0, a.acquire());
   ASSERT_TRUE(before.ok());
-  h.world().crash(h.pg().host(), /*persist=*/false);
-  h.world().restart(h.pg().host());
+  h.faults().crash(h.pg_host(), /*persist=*/false);
+  h.faults().restart(h.pg_host());
   EXPECT_FALSE(h.run(0, a.release(*before)).ok()) << "the crash ended the session";
   Result<Lease> after = h.run(0, a.acquire());
   ASSERT_TRUE(after.ok()) << after.error().to_string();

@@ -11,6 +11,7 @@
 #include "faultline/locks/lease_lock.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/redis_locks.h"
+#include "faultline/sim/topology.h"
 #include "faultline/sim/world.h"
 #include "tests/support/sim_run.h"
 
@@ -24,45 +25,41 @@ using locks::LeaseKeeperOptions;
 using locks::LeaseLock;
 using locks::LeaseLockOptions;
 
+// A Redis node "redis" and two clients, each with a LeaseLock on "job".
 class Harness {
  public:
-  Harness() : network_(world_), redis_(world_.add_process("redis")) {
-    for (int i = 0; i < 2; ++i) {
-      Process& p = world_.add_process("client-" + std::to_string(i + 1));
-      clients_.push_back(&p);
-      stores_.push_back(std::make_unique<SimLockStore>(network_, p, redis_));
+  Harness() : topology_(TopologyBuilder(11).redis("redis").clients(2)) {
+    for (Process* p : topology_.clients()) {
       LeaseLockOptions options;
       options.ttl = 1s;
       options.call_timeout = 100ms;
       options.max_attempts = 1;
-      locks_.push_back(LeaseLock::create(*stores_.back(), p.clock(), p.rng(), "job", options).value());
+      SimLockStore& store = topology_.lock_store(p->name(), "redis");
+      locks_.push_back(LeaseLock::create(store, p->clock(), p->rng(), "job", options).value());
     }
-    world_.start();
+    topology_.start();
   }
   template <class T>
   T run(int client, Task<T> task) {
-    return testing::run_on(world_, *clients_.at(static_cast<std::size_t>(client)), std::move(task));
+    return testing::run_on(world(), this->client(client), std::move(task));
   }
   std::shared_ptr<LeaseKeeper> keep(int client, const Lease& lease, LeaseKeeperOptions options) {
     LeaseLock* lock = &locks_.at(static_cast<std::size_t>(client));
     LeaseKeeper::Extend extend = [lock](const Lease& l) { return lock->extend(l); };
-    Process& p = *clients_.at(static_cast<std::size_t>(client));
+    Process& p = this->client(client);
     auto started = run(client, LeaseKeeper::start(p.clock(), lease, extend, std::move(options)));
     return std::move(started).value();
   }
-  void advance(Duration d) { world_.run_until(world_.now() + d); }
-  World& world() { return world_; }
-  Network& network() { return network_; }
-  RedisNode& redis() { return redis_; }
+  void advance(Duration d) { world().run_until(world().now() + d); }
+  World& world() { return topology_.world(); }
+  Faults faults() { return topology_.faults(); }
+  RedisNode& redis() { return topology_.redis("redis"); }
+  Process& redis_host() { return topology_.process("redis"); }
   LeaseLock& lock(int i) { return locks_.at(static_cast<std::size_t>(i)); }
-  Process& client(int i) { return *clients_.at(static_cast<std::size_t>(i)); }
+  Process& client(int i) { return topology_.client(static_cast<std::size_t>(i)); }
 
  private:
-  World world_{11};
-  Network network_;
-  RedisNode redis_;
-  std::vector<Process*> clients_;
-  std::vector<std::unique_ptr<SimLockStore>> stores_;
+  Topology topology_;
   std::vector<LeaseLock> locks_;
 };
 
@@ -93,7 +90,7 @@ TEST(LeaseKeeper, TellsTheHolderAtOnceWhenTheLeaseRunsOut) {
   auto keeper = h.keep(0, lease, options);
   keeper->slot().assign([&](boost::asio::cancellation_type) { cancelled = true; });
   // Cut the holder off from Redis: extensions now time out.
-  h.network().partition(h.client(0).id(), h.redis().host().id(), /*one_way=*/false);
+  h.faults().partition(h.client(0), h.redis_host(), /*one_way=*/false);
   const SimTime cut = h.world().now();
   h.advance(3s);
   ASSERT_TRUE(keeper->lost());
@@ -110,10 +107,10 @@ TEST(LeaseKeeper, NeverExtendsALockItNoLongerOwns) {
   Lease lease = h.run(0, h.lock(0).acquire()).value();
   auto keeper = h.keep(0, lease, {.renew_every = 300ms, .on_lost = {}});
   // The holder pauses past its ttl; another client takes the lock meanwhile.
-  h.world().pause(h.client(0));
+  h.faults().pause(h.client(0));
   h.advance(1200ms);
   Lease other = h.run(1, h.lock(1).acquire()).value();
-  h.world().resume(h.client(0));
+  h.faults().resume(h.client(0));
   h.advance(500ms);  // within the other client's ttl
   EXPECT_TRUE(keeper->lost());
   EXPECT_EQ(RedisLocks(h.redis()).holder("job"), other.owner) << "the resumed keeper took the lock back";
@@ -127,9 +124,9 @@ TEST(LeaseKeeper, AKeeperPausedIntoTheDriftWindowDoesNotExtend) {
   Harness h;
   Lease lease = h.run(0, h.lock(0).acquire()).value();
   auto keeper = h.keep(0, lease, {.renew_every = 300ms, .on_lost = {}});
-  h.world().pause(h.client(0));
+  h.faults().pause(h.client(0));
   h.advance(lease.valid_until - h.client(0).clock().now() + 3ms);  // into (990ms, 1s)
-  h.world().resume(h.client(0));
+  h.faults().resume(h.client(0));
   h.advance(50ms);
   EXPECT_TRUE(keeper->lost());
   EXPECT_EQ(keeper->extensions(), 0);

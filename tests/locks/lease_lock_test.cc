@@ -1,12 +1,13 @@
 // faultline::locks::LeaseLock driven inside a simulated World against a sim::RedisNode.
 //
-// Harness: one World, one Network, a "redis" process hosting a RedisNode, and client processes,
-// each with a SimLockStore wrapped in a CountingStore (which records every call the lock makes).
-// `run(client, task)` spawns a coroutine and runs the world until it finishes.
+// Harness: a Topology with a RedisNode "redis" and client processes, each client's SimLockStore
+// wrapped in a CountingStore (which records every call the lock makes). `run(client, task)`
+// spawns a coroutine and runs the world until it finishes.
 //
-// Coroutines only refer to objects owned by the Harness, whose destructor destroys the World
-// (and so every coroutine frame) first. No non-trivially destructible temporary appears inside a
-// co_await operand (g++ 12 destroys those twice).
+// Coroutines only refer to objects owned by the Harness, whose destructor destroys the Topology
+// (which destroys its World, and so every coroutine frame, first) before the CountingStores. No
+// non-trivially destructible temporary appears inside a co_await operand (g++ 12 destroys those
+// twice).
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -21,6 +22,7 @@
 #include "faultline/locks/lock_store.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/redis_locks.h"
+#include "faultline/sim/topology.h"
 #include "faultline/sim/world.h"
 
 namespace faultline::sim {
@@ -93,32 +95,33 @@ Task<void> capture(Task<T> task, std::shared_ptr<std::optional<T>> out) {
 
 struct Client {
   Process* process = nullptr;
-  std::unique_ptr<SimLockStore> sim_store;
   std::unique_ptr<CountingStore> store;
 };
 
 class Harness {
  public:
   explicit Harness(int clients, std::uint64_t seed = 1)
-      : world_(std::make_unique<World>(seed)),
-        network_(*world_),
-        redis_host_(world_->add_process("redis")),
-        redis_(redis_host_) {
-    for (int i = 0; i < clients; ++i) {
+      : topology_(TopologyBuilder(seed).redis("redis").clients(clients).build()),
+        world_(&topology_->world()),
+        network_(topology_->network()),
+        redis_host_(topology_->process("redis")),
+        redis_(topology_->redis("redis")) {
+    for (Process* p : topology_->clients()) {
       Client c;
-      c.process = &world_->add_process("client-" + std::to_string(i + 1));
-      c.sim_store = std::make_unique<SimLockStore>(network_, *c.process, redis_);
-      c.store = std::make_unique<CountingStore>(*c.sim_store);
+      c.process = p;
+      c.store = std::make_unique<CountingStore>(topology_->lock_store(p->name(), "redis"));
       clients_.push_back(std::move(c));
     }
     world_->start();
   }
-  ~Harness() { world_.reset(); }  // coroutine frames die before what they refer to
+  ~Harness() { topology_.reset(); }  // coroutine frames die before what they refer to
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
 
   World& world() { return *world_; }
   Network& network() { return network_; }
+  Faults faults() { return topology_->faults(); }
+  Process& redis_host() { return redis_host_; }
   RedisNode& redis() { return redis_; }
   Process& process(int i) { return *clients_.at(static_cast<std::size_t>(i)).process; }
   CountingStore& store(int i) { return *clients_.at(static_cast<std::size_t>(i)).store; }
@@ -170,10 +173,11 @@ class Harness {
   }
 
  private:
-  std::unique_ptr<World> world_;
-  Network network_;
+  std::unique_ptr<Topology> topology_;
+  World* world_;  // the topology's
+  Network& network_;
   Process& redis_host_;
-  RedisNode redis_;
+  RedisNode& redis_;
   std::vector<Client> clients_;
 };
 
@@ -377,7 +381,7 @@ TEST(LeaseLock, ExtendKeepsTheLockPastTheOriginalTtl) {
 TEST(LeaseLock, ValidityEndsBeforeTtlByTheDriftAllowance) {
   Harness h(1);
   Process& p = h.process(0);
-  p.clock().step(hours(1));  // the lease is on the holder's clock, not true time
+  h.faults().clock_step(p, hours(1));  // the lease is on the holder's clock, not true time
   LeaseLockOptions o = quick_options();
   o.ttl = seconds(1);
   o.drift_ppm = 10'000;
@@ -527,7 +531,7 @@ TEST(LeaseLock, UnreachableServerIsUnavailableWithoutRelease) {
   LeaseLockOptions o = quick_options();
   o.max_attempts = 3;
   LeaseLock a = h.lock(0, o);
-  h.world().crash(h.redis().host(), true);
+  h.faults().crash(h.redis_host(), true);
   Result<Lease> lease = h.run(0, a.acquire());
   ASSERT_FALSE(lease.ok());
   EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable) << lease.error().to_string();

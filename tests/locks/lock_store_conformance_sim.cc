@@ -6,6 +6,7 @@
 
 #include "faultline/sim/network.h"
 #include "faultline/sim/redis_locks.h"
+#include "faultline/sim/topology.h"
 #include "faultline/sim/world.h"
 #include "tests/locks/lock_store_conformance.h"
 
@@ -14,28 +15,23 @@ namespace {
 
 class SimHarness final : public LockStoreHarness {
  public:
-  SimHarness() : network_(world_), node_(world_.add_process("redis")) {
-    for (int i = 0; i < kClients; ++i) {
-      sim::Process& p = world_.add_process(fmt::format("client-{}", i));
-      clients_.push_back(&p);
-      stores_.push_back(std::make_unique<sim::SimLockStore>(network_, p, node_));
-    }
-    world_.start();
+  SimHarness() : topology_(sim::TopologyBuilder(0xC0FFEE).redis("redis").clients(kClients)) {
+    topology_.start();
   }
 
   locks::LockStore& store(int client) override {
-    return *stores_.at(static_cast<std::size_t>(client));
+    return topology_.lock_store(topology_.client(static_cast<std::size_t>(client)).name(), "redis");
   }
 
   void run(std::function<Task<void>()> body) override {
     bool done = false;
-    clients_.front()->spawn(wrap(std::move(body), done));
-    while (!done && world_.step()) {
+    topology_.client(0).spawn(wrap(std::move(body), done));
+    while (!done && world().step()) {
     }
     if (!done) throw std::runtime_error("simulated run ended before the body finished");
   }
 
-  void wait(Duration duration) override { world_.run_until(world_.now() + duration); }
+  void wait(Duration duration) override { world().run_until(world().now() + duration); }
 
   std::string unique_key() override { return fmt::format("conformance:{}", next_key_++); }
   std::string name() const override { return "simulated redis node"; }
@@ -46,11 +42,9 @@ class SimHarness final : public LockStoreHarness {
     done = true;
   }
 
-  sim::World world_{0xC0FFEE};
-  sim::Network network_;
-  sim::RedisNode node_;
-  std::vector<sim::Process*> clients_;
-  std::vector<std::unique_ptr<sim::SimLockStore>> stores_;
+  sim::World& world() { return topology_.world(); }
+
+  sim::Topology topology_;
   int next_key_ = 0;
 };
 

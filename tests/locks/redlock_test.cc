@@ -1,6 +1,6 @@
 // faultline::locks::Redlock inside a simulated World with five RedisNodes (and a token node).
 //
-// Coroutines only refer to objects the Harness owns; the World is destroyed first.
+// Coroutines only refer to objects the Harness's Topology owns; it destroys the World first.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "faultline/locks/redlock.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/redis_locks.h"
+#include "faultline/sim/topology.h"
 #include "faultline/sim/world.h"
 #include "tests/support/sim_run.h"
 
@@ -32,46 +33,46 @@ LinkProfile fixed_latency(Duration latency) {
   return link;
 }
 
+std::string node_name(int i) { return "redis-" + std::to_string(i + 1); }
+
+// Five Redis nodes redis-1 .. redis-5, a token node, and `clients` clients.
+TopologyBuilder redlock_topology(int clients, const LinkProfile& link) {
+  TopologyBuilder spec(42);
+  spec.link(link);
+  for (int i = 0; i < 5; ++i) spec.redis(node_name(i));
+  spec.redis("tokens").clients(clients);
+  return spec;
+}
+
 class Harness {
  public:
-  explicit Harness(int clients, LinkProfile link = {}) : network_(world_) {
-    network_.set_default(link);
-    for (int i = 0; i < 5; ++i) {
-      nodes_.push_back(std::make_unique<RedisNode>(world_.add_process("redis-" + std::to_string(i + 1))));
-    }
-    tokens_ = std::make_unique<RedisNode>(world_.add_process("tokens"));
-    for (int i = 0; i < clients; ++i) {
-      Process& p = world_.add_process("client-" + std::to_string(i + 1));
-      clients_.push_back(&p);
-      std::vector<locks::LockStore*> stores;
-      for (auto& node : nodes_) {
-        stores_.push_back(std::make_unique<SimLockStore>(network_, p, *node));
-        stores.push_back(stores_.back().get());
-      }
-      stores_.push_back(std::make_unique<SimLockStore>(network_, p, *tokens_));
-      token_stores_.push_back(stores_.back().get());
-      node_stores_.push_back(std::move(stores));
-    }
-    world_.start();
+  explicit Harness(int clients, LinkProfile link = {})
+      : topology_(redlock_topology(clients, link)) {
+    for (int i = 0; i < 5; ++i) nodes_.push_back(&topology_.redis(node_name(i)));
+    topology_.start();
   }
 
   Result<Redlock> make(int client, RedlockOptions options = {}) {
-    Process& p = *clients_.at(static_cast<std::size_t>(client));
-    return Redlock::create(node_stores_.at(static_cast<std::size_t>(client)),
-                           token_stores_.at(static_cast<std::size_t>(client)), p.clock(), p.rng(),
-                           kKey, options);
+    Process& p = this->client(client);
+    std::vector<locks::LockStore*> stores;
+    for (int i = 0; i < 5; ++i) stores.push_back(&topology_.lock_store(p.name(), node_name(i)));
+    return Redlock::create(std::move(stores), &topology_.lock_store(p.name(), "tokens"), p.clock(),
+                           p.rng(), kKey, options);
   }
 
   template <class T>
   T run(int client, Task<T> task) {
-    return testing::run_on(world_, *clients_.at(static_cast<std::size_t>(client)), std::move(task));
+    return testing::run_on(world(), this->client(client), std::move(task));
   }
 
-  World& world() { return world_; }
-  Network& network() { return network_; }
-  Process& client(int i) { return *clients_.at(static_cast<std::size_t>(i)); }
+  World& world() { return topology_.world(); }
+  Network& network() { return topology_.network(); }
+  Faults faults() { return topology_.faults(); }
+  Process& client(int i) { return topology_.client(static_cast<std::size_t>(i)); }
+  // The host of node `i`, or of the token node.
+  Process& node_host(int i) { return topology_.process(node_name(i)); }
+  Process& tokens_host() { return topology_.process("tokens"); }
   RedisNode& node(int i) { return *nodes_.at(static_cast<std::size_t>(i)); }
-  RedisNode& tokens() { return *tokens_; }
   // Whoever holds the lock on node `i` ("" when free).
   std::string holder_on(int i) { return RedisLocks(node(i)).holder(kKey); }
   int holders(const std::string& owner) {
@@ -81,14 +82,8 @@ class Harness {
   }
 
  private:
-  World world_{42};
-  Network network_;
-  std::vector<std::unique_ptr<RedisNode>> nodes_;
-  std::unique_ptr<RedisNode> tokens_;
-  std::vector<Process*> clients_;
-  std::vector<std::unique_ptr<SimLockStore>> stores_;
-  std::vector<std::vector<locks::LockStore*>> node_stores_;
-  std::vector<locks::LockStore*> token_stores_;
+  Topology topology_;
+  std::vector<RedisNode*> nodes_;  // redis-1 .. redis-5
 };
 
 TEST(Redlock, AcquiresOnEveryNodeAndReleasesEverywhere) {
@@ -104,8 +99,8 @@ TEST(Redlock, AcquiresOnEveryNodeAndReleasesEverywhere) {
 
 TEST(Redlock, AMinorityOfDeadNodesDoesNotStopIt) {
   Harness h(1);
-  h.world().crash(h.node(0).host(), true);
-  h.world().crash(h.node(3).host(), true);
+  h.faults().crash(h.node_host(0), true);
+  h.faults().crash(h.node_host(3), true);
   Redlock lock = h.make(0).value();
   Result<Lease> lease = h.run(0, lock.acquire());
   ASSERT_TRUE(lease.ok()) << lease.error().to_string();
@@ -114,7 +109,7 @@ TEST(Redlock, AMinorityOfDeadNodesDoesNotStopIt) {
 
 TEST(Redlock, AMajorityOfDeadNodesIsUnavailableAndLeavesNothingHeld) {
   Harness h(1);
-  for (int i : {0, 2, 4}) h.world().crash(h.node(i).host(), true);
+  for (int i : {0, 2, 4}) h.faults().crash(h.node_host(i), true);
   Redlock lock = h.make(0).value();
   Result<Lease> lease = h.run(0, lock.acquire());
   ASSERT_FALSE(lease.ok());
@@ -199,7 +194,7 @@ TEST(Redlock, ExtendWithoutAMajorityFails) {
   Redlock lock = h.make(0).value();
   Result<Lease> lease = h.run(0, lock.acquire());
   ASSERT_TRUE(lease.ok());
-  for (int i = 0; i < 3; ++i) h.world().crash(h.node(i).host(), /*persist=*/false);
+  for (int i = 0; i < 3; ++i) h.faults().crash(h.node_host(i), /*persist=*/false);
   Result<Lease> extended = h.run(0, lock.extend(*lease));
   ASSERT_FALSE(extended.ok()) << "extended on 2 of 5 nodes is not a lock";
   EXPECT_EQ(extended.error().code, ErrorCode::kFailedPrecondition);
@@ -210,18 +205,19 @@ TEST(Redlock, ExtendWithoutAMajorityFails) {
 TEST(Redlock, ALeaseThatRanOutWhileItsTokenWasFetchedIsNotReturned) {
   Harness h(2);
   const LinkProfile slow = fixed_latency(40ms);
-  h.network().set_link(h.client(0).id(), h.tokens().host().id(), slow);
-  h.network().set_link(h.tokens().host().id(), h.client(0).id(), slow);
+  h.network().set_link(h.client(0).id(), h.tokens_host().id(), slow);
+  h.network().set_link(h.tokens_host().id(), h.client(0).id(), slow);
   RedlockOptions options;
   options.ttl = 1s;
   options.node_timeout = 100ms;
   options.max_attempts = 1;
   Redlock lock = h.make(0, options).value();
   World& world = h.world();
+  const Faults faults = h.faults();
   Process& holder = h.client(0);
   // The quorum round takes at most 4ms; the token request is in flight from then until 84ms.
-  world.schedule(world.now() + 20ms, kWorldProcess, 0, [&world, &holder] { world.pause(holder); });
-  world.schedule(world.now() + 2s, kWorldProcess, 0, [&world, &holder] { world.resume(holder); });
+  world.schedule(world.now() + 20ms, kWorldProcess, 0, [faults, &holder] { faults.pause(holder); });
+  world.schedule(world.now() + 2s, kWorldProcess, 0, [faults, &holder] { faults.resume(holder); });
   Result<Lease> lease = h.run(0, lock.acquire());
   ASSERT_FALSE(lease.ok()) << "returned a lease valid until " << lease->valid_until.time_since_epoch().count()
                            << "ns at " << holder.clock().now().time_since_epoch().count() << "ns";
@@ -233,7 +229,7 @@ TEST(Redlock, AFailedTokenFetchReturnsTheErrorAndReleasesEveryNode) {
   RedlockOptions options;
   options.max_attempts = 1;
   Redlock lock = h.make(0, options).value();
-  h.world().crash(h.tokens().host(), /*persist=*/true);
+  h.faults().crash(h.tokens_host(), /*persist=*/true);
   Result<Lease> lease = h.run(0, lock.acquire());
   ASSERT_FALSE(lease.ok());
   EXPECT_EQ(lease.error().code, ErrorCode::kUnavailable) << lease.error().to_string();
