@@ -25,13 +25,7 @@ using locks::RedlockOptions;
 
 constexpr const char* kKey = "resource-lock";
 
-// Every message takes exactly `latency`.
-LinkProfile fixed_latency(Duration latency) {
-  LinkProfile link;
-  link.latency_min = latency;
-  link.latency_max = latency;
-  return link;
-}
+using testing::fixed_latency;
 
 std::string node_name(int i) { return "redis-" + std::to_string(i + 1); }
 

@@ -1,11 +1,13 @@
 // run_on(): run one coroutine on a simulated process until it finishes, and return its result.
-// For unit tests that drive a pattern step by step inside a World.
+// For unit tests that drive a pattern step by step inside a World. fixed_latency(): a link whose
+// every message takes the same time, for tests that count round trips.
 #pragma once
 
 #include <optional>
 #include <stdexcept>
 #include <utility>
 
+#include "faultline/sim/network.h"
 #include "faultline/sim/world.h"
 #include "faultline/task.h"
 
@@ -29,6 +31,14 @@ T run_on(sim::World& world, sim::Process& process, Task<T> task) {
   }
   if (!out) throw std::runtime_error("the world ran dry before the task finished");
   return std::move(*out);
+}
+
+// Every message takes exactly `latency`.
+inline sim::LinkProfile fixed_latency(Duration latency) {
+  sim::LinkProfile link;
+  link.latency_min = latency;
+  link.latency_max = latency;
+  return link;
 }
 
 }  // namespace faultline::testing

@@ -23,12 +23,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kKey = "k";
 
-LinkProfile fixed(Duration latency) {
-  LinkProfile link;
-  link.latency_min = latency;
-  link.latency_max = latency;
-  return link;
-}
+using testing::fixed_latency;
 
 // Counts every `period` of its clock, for ever: a process that runs shows it in `ticks`.
 Task<void> tick(Process& self, Duration period, int& ticks) {
@@ -135,8 +130,8 @@ TEST(Topology, OneDescriptionBuildsTheSameRunEveryTime) {
 
 TEST(Topology, ClientLinksAreTheClientsOwnAndTheDefaultCoversTheRest) {
   Topology t(TopologyBuilder(1)
-                 .link(fixed(1ms))
-                 .client_links(fixed(5ms), fixed(7ms))
+                 .link(fixed_latency(1ms))
+                 .client_links(fixed_latency(5ms), fixed_latency(7ms))
                  .service("server")
                  .clients(2));
   t.start();
@@ -325,7 +320,7 @@ TEST(Faults, ADisconnectEndsTheClientsSessionsAndItLearnsAtItsNextCall) {
 }
 
 TEST(Faults, AnOutageFailsFastOrHangsUntilItEnds) {
-  Topology t(TopologyBuilder(1).link(fixed(1ms)).service("dep").clients(1));
+  Topology t(TopologyBuilder(1).link(fixed_latency(1ms)).service("dep").clients(1));
   t.start();
   Process& dep = t.process("dep");
   t.faults().outage(dep, Network::OutageMode::kFailFast);
@@ -344,7 +339,7 @@ TEST(Faults, AnOutageFailsFastOrHangsUntilItEnds) {
 }
 
 TEST(Faults, ASlowNodeAddsLatencyBothWaysUntilItEnds) {
-  Topology t(TopologyBuilder(1).link(fixed(1ms)).service("node").clients(1));
+  Topology t(TopologyBuilder(1).link(fixed_latency(1ms)).service("node").clients(1));
   t.start();
   t.faults().slow_node(t.process("node"), 20ms);
   EXPECT_EQ(round_trip(t, "client-1", "node").second, 42ms);
