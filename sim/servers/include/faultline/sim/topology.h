@@ -21,8 +21,11 @@
 //      unless told not to), then its boot hook;
 //   3. each client in declaration order: its links to every server (client_links), a
 //      SimLockStore for every Redis node and a SimSessionLockStore for every PostgreSQL node.
-// Nothing else draws from the world's Rng: one seed fixes the run. Servers are the hosts that
-// are not clients (Redis, PostgreSQL and services).
+// Servers are the hosts that are not clients (Redis, PostgreSQL and services).
+//
+// Determinism: one seed. Building draws from the world's Rng only one value per host (its
+// process's seed), in declaration order, as adding those processes by hand does; everything
+// after that comes from the World as usual.
 //
 // Restartable processes: a host's boot hook is its on_start hook, run at start() and again at
 // every restart after a crash (Faults::restart, or a plan's crash that ends): spawn the host's
