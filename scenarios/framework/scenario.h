@@ -24,6 +24,12 @@ enum class Expect { kHolds, kViolationFound };
 struct Violation {
   std::string message;
   std::ptrdiff_t operation = -1;  // the offending operation in the history, if one is to blame
+  // What kind of violation this is, in a few stable words ("lost-update", "mutual-exclusion"):
+  // findings are deduplicated by it. Empty: derived from the message (numbers blanked).
+  std::string kind;
+  // The operations (history ids) that make the violation, for the witness printed before the
+  // timeline: for a lost update, the two holders' acquisitions and the stale write.
+  std::vector<std::size_t> witness;
 };
 
 struct RunResult {
