@@ -1,21 +1,17 @@
-// The commands of `faultline`, one file each under scenarios/cli/ (main.cc lists them), and the
-// studies `faultline study NAME` can run (studies.cc lists them).
+// The commands `faultline` adds to the harness's command line (faultline/harness/cli.h has
+// list, run, replay, explore, merge and check): the studies `faultline study NAME` runs
+// (studies.cc lists them).
 #pragma once
 
 #include <span>
 
-#include "scenarios/cli/command.h"
+#include "faultline/harness/cli_command.h"
 
 namespace faultline::scenarios::cli {
 
-// faultline list
-[[nodiscard]] Command list_command();
-// faultline run SCENARIO|all [--seeds N] [--seed S] [--jobs J] [--json]
-[[nodiscard]] Command run_command();
-// faultline replay SCENARIO --seed S [--shrink] [--plan FILE] [--html FILE]
-[[nodiscard]] Command replay_command();
-// faultline check --model cas-register|kv|mutex FILE [--max-steps N]
-[[nodiscard]] Command check_command();
+// The harness's command vocabulary (Command, Run, exit statuses, shared options), as ours.
+using namespace harness::cli;  // NOLINT(google-build-using-namespace): one namespace, extended
+
 // faultline study NAME [the study's own options]
 [[nodiscard]] Command study_command();
 

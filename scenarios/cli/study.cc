@@ -18,14 +18,14 @@ std::string known_studies() {
   return known;
 }
 
-Run declare(CLI::App& command) {
+Run declare(CLI::App& command, const Context& context) {
   // Takes the name when it is none of the studies' subcommands, so that it can be refused with
   // the list (CLI11 would only say that the argument was not expected).
   auto unknown = std::make_shared<std::string>();
   command.add_option("name", *unknown, "The study: one of the subcommands below");
   command.require_subcommand(0, 1);
   auto added =
-      std::make_shared<std::vector<std::pair<CLI::App*, Run>>>(add_commands(command, studies()));
+      std::make_shared<std::vector<std::pair<CLI::App*, Run>>>(add_commands(command, studies(), context));
   return [unknown, added]() -> int {
     if (const Run* run = chosen(*added)) return (*run)();
     std::cerr << (unknown->empty() ? std::string("study: name a study")

@@ -74,7 +74,7 @@ int study_backoff(const BackoffArgs& args) {
   return kExitAsExpected;
 }
 
-Run declare(CLI::App& command) {
+Run declare(CLI::App& command, const Context& /*context*/) {
   auto args = std::make_shared<BackoffArgs>();
   command.add_option("--trials", args->study.trials, "Trials per point")
       ->check(CLI::Range(1, 100'000));

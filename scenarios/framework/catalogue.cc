@@ -1,23 +1,21 @@
 // The catalogue: every family's scenarios, family by family. A new family adds its folder
 // (scenarios/<family>/family.h) and one line here.
-#include "scenarios/framework/scenario.h"
+#include "scenarios/framework/catalogue.h"
+
 #include "scenarios/locks/family.h"
 #include "scenarios/resilience/family.h"
 
 namespace faultline::scenarios {
 
-std::vector<std::unique_ptr<Scenario>> catalogue() {
+harness::Catalogue catalogue() {
   std::vector<std::unique_ptr<Scenario>> all;
   add_lock_scenarios(all);
   add_resilience_scenarios(all);
-  return all;
+  return harness::Catalogue(std::move(all));
 }
 
 std::unique_ptr<Scenario> find_scenario(const std::string& name) {
-  for (auto& scenario : catalogue()) {
-    if (scenario->name() == name) return std::move(scenario);
-  }
-  return nullptr;
+  return catalogue().release(name);
 }
 
 }  // namespace faultline::scenarios

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "scenarios/framework/scenario.h"
+#include "scenarios/framework/catalogue.h"
 
 namespace faultline::scenarios {
 

@@ -31,7 +31,13 @@ expect 0 '"verdict":"violated"' run lease-lock/unfenced --seeds 50 --json
 expect 1 'the hazard was NOT found' run lease-lock/unfenced --seeds 1
 expect 0 'needs no fault' run retry/non-retryable --seeds 1
 expect 0 'invariant held' replay lease-lock/fenced --seed 12
-expect 2 "unknown scenario 'nope'" run nope
+expect 2 "no scenario matches 'nope'" run nope
+expect 0 'locks/crash-recovery +ok   held for 2 seeds' run 'locks/*' --seeds 2 --jobs 2
+expect 0 '"shard":"1/3"' run lease-lock/fenced --seeds 6 --shard 1/3 --json
+expect 2 "^--shard: --shard 3/3: shard index 3 is not below the count 3" run lease-lock/fenced --shard 3/3
+expect 2 '^--shard: --shard auto: SLURM_ARRAY_TASK_ID is not set' run lease-lock/fenced --shard auto
+expect 0 '"verdict":"violated"' run lease-lock/unfenced --seeds 50 --swarm --json
+expect 0 "replay 'lease-lock/unfenced' --seed 0x[0-9a-f]+ --swarm" run lease-lock/unfenced --seeds 50 --swarm
 expect 2 "unknown scenario 'nope'" replay nope --seed 1
 expect 2 "^--seed: not a number: 'abc'" run lease-lock/fenced --seed abc
 expect 2 "^--seed: not a number: '12x'" replay lease-lock/fenced --seed 12x
@@ -43,6 +49,20 @@ expect 2 '^--seed is required' replay lease-lock/fenced
 expect 2 '^--plan: cannot read' replay lease-lock/fenced --seed 1 --plan "$tmp/missing"
 printf 'network: nonsense\n' >"$tmp/plan.txt"
 expect 2 "^--plan $tmp/plan.txt: line 1" replay lease-lock/fenced --seed 1 --plan "$tmp/plan.txt"
+
+# merge: shards of one sweep add up to the unsharded verdict; a missing shard is refused.
+for i in 0 1; do
+  "$faultline" run 'locks/*' --seeds 20 --shard "$i/2" --json >"$tmp/shard-$i.jsonl"
+done
+expect 0 'locks/no-ttl +ok   violation found at seed 0x5eed after 1 seeds' \
+  merge "$tmp/shard-0.jsonl" "$tmp/shard-1.jsonl"
+expect 2 '^merge: locks/crash-recovery: shard 1/2 is missing' merge "$tmp/shard-0.jsonl"
+printf 'garbage\n' >"$tmp/garbage.jsonl"
+expect 2 "^merge: $tmp/garbage.jsonl line 1: not a faultline report" merge "$tmp/garbage.jsonl"
+# explore: a second run over the same directory resumes and writes no finding twice.
+expect 0 '^[1-9][0-9]* new finding' explore locks/no-ttl --for 1s --out "$tmp/explore"
+expect 0 '^0 new finding' explore locks/no-ttl --for 1s --out "$tmp/explore"
+expect 2 "^--for: not a duration: '5x'" explore locks/no-ttl --for 5x --out "$tmp/explore"
 
 expect 0 'full_jitter' study backoff --trials 1 --clients 10:10:10
 expect 0 '"strategy"' study backoff --trials 1 --clients 10:10:10 --json

@@ -17,7 +17,7 @@
 
 #include "scenarios/locks/lease_lock_scenario.h"
 #include "scenarios/framework/runner.h"
-#include "scenarios/framework/scenario.h"
+#include "scenarios/framework/catalogue.h"
 #include "tests/support/catalogue_params.h"
 
 namespace faultline::scenarios {

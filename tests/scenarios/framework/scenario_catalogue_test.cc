@@ -7,7 +7,7 @@
 #include <string>
 
 #include "scenarios/framework/runner.h"
-#include "scenarios/framework/scenario.h"
+#include "scenarios/framework/catalogue.h"
 #include "tests/support/catalogue_params.h"
 
 namespace faultline::scenarios {
@@ -30,14 +30,16 @@ TEST_P(CatalogueTest, DeliversItsVerdict) {
   const std::unique_ptr<Scenario> scenario = find_scenario(GetParam());
   ASSERT_NE(scenario, nullptr);
   if (scenario->expect() == Expect::kHolds) {
-    const SweepResult result = scenarios::sweep(*scenario, kFirstSeed, kClaimSeeds, 1, true, nullptr);
+    const SweepResult result = scenarios::sweep(
+        *scenario, SweepOptions{.first = kFirstSeed, .count = kClaimSeeds});
     ASSERT_FALSE(result.first_violation.has_value())
         << GetParam() << " violated at seed " << result.first_violation->seed << ": "
         << result.first_violation->violation->message;
     EXPECT_EQ(result.seeds_run, kClaimSeeds);
     return;
   }
-  const SweepResult result = scenarios::sweep(*scenario, kFirstSeed, kHazardSeeds, 1, true, nullptr);
+  const SweepResult result =
+      scenarios::sweep(*scenario, SweepOptions{.first = kFirstSeed, .count = kHazardSeeds});
   ASSERT_TRUE(result.first_violation.has_value())
       << GetParam() << ": hazard not found in " << kHazardSeeds << " seeds";
   const RunResult& found = *result.first_violation;
@@ -83,7 +85,8 @@ TEST(ResilienceFaults, HazardsShrinkToTheirOutageOrToNothing) {
     SCOPED_TRACE(c.name);
     const std::unique_ptr<Scenario> scenario = find_scenario(c.name);
     ASSERT_NE(scenario, nullptr);
-    const SweepResult found = scenarios::sweep(*scenario, kFirstSeed, kHazardSeeds, 1, true, nullptr);
+    const SweepResult found =
+        scenarios::sweep(*scenario, SweepOptions{.first = kFirstSeed, .count = kHazardSeeds});
     ASSERT_TRUE(found.first_violation.has_value());
     const std::uint64_t seed = found.first_violation->seed;
     const Shrunk shrunk = shrink(*scenario, seed, scenario->plan_for_seed(seed));

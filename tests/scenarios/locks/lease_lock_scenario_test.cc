@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "faultline/sim/fault_plan.h"
-#include "tests/support/fault_plan_gen.h"
+#include "faultline/harness/rapidcheck.h"
 #include "scenarios/locks/lease_lock_scenario.h"
 #include "scenarios/locks/pg_scenarios.h"
 #include "scenarios/framework/runner.h"
@@ -37,7 +37,7 @@ using sim::FaultSpace;
 using sim::NetworkFaults;
 using std::chrono::milliseconds;
 
-using testing::gen_plan;
+using harness::gen_plan;
 
 bool names(const std::vector<std::string>& list, const std::string& name) {
   return std::find(list.begin(), list.end(), name) != list.end();
@@ -211,8 +211,8 @@ TEST(LeaseLockUnfenced, SweepFindsReplaysAndShrinksTheHazard) {
   RecordProperty("violation_index", static_cast<int>(found->index));
 
   // The runner agrees on the lowest-indexed violating seed, whatever the number of jobs.
-  const SweepResult swept = sweep(scenario, kSweepFirst, kSweepMax, /*jobs=*/2,
-                                  /*stop_at_violation=*/true, nullptr);
+  const SweepResult swept =
+      sweep(scenario, SweepOptions{.first = kSweepFirst, .count = kSweepMax, .jobs = 2});
   ASSERT_TRUE(swept.first_violation.has_value());
   EXPECT_EQ(swept.first_violation->seed, found->seed);
   EXPECT_EQ(swept.first_violation_index, found->index);
@@ -335,7 +335,7 @@ TEST(PgHalfOpen, AVanishedHolderBlocksEveryoneForAboutTheKeepalive) {
   LockScenarioSpec spec = half_open_spec();
   spec.max_unavailable = kHalfOpenKeepalive.detection() - std::chrono::seconds(1);
   const LockScenario scenario(spec);
-  const SweepResult result = sweep(scenario, 0x5EED, 200, 1, true, nullptr);
+  const SweepResult result = sweep(scenario, SweepOptions{.first = 0x5EED, .count = 200});
   ASSERT_TRUE(result.first_violation.has_value()) << "no vanished holder blocked anyone";
   EXPECT_NE(result.first_violation->violation->message.find("liveness"), std::string::npos)
       << result.first_violation->violation->message;

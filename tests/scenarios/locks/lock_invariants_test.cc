@@ -26,7 +26,7 @@
 #include "scenarios/locks/lock_invariants.h"
 #include "scenarios/locks/lock_scenario.h"
 #include "scenarios/framework/runner.h"
-#include "scenarios/framework/scenario.h"
+#include "scenarios/framework/catalogue.h"
 
 namespace faultline::scenarios {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <variant>
 
-#include "tests/support/fault_plan_gen.h"
+#include "faultline/harness/rapidcheck.h"
 #include "faultline/result.h"
 #include "faultline/sim/fault_plan.h"
 #include "faultline/sim/history.h"
@@ -53,7 +53,7 @@ PlanParseError refused(const std::string& text) {
 }
 
 RC_GTEST_PROP(PlanText, GeneratedPlanRoundTrips, ()) {
-  const FaultPlan plan = *testing::gen_plan(every_kind());
+  const FaultPlan plan = *harness::gen_plan(every_kind());
   const std::string text = plan.to_string();
   auto result = parse_plan(text);
   RC_ASSERT(std::holds_alternative<FaultPlan>(result));

@@ -1,4 +1,4 @@
-// `faultline check --model cas-register|kv|mutex FILE [--max-steps N]`: is a recorded history
+// `check --model cas-register|kv|mutex FILE [--max-steps N]`: is a recorded history
 // linearizable?
 //
 // The file's format is detected from its content (Jepsen log lines, EDN maps or faultline's JSON
@@ -15,9 +15,9 @@
 #include "faultline/sim/history_formats.h"
 #include "faultline/sim/linearizability.h"
 #include "faultline/sim/linearizability_models.h"
-#include "scenarios/cli/commands.h"
+#include "faultline/harness/cli.h"
 
-namespace faultline::scenarios::cli {
+namespace faultline::harness::cli {
 namespace {
 
 constexpr int kCheckLinearizable = 0;
@@ -80,7 +80,7 @@ int check(const CheckArgs& args) {
   return exit_status(result->verdict);
 }
 
-Run declare(CLI::App& command) {
+Run declare(CLI::App& command, const Context& /*context*/) {
   auto args = std::make_shared<CheckArgs>();
   command.add_option("--model", args->model, "The object's sequential model")
       ->required()
@@ -97,4 +97,4 @@ Command check_command() {
   return {"check", "Check that a recorded history is linearizable", declare};
 }
 
-}  // namespace faultline::scenarios::cli
+}  // namespace faultline::harness::cli

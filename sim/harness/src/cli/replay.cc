@@ -1,5 +1,6 @@
-// `faultline replay SCENARIO --seed S [--shrink] [--plan FILE] [--html FILE]`: re-runs one seed
-// and prints its fault plan, the timeline, the trace hash and the verdict. --shrink replays the
+// `replay SCENARIO --seed S [--swarm] [--shrink] [--plan FILE] [--html FILE]`: re-runs one seed
+// and prints its fault plan, the timeline (a violation's witness first), the trace hash and the
+// verdict. --swarm thins the plan as `run --swarm` did for that seed. --shrink replays the
 // shrunk plan; --plan runs the plan in FILE (FaultPlan's text form, as replay prints it,
 // edited) instead of the seed's own; --html also draws the timeline. Exit status: 0 when the
 // verdict is the expected one, 1 when it differs, 2 on an unknown scenario, an unreadable plan
@@ -12,16 +13,18 @@
 #include <variant>
 
 #include "faultline/duration_text.h"
-#include "scenarios/cli/commands.h"
-#include "scenarios/framework/runner.h"
+#include "faultline/harness/cli.h"
+#include "faultline/harness/shrink.h"
+#include "faultline/harness/sweep.h"
 
-namespace faultline::scenarios::cli {
+namespace faultline::harness::cli {
 namespace {
 
 struct ReplayArgs {
   std::string scenario;
   std::uint64_t seed = 0;
   bool shrink = false;
+  bool swarm = false;
   std::string plan_path;
   std::string html_path;
 };
@@ -69,10 +72,10 @@ bool write_html(const std::string& path, const std::string& html) {
   return true;
 }
 
-int replay(const ReplayArgs& args) {
-  const std::unique_ptr<Scenario> scenario = find_or_complain(args.scenario);
-  if (!scenario) return kExitUsage;
-  sim::FaultPlan plan = scenario->plan_for_seed(args.seed);
+int replay(const ReplayArgs& args, const Context& context) {
+  const Scenario* scenario = find_or_complain(context, args.scenario);
+  if (scenario == nullptr) return kExitUsage;
+  sim::FaultPlan plan = plan_for(*scenario, args.seed, args.swarm);
   if (!args.plan_path.empty()) {
     auto read = read_plan(args.plan_path);
     if (auto* error = std::get_if<std::string>(&read)) {
@@ -98,22 +101,24 @@ int replay(const ReplayArgs& args) {
   return result.violation.has_value() == hazard ? kExitAsExpected : kExitVerdictDiffers;
 }
 
-Run declare(CLI::App& command) {
+Run declare(CLI::App& command, const Context& context) {
   auto args = std::make_shared<ReplayArgs>();
   command.add_option("scenario", args->scenario, "Scenario name")->required();
   add_seed_option(command, "--seed", args->seed, "The seed to replay (decimal or 0x hex)")
       ->required();
+  command.add_flag("--swarm", args->swarm,
+                   "The seed's swarm plan, as `run --swarm` ran it (some fault kinds off)");
   command.add_flag("--shrink", args->shrink,
                    "Replay the shrunk fault plan instead of the full one");
   command.add_option("--plan", args->plan_path,
                      "Run this fault plan (the text replay prints, edited) instead of the seed's");
   command.add_option("--html", args->html_path,
                      "Also write the timeline as a self-contained HTML picture");
-  return [args] { return replay(*args); };
+  return [args, &context] { return replay(*args, context); };
 }
 
 }  // namespace
 
 Command replay_command() { return {"replay", "Replay one seed and print its timeline", declare}; }
 
-}  // namespace faultline::scenarios::cli
+}  // namespace faultline::harness::cli

@@ -1,4 +1,11 @@
-// RapidCheck generators of sim::FaultPlans within a FaultSpace.
+// RapidCheck integration: generators of sim::FaultPlans within a FaultSpace, and a property
+// that a scenario's invariant holds under any generated plan, shrunk by RapidCheck.
+//
+//   RC_GTEST_PROP(Inventory, HoldsUnderAnyPlan, ()) {
+//     faultline::harness::check_generated_plan(*scenario);  // generates a seed and a plan
+//   }
+//
+// Header-only: the user's test links RapidCheck (and rapidcheck_gtest for RC_GTEST_PROP).
 //
 // Each fault is drawn by sim::draw_fault (the kind's own descriptor) from a seed RapidCheck
 // picks, so a new fault kind needs nothing here; RapidCheck shrinks a plan by dropping faults,
@@ -11,8 +18,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <ostream>
+#include <string>
 #include <vector>
 
+#include "faultline/harness/scenario.h"
 #include "faultline/sim/fault_plan.h"
 #include "faultline/sim/rng.h"
 
@@ -23,7 +32,7 @@ inline std::ostream& operator<<(std::ostream& os, const FaultPlan& plan) {
 }
 }  // namespace faultline::sim
 
-namespace faultline::testing {
+namespace faultline::harness {
 
 inline rc::Gen<std::uint32_t> gen_ppm(std::uint32_t max) {
   return rc::gen::inRange<std::uint32_t>(0, max + 1);
@@ -65,4 +74,20 @@ inline rc::Gen<sim::FaultPlan> gen_plan(const sim::FaultSpace& space) {
       gen_network(space.network_max), std::move(faults));
 }
 
-}  // namespace faultline::testing
+// The property: for a generated seed and a plan generated within the scenario's fault space
+// (Scenario::admitted_faults; the scenario must have one), the run's invariant holds. On a
+// counterexample RapidCheck shrinks the plan and prints it; the message says how to replay it.
+inline void check_generated_plan(const Scenario& scenario) {
+  const sim::FaultSpace* space = scenario.admitted_faults();
+  RC_ASSERT(space != nullptr);
+  const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+  const auto plan = *gen_plan(*space);
+  const RunResult result = scenario.run(seed, plan, RunOptions{});
+  if (result.violation) {
+    RC_FAIL(scenario.name() + ": " + result.violation->message +
+            "\n  replay: save the plan printed below to FILE and run `<your binary> replay '" +
+            scenario.name() + "' --seed " + std::to_string(seed) + " --plan FILE`");
+  }
+}
+
+}  // namespace faultline::harness

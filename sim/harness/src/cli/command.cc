@@ -1,4 +1,4 @@
-#include "scenarios/cli/command.h"
+#include "faultline/harness/cli_command.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -8,15 +8,16 @@
 #include <cstdlib>
 #include <iostream>
 
-namespace faultline::scenarios::cli {
+namespace faultline::harness::cli {
 
 std::vector<std::pair<CLI::App*, Run>> add_commands(CLI::App& parent,
-                                                    std::span<const Command> commands) {
+                                                    std::span<const Command> commands,
+                                                    const Context& context) {
   std::vector<std::pair<CLI::App*, Run>> added;
   added.reserve(commands.size());
   for (const Command& command : commands) {
     CLI::App* sub = parent.add_subcommand(command.name, command.description);
-    added.emplace_back(sub, command.declare(*sub));
+    added.emplace_back(sub, command.declare(*sub, context));
   }
   return added;
 }
@@ -61,16 +62,50 @@ CLI::Option* add_seed_option(CLI::App& command, const std::string& flag, std::ui
       flag, [flag, &seed](const std::string& text) { seed = parse_seed(flag, text); }, description);
 }
 
+std::chrono::milliseconds parse_duration(std::string_view flag, const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  double ms_per_unit = 0;
+  if (unit.empty() || unit == "s") ms_per_unit = 1000;
+  if (unit == "ms") ms_per_unit = 1;
+  if (unit == "m" || unit == "min") ms_per_unit = 60'000;
+  if (unit == "h") ms_per_unit = 3'600'000;
+  if (used == 0 || ms_per_unit == 0 || !(value > 0) || value * ms_per_unit > 1e12) {
+    throw CLI::ValidationError(
+        std::string(flag),
+        fmt::format("not a duration: '{}' (a positive number and ms, s, m or h: 90s, 5m)", text));
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(value * ms_per_unit));
+}
+
 CLI::Option* add_jobs_option(CLI::App& command, int& jobs) {
   return command.add_option("--jobs", jobs, "Worker threads")->check(CLI::Range(1, 256));
 }
 
-std::unique_ptr<Scenario> find_or_complain(const std::string& name) {
-  std::unique_ptr<Scenario> scenario = find_scenario(name);
-  if (!scenario) std::cerr << "unknown scenario '" << name << "' (see: faultline list)\n";
+const Scenario* find_or_complain(const Context& context, const std::string& name) {
+  const Scenario* scenario = context.catalogue.find(name);
+  if (scenario == nullptr) {
+    std::cerr << "unknown scenario '" << name << "' (see: " << context.program << " list)\n";
+  }
   return scenario;
+}
+
+std::vector<const Scenario*> select_or_complain(const Context& context,
+                                                const std::string& pattern) {
+  std::vector<const Scenario*> chosen = context.catalogue.select(pattern);
+  if (chosen.empty()) {
+    std::cerr << "no scenario matches '" << pattern << "' (see: " << context.program
+              << " list)\n";
+  }
+  return chosen;
 }
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 
-}  // namespace faultline::scenarios::cli
+}  // namespace faultline::harness::cli

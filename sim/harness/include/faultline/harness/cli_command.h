@@ -1,11 +1,12 @@
-// What every `faultline` command shares: how a command is declared and run, the exit statuses,
-// and the options and output that several commands have in common.
+// What every command of a harness command line shares (cli.h runs them): how a command is
+// declared and run, the exit statuses, and the options and output several commands have in
+// common. A program adds commands of its own (CliOptions::extra_commands) with these.
 //
 // A command is a name, a one-line description and a Declare function. Declare adds the
 // command's options to the CLI11 subcommand it is given (their values live in state the
 // returned Run owns) and returns the Run that acts on them once the command line is parsed.
-// main.cc wires the commands (add_commands, run_chosen); `study` wires its studies the same way
-// (studies.h).
+// The Context says which catalogue the program holds and what it is called (for the replay
+// commands it prints); it outlives every Run.
 //
 // Usage errors are CLI11 errors: an option that does not read throws CLI::ValidationError naming
 // the flag and the text it was given, main reports it and exits kExitUsage.
@@ -13,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,31 +24,34 @@
 #include <utility>
 #include <vector>
 
-#include "scenarios/framework/scenario.h"
+#include "faultline/harness/catalogue.h"
+#include "faultline/harness/sweep.h"
 
-namespace faultline::scenarios::cli {
+namespace faultline::harness::cli {
 
-// Exit statuses (`check` has its own, see check.cc).
+// Exit statuses (`check` has its own, see cli.h).
 inline constexpr int kExitAsExpected = 0;      // every verdict is the expected one
 inline constexpr int kExitVerdictDiffers = 1;  // at least one verdict differs
 inline constexpr int kExitUsage = 2;           // bad usage or unreadable input
 
-// The first seed of a run when --seed is not given.
-inline constexpr std::uint64_t kDefaultFirstSeed = 0x5EED;
+struct Context {
+  const Catalogue& catalogue;
+  std::string program;  // as replay commands name it
+};
 
 using Run = std::function<int()>;
-using Declare = Run (*)(CLI::App& command);
+using Declare = std::function<Run(CLI::App& command, const Context& context)>;
 
 struct Command {
-  const char* name;
-  const char* description;
+  std::string name;
+  std::string description;
   Declare declare;
 };
 
 // Adds each of `commands` as a subcommand of `parent` and declares its options; returns each
 // subcommand with its Run, in order.
 [[nodiscard]] std::vector<std::pair<CLI::App*, Run>> add_commands(
-    CLI::App& parent, std::span<const Command> commands);
+    CLI::App& parent, std::span<const Command> commands, const Context& context);
 
 // The Run of the subcommand the command line chose, or nullptr if it chose none.
 [[nodiscard]] const Run* chosen(const std::vector<std::pair<CLI::App*, Run>>& commands);
@@ -66,14 +71,22 @@ struct Command {
 CLI::Option* add_seed_option(CLI::App& command, const std::string& flag, std::uint64_t& seed,
                              const std::string& description);
 
+// A duration as typed: a number and a unit (ms, s, m or min, h); "90" alone is seconds. Throws
+// CLI::ValidationError naming `flag` and `text` when it does not read or is not positive.
+[[nodiscard]] std::chrono::milliseconds parse_duration(std::string_view flag,
+                                                       const std::string& text);
+
 // Declares --jobs (worker threads, 1 to 256) into `jobs`.
 CLI::Option* add_jobs_option(CLI::App& command, int& jobs);
 
 // The scenario called `name`, or nullptr after telling stderr that there is none.
-[[nodiscard]] std::unique_ptr<Scenario> find_or_complain(const std::string& name);
+[[nodiscard]] const Scenario* find_or_complain(const Context& context, const std::string& name);
+// The scenarios `pattern` selects (a name or a glob), or none after telling stderr so.
+[[nodiscard]] std::vector<const Scenario*> select_or_complain(const Context& context,
+                                                              const std::string& pattern);
 
 // Progress lines are drawn on stderr only when it is a terminal (and, for commands that print
 // JSON, not in JSON mode): a redirected log stays clean.
 [[nodiscard]] bool stderr_is_terminal();
 
-}  // namespace faultline::scenarios::cli
+}  // namespace faultline::harness::cli
