@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "faultline/duration_text.h"
@@ -12,6 +16,15 @@ namespace faultline::scenarios {
 namespace {
 
 std::ptrdiff_t blame(const ObservedSection& s) { return static_cast<std::ptrdiff_t>(s.id); }
+
+// A violation blamed on section `s`, witnessed by `s` and `other`.
+Violation between(const ObservedSection& s, const ObservedSection& other, std::string kind,
+                  std::string message) {
+  return Violation{.message = std::move(message),
+                   .operation = blame(s),
+                   .kind = std::move(kind),
+                   .witness = {static_cast<std::size_t>(other.id), static_cast<std::size_t>(s.id)}};
+}
 
 // Sections ordered by when their acquire returned, ties by id: the order of acquisition.
 std::vector<const ObservedSection*> by_acquisition(std::span<const ObservedSection> sections) {
@@ -33,13 +46,13 @@ std::optional<Violation> check_mutual_exclusion(std::span<const ObservedSection>
   for (const ObservedSection* s : by_acquisition(sections)) {
     if (!s->written) continue;
     if (reach != nullptr && s->acquired < *reach->written) {
-      return Violation{
+      return between(
+          *s, *reach, "mutual-exclusion",
           fmt::format("mutual exclusion: {} (section #{}, token {}) acquired the lock at "
                       "{:.6f}s while {} (section #{}, token {}, acquired at {:.6f}s) still held "
                       "it: its write was applied only at {:.6f}s",
                       s->holder, s->id, s->token, in_seconds(s->acquired), reach->holder, reach->id,
-                      reach->token, in_seconds(reach->acquired), in_seconds(*reach->written)),
-          blame(*s)};
+                      reach->token, in_seconds(reach->acquired), in_seconds(*reach->written)));
     }
     reach = s;
   }
@@ -51,12 +64,12 @@ std::optional<Violation> check_tokens_unique(std::span<const ObservedSection> se
   for (const ObservedSection* s : by_acquisition(sections)) {
     auto [it, fresh] = seen.emplace(s->token, s);
     if (!fresh) {
-      return Violation{
+      return between(
+          *s, *it->second, "token-reuse",
           fmt::format("fencing: {} (section #{}, acquired at {:.6f}s) got token {}, which {} "
                       "(section #{}, acquired at {:.6f}s) already carried",
                       s->holder, s->id, in_seconds(s->acquired), s->token, it->second->holder,
-                      it->second->id, in_seconds(it->second->acquired)),
-          blame(*s)};
+                      it->second->id, in_seconds(it->second->acquired)));
     }
   }
   return std::nullopt;
@@ -66,12 +79,12 @@ std::optional<Violation> check_tokens_rise(std::span<const ObservedSection> sect
   const ObservedSection* previous = nullptr;
   for (const ObservedSection* s : by_acquisition(sections)) {
     if (previous != nullptr && s->token <= previous->token) {
-      return Violation{
+      return between(
+          *s, *previous, "token-order",
           fmt::format("fencing: {} (section #{}) acquired at {:.6f}s with token {}, not above "
                       "token {} of {} (section #{}), who acquired before it at {:.6f}s",
                       s->holder, s->id, in_seconds(s->acquired), s->token, previous->token,
-                      previous->holder, previous->id, in_seconds(previous->acquired)),
-          blame(*s)};
+                      previous->holder, previous->id, in_seconds(previous->acquired)));
     }
     previous = s;
   }
@@ -87,9 +100,86 @@ std::optional<Violation> check_liveness_floor(std::span<const ObservedSection> s
                                               int floor) {
   const int written = sections_written(sections);
   if (floor <= 0 || written >= floor) return std::nullopt;
-  return Violation{fmt::format("liveness floor: only {} of {} acquisitions ended in an applied "
-                               "write; the claim promises at least {}",
-                               written, sections.size(), floor)};
+  return Violation{.message = fmt::format("liveness floor: only {} of {} acquisitions ended in "
+                                          "an applied write; the claim promises at least {}",
+                                          written, sections.size(), floor),
+                   .operation = -1,
+                   .kind = "liveness-floor",
+                   .witness = {}};
+}
+
+namespace {
+
+// The sections a stale write (`writes[i]`) clobbered: its own, the one it overwrote, and the
+// first one written after the value it read, when that is another.
+std::vector<std::size_t> clobbered(std::span<const ObservedWrite> writes, std::size_t i) {
+  std::vector<std::size_t> sections{static_cast<std::size_t>(writes[i].section)};
+  if (i > 0) sections.push_back(static_cast<std::size_t>(writes[i - 1].section));
+  for (std::size_t j = i; j-- > 0;) {
+    if (writes[j].value != writes[i].value) continue;
+    if (j + 1 != i) sections.push_back(static_cast<std::size_t>(writes[j].section));
+    break;
+  }
+  return sections;
+}
+
+}  // namespace
+
+std::optional<Violation> check_no_lost_update(std::span<const ObservedWrite> writes,
+                                              std::span<const std::uint64_t> reported_ok) {
+  std::set<std::uint64_t> applied;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const ObservedWrite& w = writes[i];
+    if (w.value != w.previous + 1) {
+      return Violation{.message = fmt::format(
+                           "lost update: {} (section #{}, token {}) wrote {} over {} at "
+                           "{:.6f}s, so an update was lost; its read was stale",
+                           w.writer, w.section, w.token, w.value, w.previous, in_seconds(w.at)),
+                       .operation = static_cast<std::ptrdiff_t>(w.section),
+                       .kind = "lost-update",
+                       .witness = clobbered(writes, i)};
+    }
+    applied.insert(w.section);
+  }
+  for (std::uint64_t section : reported_ok) {
+    if (applied.contains(section)) continue;
+    return Violation{
+        .message = fmt::format("section #{} reported success but its write is not in the "
+                               "register",
+                               section),
+        .operation = static_cast<std::ptrdiff_t>(section),
+        .kind = "unapplied-success",
+        .witness = {static_cast<std::size_t>(section)}};
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> check_liveness_window(std::span<const ObservedAcquire> acquires,
+                                               Duration window) {
+  if (window <= Duration::zero()) return std::nullopt;
+  std::vector<std::pair<Duration, std::uint64_t>> successes;  // (returned, id)
+  for (const ObservedAcquire& a : acquires) {
+    if (a.ok) successes.emplace_back(a.returned, a.id);
+  }
+  std::sort(successes.begin(), successes.end());
+  for (const ObservedAcquire& a : acquires) {
+    if (!a.failed || a.returned < window) continue;
+    const auto it =
+        std::upper_bound(successes.begin(), successes.end(),
+                         std::pair{a.returned, std::numeric_limits<std::uint64_t>::max()});
+    if (it != successes.begin() && std::prev(it)->first >= a.returned - window) continue;
+    std::vector<std::size_t> witness{static_cast<std::size_t>(a.id)};
+    if (it != successes.begin()) witness.push_back(static_cast<std::size_t>(std::prev(it)->second));
+    return Violation{
+        .message = fmt::format("liveness: {} gave up acquiring at {:.6f}s and nobody had acquired "
+                               "the lock for {:.0f}s before that: it is held by someone who will "
+                               "never release it",
+                               a.holder, in_seconds(a.returned), in_seconds(window)),
+        .operation = static_cast<std::ptrdiff_t>(a.id),
+        .kind = "liveness",
+        .witness = std::move(witness)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace faultline::scenarios

@@ -6,10 +6,11 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <span>
+#include <utility>
 #include <vector>
 
+#include "faultline/duration_text.h"
 #include "faultline/invariant.h"
 #include "faultline/locks/advisory_lock.h"
 #include "faultline/locks/lease_keeper.h"
@@ -23,6 +24,7 @@
 #include "faultline/sim/topology.h"
 #include "scenarios/locks/lock_invariants.h"
 #include "scenarios/locks/naive_redlock.h"
+#include "scenarios/locks/workload_lock.h"
 
 namespace faultline::scenarios {
 namespace {
@@ -40,71 +42,6 @@ struct Counters {
   int sections_unknown = 0;    // the write's outcome is unknown
   int sections_failed = 0;     // other failures (read failed, write not sent)
   int extensions = 0;          // successful keeper extensions
-};
-
-// The two operations the workload needs from any lock kind.
-class WorkloadLock {
- public:
-  virtual ~WorkloadLock() = default;
-  virtual Task<Result<locks::Lease>> acquire() = 0;
-  virtual Task<Result<void>> release(const locks::Lease& lease) = 0;
-  // For a LeaseKeeper; kFailedPrecondition from a lock that cannot extend.
-  virtual Task<Result<locks::Lease>> extend(const locks::Lease& lease) {
-    (void)lease;
-    co_return failed_precondition("this lock kind cannot extend a lease");
-  }
-  // What the holder can know, without a call, about whether it still holds the lock (beyond
-  // the lease's valid_until): a session lock knows once its session is known lost.
-  [[nodiscard]] virtual bool still_held() const { return true; }
-};
-
-template <class Lock>
-class LockAdapter final : public WorkloadLock {
- public:
-  explicit LockAdapter(Lock lock) : lock_(std::move(lock)) {}
-  Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
-  Task<Result<void>> release(const locks::Lease& lease) override { return lock_.release(lease); }
-  Task<Result<locks::Lease>> extend(const locks::Lease& lease) override {
-    if constexpr (requires { lock_.extend(lease); }) {
-      return lock_.extend(lease);
-    } else {
-      return WorkloadLock::extend(lease);
-    }
-  }
-  [[nodiscard]] bool still_held() const override {
-    if constexpr (requires { lock_.held(); }) {
-      return lock_.held();
-    } else {
-      return true;
-    }
-  }
-
- private:
-  Lock lock_;
-};
-
-// The anti-pattern "release without an owner check": a plain DEL of the key, whoever holds it.
-class UncheckedReleaseLock final : public WorkloadLock {
- public:
-  UncheckedReleaseLock(locks::LeaseLock lock, sim::Network& network, sim::Process& client,
-                       sim::RedisNode& node)
-      : lock_(std::move(lock)), network_(network), client_(client), node_(node) {}
-  Task<Result<locks::Lease>> acquire() override { return lock_.acquire(); }
-  Task<Result<void>> release(const locks::Lease& lease) override {
-    sim::RedisNode* node = &node_;
-    auto op = [node, key = lease.key]() { return Result<bool>(sim::RedisLocks(*node).remove(key)); };
-    auto reply = sim::call<bool>(network_, client_, node_.host(),
-                                 lock_.options().call_timeout, std::move(op));
-    Result<bool> removed = co_await std::move(reply);
-    if (!removed) co_return std::move(removed).error();
-    co_return Ok{};
-  }
-
- private:
-  locks::LeaseLock lock_;
-  sim::Network& network_;
-  sim::Process& client_;
-  sim::RedisNode& node_;
 };
 
 struct Client {
@@ -185,6 +122,8 @@ struct Run {
   // One per successful acquisition, as the environment saw it; `written` is filled from the
   // register's log when the run is judged.
   std::vector<ObservedSection> sections;
+  // Each section's acquisition: the "cs" operation's id -> its "acquire" operation's id.
+  std::map<std::size_t, std::size_t> acquisition_of;
   Counters counters;
   int finished = 0;
 };
@@ -226,10 +165,12 @@ bool may_write(const Run& run, const Client& client, const locks::Lease& lease,
 // be in flight and would land in the next holder's section; only the lease's expiry (longer
 // than any delay a claim admits) bounds it.
 Task<bool> critical_section(Run& run, Client& client, const locks::Lease& lease,
-                            sim::SimTime acquired, const locks::LeaseKeeper* keeper) {
+                            sim::SimTime acquired, std::size_t acquire_op,
+                            const locks::LeaseKeeper* keeper) {
   sim::Process& p = *client.process;
   const LeaseLockWorkload& w = run.workload;
   const std::size_t cs = run.history.invoke(p.id(), "cs", fmt::format("token={}", lease.token));
+  run.acquisition_of.emplace(cs, acquire_op);
   run.sections.push_back(ObservedSection{p.name(), cs, acquired - sim::SimTime{}, lease.token,
                                          std::nullopt});
 
@@ -269,6 +210,18 @@ Task<bool> critical_section(Run& run, Client& client, const locks::Lease& lease,
   co_return true;
 }
 
+// The lease's validity as a span of the history, for the witness and the picture: from now
+// until valid_until, measured on the holder's own clock (the span assumes it keeps its rate
+// from here on). Not in the trace. A keeper's extensions are not drawn, nor a session lock's
+// hold, which has no expiry (valid_until is TimePoint::max()).
+void record_hold(Run& run, sim::Process& p, const locks::Lease& lease, std::size_t acquire) {
+  if (lease.valid_until == TimePoint::max()) return;
+  const sim::SimTime now = run.world.now();
+  const Duration left = std::max(Duration::zero(), lease.valid_until - p.clock().now());
+  run.history.span(p.id(), fmt::format("lease token={}", lease.token), now,
+                   add_saturating(now, left), acquire);
+}
+
 Task<void> client_loop(Run& run, Client& client) {
   sim::Process& p = *client.process;
   const LeaseLockWorkload& w = run.workload;
@@ -287,9 +240,10 @@ Task<void> client_loop(Run& run, Client& client) {
     ++run.counters.acquired;
     run.history.complete(acquire, OpStatus::kOk, fmt::format("token={}", lease->token));
     const sim::SimTime acquired = run.world.now();
+    record_hold(run, p, *lease, acquire);
     std::shared_ptr<locks::LeaseKeeper> keeper = co_await start_keeper(run, client, *lease);
     const bool may_release =
-        co_await critical_section(run, client, *lease, acquired, keeper.get());
+        co_await critical_section(run, client, *lease, acquired, acquire, keeper.get());
     if (keeper) {
       keeper->stop();
       run.counters.extensions += keeper->extensions();
@@ -318,33 +272,15 @@ void boot_client(Run& run, std::size_t i, sim::Process& self) {
   if (!client.finished) self.spawn(client_loop(run, client));
 }
 
-// No lost update: applied writes chain 1, 2, 3, ...; every successful section is applied.
-// Liveness: no failed acquire without a successful one (by anyone) in the window before it.
-std::optional<Violation> check_liveness(Run& run) {
-  const Duration window = run.spec.max_unavailable;
-  if (window <= Duration::zero()) return std::nullopt;
-  std::vector<sim::SimTime> successes;
+// Every acquire that completed, as the liveness window reads them.
+std::vector<ObservedAcquire> observed_acquires(Run& run) {
+  std::vector<ObservedAcquire> acquires;
   for (const auto& op : run.history.operations()) {
-    if (op.name == "acquire" && op.status == OpStatus::kOk) successes.push_back(op.completed);
+    if (op.name != "acquire" || op.status == OpStatus::kPending) continue;
+    acquires.push_back({run.world.process(op.process).name(), op.id, op.completed - sim::SimTime{},
+                        op.status == OpStatus::kOk, op.status == OpStatus::kFail});
   }
-  std::sort(successes.begin(), successes.end());
-  for (const auto& op : run.history.operations()) {
-    if (op.name != "acquire" || op.status != OpStatus::kFail) continue;
-    const sim::SimTime since = op.completed - window;
-    auto it = std::upper_bound(successes.begin(), successes.end(), op.completed);
-    const bool recent = it != successes.begin() && *std::prev(it) >= since;
-    if (!recent && op.completed - sim::SimTime{} >= window) {
-      return Violation{
-          fmt::format("liveness: {} gave up acquiring at {:.6f}s and nobody had acquired the "
-                      "lock for {:.0f}s before that: it is held by someone who will never "
-                      "release it",
-                      run.world.process(op.process).name(),
-                      static_cast<double>(op.completed.time_since_epoch().count()) / 1e9,
-                      static_cast<double>(window.count()) / 1e9),
-          static_cast<std::ptrdiff_t>(op.id)};
-    }
-  }
-  return std::nullopt;
+  return acquires;
 }
 
 // The sections with their writes' true application times from the register's log.
@@ -368,34 +304,38 @@ std::optional<Violation> check_tokens(const LockScenarioSpec& spec,
   return std::nullopt;
 }
 
+// The register's log as the lost-update check reads it, and the sections that reported success.
 std::optional<Violation> check_lost_update(Run& run) {
-  const auto& log = run.storage.log();
-  std::set<std::uint64_t> applied;
-  for (const auto& write : log) {
-    if (write.value != write.previous + 1) {
-      return Violation{
-          fmt::format("lost update: {} (section #{}, token {}) wrote {} over {} at {:.6f}s, so "
-                      "an update was lost; its read was stale",
-                      run.world.process(write.writer).name(), write.write_id, write.token,
-                      write.value, write.previous,
-                      static_cast<double>(write.at.time_since_epoch().count()) / 1e9),
-          static_cast<std::ptrdiff_t>(write.write_id)};
-    }
-    applied.insert(write.write_id);
+  std::vector<ObservedWrite> writes;
+  for (const auto& w : run.storage.log()) {
+    writes.push_back({run.world.process(w.writer).name(), w.write_id, w.token, w.previous, w.value,
+                      w.at - sim::SimTime{}});
   }
+  std::vector<std::uint64_t> reported_ok;
   for (const auto& op : run.history.operations()) {
-    if (op.name == "cs" && op.status == OpStatus::kOk && !applied.contains(op.id)) {
-      return Violation{fmt::format("section #{} reported success but its write is not in the "
-                                   "register",
-                                   op.id),
-                       static_cast<std::ptrdiff_t>(op.id)};
-    }
+    if (op.name == "cs" && op.status == OpStatus::kOk) reported_ok.push_back(op.id);
   }
-  return std::nullopt;
+  return check_no_lost_update(writes, reported_ok);
 }
 
-std::optional<Violation> check(Run& run) {
-  if (auto v = check_liveness(run)) return v;
+// Clients that never finished: the witness is the operations they never completed.
+std::optional<Violation> check_finished(Run& run) {
+  if (run.finished >= static_cast<int>(run.clients.size())) return std::nullopt;
+  std::vector<std::size_t> stuck;
+  for (const auto& op : run.history.operations()) {
+    if (op.status == OpStatus::kPending && stuck.size() < 8) stuck.push_back(op.id);
+  }
+  return Violation{
+      .message = fmt::format("only {} of {} clients finished by {:.0f}s of virtual "
+                             "time",
+                             run.finished, run.clients.size(), in_seconds(run.workload.run_limit)),
+      .operation = -1,
+      .kind = "unfinished",
+      .witness = std::move(stuck)};
+}
+
+std::optional<Violation> check_run(Run& run) {
+  if (auto v = check_liveness_window(observed_acquires(run), run.spec.max_unavailable)) return v;
   const std::vector<ObservedSection> sections = observed_sections(run);
   // Overlap first: when two holders overlap, a lost update is its consequence, not its cause.
   if (run.spec.mutual_exclusion) {
@@ -403,12 +343,20 @@ std::optional<Violation> check(Run& run) {
   }
   if (auto v = check_lost_update(run)) return v;
   if (auto v = check_tokens(run.spec, sections)) return v;
-  if (run.finished < static_cast<int>(run.clients.size())) {
-    return Violation{fmt::format("only {} of {} clients finished by {:.0f}s of virtual time",
-                                 run.finished, run.clients.size(),
-                                 static_cast<double>(run.workload.run_limit.count()) / 1e9)};
-  }
+  if (auto v = check_finished(run)) return v;
   return check_liveness_floor(sections, run.spec.min_sections_ok);
+}
+
+// The verdict, its witness completed with each named section's acquisition.
+std::optional<Violation> check(Run& run) {
+  std::optional<Violation> v = check_run(run);
+  if (!v) return v;
+  const std::vector<std::size_t> named = v->witness;
+  for (std::size_t id : named) {
+    const auto it = run.acquisition_of.find(id);
+    if (it != run.acquisition_of.end()) v->witness.push_back(it->second);
+  }
+  return v;
 }
 
 std::unique_ptr<WorkloadLock> make_lock(Run& run, Client& client) {
@@ -527,13 +475,18 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
       "writes applied {}, keeper extensions {}",
       c.acquired, c.acquire_failed, c.sections_ok, c.sections_refused, c.sections_abandoned,
       c.sections_unknown, c.sections_failed, run->storage.log().size(), c.extensions);
-  if (options.timeline) result.timeline = sim::render_timeline(run->history);
+  const std::vector<std::size_t> witness =
+      result.violation ? result.violation->witness : std::vector<std::size_t>{};
+  if (options.timeline) {
+    result.timeline = sim::render_replay_timeline(
+        run->history, witness, result.violation ? result.violation->kind : std::string());
+  }
   if (options.html) {
     result.html = sim::render_timeline_html(
         run->history,
         fmt::format("{} seed {:#x}{}", name(), seed,
                     result.violation ? ": " + result.violation->message : ": invariant held"),
-        result.violation ? result.violation->operation : -1);
+        witness);
   }
   return result;
 }

@@ -151,10 +151,11 @@ ContentionTrial run_contention_trial(BackoffStrategy strategy, int clients, std:
   if (rendered != nullptr) {
     if (options.timeline) rendered->timeline = sim::render_timeline(*trial.history);
     if (options.html) {
-      rendered->html = sim::render_timeline_html(
-          *trial.history,
-          fmt::format("backoff/contention: {} clients, {}", clients, resilience::to_string(strategy)),
-          -1);
+      rendered->html =
+          sim::render_timeline_html(*trial.history,
+                                    fmt::format("backoff/contention: {} clients, {}", clients,
+                                                resilience::to_string(strategy)),
+                                    std::span<const std::size_t>{});
     }
   }
   return out;
@@ -275,6 +276,12 @@ BackoffStrategy sabotaged(BackoffStrategy strategy, Sabotage sabotage) {
 
 double units(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+// The study's verdicts name no operation: the trial is judged after its history is rendered.
+Violation study_violation(std::string kind, std::string message) {
+  return Violation{
+      .message = std::move(message), .operation = -1, .kind = std::move(kind), .witness = {}};
+}
+
 // Every gap within the strategy's range; returns the gaps by retry number.
 std::optional<Violation> check_gaps(BackoffStrategy strategy, const ContentionTrial& trial,
                                     std::map<int, std::vector<Duration>>* by_retry) {
@@ -286,11 +293,12 @@ std::optional<Violation> check_gaps(BackoffStrategy strategy, const ContentionTr
       const SleepRange r = sleep_range(strategy, retry);
       (*by_retry)[retry].push_back(gap);
       if (gap < r.lo || gap > r.hi + 4 * kLatencyMax) {
-        return Violation{fmt::format(
-            "client c{}: {:.1f} units between its writes {} and {}; {} sleeps {:.1f}-{:.1f} before "
-            "retry {}, plus four latencies of at most {:.0f}",
-            c + 1, units(gap), k, k + 1, resilience::to_string(strategy), units(r.lo), units(r.hi),
-            retry, units(kLatencyMax))};
+        return study_violation(
+            "backoff-gap", fmt::format("client c{}: {:.1f} units between its writes {} and {}; {} "
+                                       "sleeps {:.1f}-{:.1f} before "
+                                       "retry {}, plus four latencies of at most {:.0f}",
+                                       c + 1, units(gap), k, k + 1, resilience::to_string(strategy),
+                                       units(r.lo), units(r.hi), retry, units(kLatencyMax)));
       }
     }
   }
@@ -309,9 +317,11 @@ std::optional<Violation> check_spread(BackoffStrategy strategy,
     for (Duration g : gaps) square += (units(g) - mean) * (units(g) - mean);
     const double deviation = std::sqrt(square / static_cast<double>(gaps.size() - 1));
     if (deviation < units(kSpreadMin)) {
-      return Violation{fmt::format(
-          "{} gaps before retry {} deviate by {:.1f} units; {} must spread them by at least {:.0f}",
-          gaps.size(), retry, deviation, resilience::to_string(strategy), units(kSpreadMin))};
+      return study_violation("backoff-spread",
+                             fmt::format("{} gaps before retry {} deviate by {:.1f} units; {} must "
+                                         "spread them by at least {:.0f}",
+                                         gaps.size(), retry, deviation,
+                                         resilience::to_string(strategy), units(kSpreadMin)));
     }
   }
   return std::nullopt;
@@ -319,12 +329,14 @@ std::optional<Violation> check_spread(BackoffStrategy strategy,
 
 std::optional<Violation> judge(BackoffStrategy strategy, int clients, const ContentionTrial& trial) {
   if (trial.succeeded != clients) {
-    return Violation{fmt::format("{} of {} clients succeeded ({} gave up)", trial.succeeded,
-                                 clients, trial.gave_up)};
+    return study_violation("contention-gave-up",
+                           fmt::format("{} of {} clients succeeded ({} gave up)", trial.succeeded,
+                                       clients, trial.gave_up));
   }
   if (trial.final_version != clients) {
-    return Violation{fmt::format("the version ended at {} after {} successful writes",
-                                 trial.final_version, clients)};
+    return study_violation("contention-version",
+                           fmt::format("the version ended at {} after {} successful writes",
+                                       trial.final_version, clients));
   }
   std::map<int, std::vector<Duration>> by_retry;
   if (std::optional<Violation> v = check_gaps(strategy, trial, &by_retry)) return v;

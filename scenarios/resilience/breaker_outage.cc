@@ -169,11 +169,14 @@ double check_attempts(Run& run, const Client& c, std::size_t i) {
   const Duration on_clock =
       std::chrono::duration_cast<Duration>((o.end - o.start) * ClockFaults::fast()) + stepped;
   const std::uint64_t bound = outage_attempt_bound(claimed_options(), kCallersPerClient, on_clock);
+  const std::vector<std::size_t> calls = run.operations_of(c.process->id(), o.start, o.end);
   if (mine.size() > bound) {
-    run.violate(fmt::format(
-        "outage {} ({:.3f}s-{:.3f}s): {} attempts from {} reached the "
-        "dependency; the breaker's options allow at most {}",
-        i + 1, in_seconds(o.start), in_seconds(o.end), mine.size(), c.process->name(), bound));
+    run.violate("breaker-attempts",
+                fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} reached the "
+                            "dependency; the breaker's options allow at most {}",
+                            i + 1, in_seconds(o.start), in_seconds(o.end), mine.size(),
+                            c.process->name(), bound),
+                calls);
   }
   // A step ends an open wait early, merging episodes: such outages have only the total bound.
   const auto excess = stepped > Duration::zero()
@@ -181,11 +184,12 @@ double check_attempts(Run& run, const Client& c, std::size_t i) {
                           : probes_beyond_permitted(claimed_options(), kCallersPerClient, mine,
                                                     kMinOpenWait);
   if (excess) {
-    run.violate(
-        fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} in open-wait "
-                    "episode {}; the breaker's options allow {}",
-                    i + 1, in_seconds(o.start), in_seconds(o.end), excess->attempts,
-                    c.process->name(), excess->episode, excess->allowed));
+    run.violate("breaker-probes",
+                fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from {} in open-wait "
+                            "episode {}; the breaker's options allow {}",
+                            i + 1, in_seconds(o.start), in_seconds(o.end), excess->attempts,
+                            c.process->name(), excess->episode, excess->allowed),
+                calls);
   }
   return static_cast<double>(mine.size()) / static_cast<double>(bound);
 }
@@ -195,17 +199,20 @@ void check_refused_and_recovered(Run& run, const Client& c, std::size_t i) {
   const std::vector<Outage>& outages = run.dependency.outages();
   const Outage& o = outages[i];
   if (o.end - o.start >= kMustOpenAfter && !any_in(c.refusals, o.start, o.end)) {
-    run.violate(
-        fmt::format("outage {} ({:.3f}s-{:.3f}s): {} was never refused; its breaker "
-                    "must open in an outage that long",
-                    i + 1, in_seconds(o.start), in_seconds(o.end), c.process->name()));
+    run.violate("breaker-never-opened",
+                fmt::format("outage {} ({:.3f}s-{:.3f}s): {} was never refused; its breaker "
+                            "must open in an outage that long",
+                            i + 1, in_seconds(o.start), in_seconds(o.end), c.process->name()),
+                run.operations_of(c.process->id(), o.start, o.end));
   }
   const sim::SimTime recovered_by = o.end + kRecovery;
   const bool next_first = i + 1 < outages.size() && outages[i + 1].start <= recovered_by;
   if (!next_first && recovered_by < sim::SimTime(kRunFor) &&
       !any_in(c.successes, o.end, recovered_by)) {
-    run.violate(fmt::format("outage {} ended at {:.3f}s; no call of {} succeeded by {:.3f}s", i + 1,
-                            in_seconds(o.end), c.process->name(), in_seconds(recovered_by)));
+    run.violate("breaker-no-recovery",
+                fmt::format("outage {} ended at {:.3f}s; no call of {} succeeded by {:.3f}s", i + 1,
+                            in_seconds(o.end), c.process->name(), in_seconds(recovered_by)),
+                run.operations_of(c.process->id(), o.end, recovered_by));
   }
 }
 
@@ -216,10 +223,12 @@ void check_refusals(Run& run, const Client& c) {
         run.dependency.outages().begin(), run.dependency.outages().end(),
         [&](const Outage& o) { return t >= o.start && t <= o.end + kRecovery; });
     if (!explained) {
-      run.violate(fmt::format(
-          "{} was refused at {:.3f}s, not during an outage nor within {:.3f}s "
-          "after one",
-          c.process->name(), in_seconds(t), std::chrono::duration<double>(kRecovery).count()));
+      run.violate("unexplained-refusal",
+                  fmt::format("{} was refused at {:.3f}s, not during an outage nor within {:.3f}s "
+                              "after one",
+                              c.process->name(), in_seconds(t),
+                              std::chrono::duration<double>(kRecovery).count()),
+                  run.operations_of(c.process->id(), t, t));
       return;
     }
   }

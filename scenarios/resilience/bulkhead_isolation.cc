@@ -104,11 +104,16 @@ Task<void> caller(Run& run, sim::Process& app, Tier tier, Tier runs_in, Duration
     }
     if (!result.ok() && result.error().code == ErrorCode::kBulkheadFull) {
       ++run.refused[t];
-      if (tier == Tier::kCritical) run.violate("a critical call was refused: " + result.error().message);
+      if (tier == Tier::kCritical) {
+        run.violate("critical-refused", "a critical call was refused: " + result.error().message,
+                    {*id});
+      }
     }
     if (tier == Tier::kCritical && record.began && *record.began != record.asked) {
-      run.violate(fmt::format("critical call #{} waited {:.3f}s for a slot", request,
-                              std::chrono::duration<double>(*record.began - record.asked).count()));
+      run.violate("critical-waited",
+                  fmt::format("critical call #{} waited {:.3f}s for a slot", request,
+                              std::chrono::duration<double>(*record.began - record.asked).count()),
+                  {*id});
     }
     co_await app.clock().sleep_for(uniform_duration(app.rng(), pause_min, pause_max));
   }
@@ -160,16 +165,21 @@ void check_tiers(Run& run) {
     const TierSeen s = seen(run.records[resilience::tier_index(tier)]);
     const TierOptions& o = claimed.tier(tier);
     if (s.running > o.max_concurrent) {
-      run.violate(fmt::format("{} {} calls ran at once; the tier's limit is {}", s.running,
+      run.violate("bulkhead-concurrency",
+                  fmt::format("{} {} calls ran at once; the tier's limit is {}", s.running,
                               resilience::to_string(tier), o.max_concurrent));
     }
     if (s.waiting > o.max_queue) {
-      run.violate(fmt::format("{} {} callers waited at once; the queue's bound is {}", s.waiting,
+      run.violate("bulkhead-queue",
+                  fmt::format("{} {} callers waited at once; the queue's bound is {}", s.waiting,
                               resilience::to_string(tier), o.max_queue));
     }
-    if (s.completed == 0) run.violate(fmt::format("no {} call ran", resilience::to_string(tier)));
+    if (s.completed == 0) {
+      run.violate("bulkhead-starved", fmt::format("no {} call ran", resilience::to_string(tier)));
+    }
     if (tier == Tier::kOptional && (s.running < o.max_concurrent || s.waiting == 0)) {
-      run.violate(fmt::format("the optional flood never saturated its tier (at most {} running, "
+      run.violate("bulkhead-unexercised",
+                  fmt::format("the optional flood never saturated its tier (at most {} running, "
                               "{} waiting): the claim was not exercised",
                               s.running, s.waiting));
     }

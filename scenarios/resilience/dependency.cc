@@ -168,8 +168,27 @@ Duration DependencyRun::stepped(sim::ProcessId process, sim::SimTime from, sim::
   return it == clock_faults.end() ? Duration::zero() : it->second.stepped(from, to);
 }
 
-void DependencyRun::violate(std::string message) {
-  if (!violation) violation = Violation{std::move(message)};
+void DependencyRun::violate(std::string kind, std::string message,
+                            std::vector<std::size_t> witness) {
+  if (violation) return;
+  violation = Violation{.message = std::move(message),
+                        .operation = -1,
+                        .kind = std::move(kind),
+                        .witness = std::move(witness)};
+}
+
+bool overlaps(const sim::Operation& op, sim::SimTime from, sim::SimTime to) {
+  return op.invoked <= to && (op.status == sim::OpStatus::kPending || op.completed >= from);
+}
+
+std::vector<std::size_t> DependencyRun::operations_of(sim::ProcessId process, sim::SimTime from,
+                                                      sim::SimTime to, std::size_t most) const {
+  std::vector<std::size_t> ops;
+  for (const sim::Operation& op : history.operations()) {
+    if (ops.size() >= most) break;
+    if (op.process == process && overlaps(op, from, to)) ops.push_back(op.id);
+  }
+  return ops;
 }
 
 RunResult DependencyRun::result(std::uint64_t seed, const std::string& scenario,
@@ -181,13 +200,18 @@ RunResult DependencyRun::result(std::uint64_t seed, const std::string& scenario,
   out.events = world.events_run();
   out.finished_at = world.now();
   out.summary = std::move(summary);
-  if (options.timeline) out.timeline = sim::render_timeline(history);
+  const std::vector<std::size_t> witness =
+      violation ? violation->witness : std::vector<std::size_t>{};
+  if (options.timeline) {
+    out.timeline =
+        sim::render_replay_timeline(history, witness, violation ? violation->kind : std::string());
+  }
   if (options.html) {
     out.html = sim::render_timeline_html(
         history,
         fmt::format("{} seed {:#x}: {}", scenario, seed,
                     violation ? violation->message : std::string("invariant held")),
-        -1);
+        witness);
   }
   return out;
 }

@@ -120,6 +120,10 @@ void sort_by_time(sim::FaultPlan& plan);
 [[nodiscard]] sim::TopologyBuilder dependency_topology(
     std::uint64_t seed, Duration latency_max = std::chrono::milliseconds(5));
 
+// Whether `op` was in progress at some time in [from, to]: invoked by `to`, and completed at or
+// after `from` or never.
+[[nodiscard]] bool overlaps(const sim::Operation& op, sim::SimTime from, sim::SimTime to);
+
 // The run of a resilience scenario: its Topology (built from dependency_topology()), its
 // history, the Dependency on "dep", and the first violation seen. Scenarios derive their own run
 // state from it.
@@ -142,10 +146,16 @@ struct DependencyRun {
   // The steps of `process`'s clock at true times in [from, to]; zero for a process without.
   [[nodiscard]] Duration stepped(sim::ProcessId process, sim::SimTime from, sim::SimTime to) const;
 
-  // Keeps the first violation only: it is the one a replay shows.
-  void violate(std::string message);
-  // The verdict, trace hash, event count, end time and `summary`, plus the timeline and the
-  // picture when `options` asks for them.
+  // Keeps the first violation only: it is the one a replay shows. `kind` is its stable slug
+  // ("retry-amplification", ...), `witness` the history operations that show it (may be empty).
+  void violate(std::string kind, std::string message, std::vector<std::size_t> witness = {});
+  // The witness of a violation about `process` over [from, to]: its operations in the history
+  // that overlap that window (invoked by `to`, and completed at or after `from` or never), at
+  // most `most` of them (the first ones), in order of invocation.
+  [[nodiscard]] std::vector<std::size_t> operations_of(sim::ProcessId process, sim::SimTime from,
+                                                       sim::SimTime to, std::size_t most = 6) const;
+  // The verdict, trace hash, event count, end time and `summary`, plus the timeline (with the
+  // violation's witness first) and the picture when `options` asks for them.
   [[nodiscard]] RunResult result(std::uint64_t seed, const std::string& scenario,
                                  std::string summary, const RunOptions& options);
 };

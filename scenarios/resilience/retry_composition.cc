@@ -116,6 +116,7 @@ struct Run : DependencyRun {
   std::vector<std::vector<sim::SimTime>> refusals = std::vector<std::vector<sim::SimTime>>(kCallers);
   std::uint64_t calls = 0;
   std::uint64_t attempts = 0;
+  std::map<std::uint64_t, std::size_t> call_op;  // request -> its "call" operation
   void learn(std::uint64_t request, std::string why) {
     final_.emplace(request, Learned{world.now(), std::move(why)});
   }
@@ -123,6 +124,16 @@ struct Run : DependencyRun {
 
 int caller_of(std::uint64_t request) {
   return static_cast<int>(request / kRequestsPerCaller) - 1;
+}
+
+// A witness: caller `c`'s calls in progress at some time in [from, to], the first six.
+std::vector<std::size_t> calls_of(const Run& run, int c, sim::SimTime from, sim::SimTime to) {
+  std::vector<std::size_t> ops;
+  for (const auto& [request, id] : run.call_op) {
+    const sim::Operation& op = run.history.operations()[id];
+    if (ops.size() < 6 && caller_of(request) == c && overlaps(op, from, to)) ops.push_back(id);
+  }
+  return ops;
 }
 
 Task<void> caller(Run& run, sim::Process& app, int index, Composition composition,
@@ -156,6 +167,7 @@ Task<void> caller(Run& run, sim::Process& app, int index, Composition compositio
       co_return reply;
     };
     const std::size_t op = run.history.invoke(app.id(), "call", fmt::format("#{}{}", id, bad ? " (malformed)" : ""));
+    run.call_op.emplace(id, op);
     Result<std::uint64_t> result = Error{ErrorCode::kUnavailable, "not run"};
     switch (composition) {
       case Composition::kPipeline:
@@ -195,9 +207,13 @@ void check_final(Run& run) {
   for (const Dependency::Arrival& a : run.dependency.arrivals()) {
     const auto it = run.final_.find(a.request);
     if (it == run.final_.end() || a.at <= it->second.at) continue;
+    const auto op = run.call_op.find(a.request);
     run.violate(
+        "retried-after-final",
         fmt::format("request {} reached the dependency again at {:.3f}s after {} at {:.3f}s",
-                    a.request, in_seconds(a.at), it->second.why, in_seconds(it->second.at)));
+                    a.request, in_seconds(a.at), it->second.why, in_seconds(it->second.at)),
+        op == run.call_op.end() ? std::vector<std::size_t>{}
+                                : std::vector<std::size_t>{op->second});
     return;
   }
 }
@@ -216,11 +232,12 @@ void check_refusing(Run& run, sim::ProcessId app) {
       const sim::SimTime last = *std::prev(next);
       const sim::SimTime open_until = last + wait;
       if (*next >= open_until || run.stepped(app, last, open_until) > Duration::zero()) continue;
-      run.violate(
-          fmt::format("caller {} was refused at {:.3f}s, yet its attempt reached the "
-                      "dependency at {:.3f}s, before the open wait after its last attempt "
-                      "({:.3f}s) had passed",
-                      c, in_seconds(refused), in_seconds(*next), in_seconds(last)));
+      run.violate("refused-yet-arrived",
+                  fmt::format("caller {} was refused at {:.3f}s, yet its attempt reached the "
+                              "dependency at {:.3f}s, before the open wait after its last attempt "
+                              "({:.3f}s) had passed",
+                              c, in_seconds(refused), in_seconds(*next), in_seconds(last)),
+                  calls_of(run, c, last, *next));
       return;
     }
   }
@@ -248,28 +265,32 @@ void check_outages(Run& run, sim::ProcessId app) {
         return t >= o.start && t <= o.end;
       });
       if (o.end - o.start >= kMustOpenAfter && !refused) {
-        run.violate(
-            fmt::format("outage {} ({:.3f}s-{:.3f}s): caller {} was never refused; its "
-                        "breaker must open in an outage that long",
-                        i + 1, in_seconds(o.start), in_seconds(o.end), c));
+        run.violate("breaker-never-opened",
+                    fmt::format("outage {} ({:.3f}s-{:.3f}s): caller {} was never refused; its "
+                                "breaker must open in an outage that long",
+                                i + 1, in_seconds(o.start), in_seconds(o.end), c),
+                    calls_of(run, c, o.start, o.end));
       }
       const std::vector<sim::SimTime>& mine = arrived[static_cast<std::size_t>(c)];
       if (mine.size() > bound) {
         run.violate(
+            "breaker-attempts",
             fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} reached "
                         "the dependency; its breaker's options allow at most {}",
-                        i + 1, in_seconds(o.start), in_seconds(o.end), mine.size(), c, bound));
+                        i + 1, in_seconds(o.start), in_seconds(o.end), mine.size(), c, bound),
+            calls_of(run, c, o.start, o.end));
       }
       // A step ends an open wait early, merging episodes: such outages have the total bound only.
       const auto excess =
           stepped ? std::nullopt
                   : probes_beyond_permitted(claimed_options(c), 1, mine, kMinOpenWait);
       if (excess) {
-        run.violate(
-            fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} in "
-                        "open-wait episode {}; its breaker's options allow {}",
-                        i + 1, in_seconds(o.start), in_seconds(o.end), excess->attempts, c,
-                        excess->episode, excess->allowed));
+        run.violate("breaker-probes",
+                    fmt::format("outage {} ({:.3f}s-{:.3f}s): {} attempts from caller {} in "
+                                "open-wait episode {}; its breaker's options allow {}",
+                                i + 1, in_seconds(o.start), in_seconds(o.end), excess->attempts, c,
+                                excess->episode, excess->allowed),
+                    calls_of(run, c, o.start, o.end));
       }
     }
   }

@@ -125,11 +125,14 @@ double check_upper(Run& run, sim::ProcessId app, std::size_t i, std::uint64_t re
       run.stepped(app, o.start - kLead, o.end);
   const double bound = RetryBudget::retry_bound(kBudget, calls, on_clock);
   if (static_cast<double>(retries) > bound) {
-    run.violate(fmt::format(
-        "outage {} ({:.3f}s-{:.3f}s): {} retries reached the dependency for {} calls; a retry "
-        "budget of ratio {}, {} a second and burst {} allows at most {:.1f}",
-        i + 1, in_seconds(o.start), in_seconds(o.end), retries, calls, kBudget.ratio,
-        kBudget.min_per_second, kBudget.max_balance, bound));
+    // No witness: the calls are not in the history (twenty callers would drown a timeline).
+    run.violate(
+        "retry-amplification",
+        fmt::format(
+            "outage {} ({:.3f}s-{:.3f}s): {} retries reached the dependency for {} calls; a retry "
+            "budget of ratio {}, {} a second and burst {} allows at most {:.1f}",
+            i + 1, in_seconds(o.start), in_seconds(o.end), retries, calls, kBudget.ratio,
+            kBudget.min_per_second, kBudget.max_balance, bound));
   }
   return static_cast<double>(retries) / std::max(1.0, bound);
 }
@@ -145,10 +148,12 @@ void check_lower(Run& run, std::size_t i, std::uint64_t retries) {
   const double earned = RetryBudget::retry_bound(kBudget, calls, on_slow_clock) - kBudget.max_balance;
   const double floor = kLowerShare * earned - kBudget.max_balance;
   if (static_cast<double>(retries) < floor) {
-    run.violate(fmt::format(
-        "outage {} ({:.3f}s-{:.3f}s): only {} retries reached the dependency; the budget earned "
-        "{:.1f} from {} failing calls and the time, so at least {:.1f} were due",
-        i + 1, in_seconds(o.start), in_seconds(o.end), retries, earned, calls, floor));
+    run.violate(
+        "retry-starvation",
+        fmt::format("outage {} ({:.3f}s-{:.3f}s): only {} retries reached the dependency; the "
+                    "budget earned "
+                    "{:.1f} from {} failing calls and the time, so at least {:.1f} were due",
+                    i + 1, in_seconds(o.start), in_seconds(o.end), retries, earned, calls, floor));
   }
 }
 

@@ -51,4 +51,13 @@ void History::note(ProcessId process, std::string text) {
   notes_.push_back(Note{world_.now(), process, std::move(text), next_seq_++});
 }
 
+void History::span(ProcessId process, std::string label, SimTime from, SimTime to,
+                   std::optional<std::size_t> operation) {
+  FAULTLINE_INVARIANT(from <= to, "a span ends no earlier than it begins");
+  FAULTLINE_INVARIANT(!operation || *operation < ops_.size(),
+                      "a span's operation is one that invoke() recorded");
+  // Deliberately not mixed into the trace: a rendering aid, derived from recorded outcomes.
+  spans_.push_back(Span{process, std::move(label), from, to, operation});
+}
+
 }  // namespace faultline::sim
