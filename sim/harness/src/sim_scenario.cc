@@ -13,13 +13,18 @@ RunResult finish_run(const std::string& name, std::uint64_t seed, sim::Topology&
   result.trace_hash = topology.world().trace().hash();
   result.events = topology.world().events_run();
   result.finished_at = topology.world().now();
-  if (options.timeline) result.timeline = sim::render_timeline(history);
+  const std::vector<std::size_t> witness =
+      result.violation ? result.violation->witness : std::vector<std::size_t>{};
+  if (options.timeline) {
+    result.timeline = sim::render_replay_timeline(
+        history, witness, result.violation ? kind_of(*result.violation) : std::string());
+  }
   if (options.html) {
     result.html = sim::render_timeline_html(
         history,
         fmt::format("{} seed {:#x}: {}", name, seed,
                     result.violation ? result.violation->message : "invariant held"),
-        result.violation ? result.violation->operation : -1);
+        witness);
   }
   return result;
 }
