@@ -19,5 +19,7 @@ using namespace harness::cli;  // NOLINT(google-build-using-namespace): one name
 [[nodiscard]] std::span<const Command> studies();
 // faultline study backoff [--trials N] [--clients FROM:TO:STEP] [--jobs J] [--json]
 [[nodiscard]] Command backoff_study();
+// faultline study swarm [PATTERN] [--trials N] [--max-seeds M] [--jobs J] [--json]
+[[nodiscard]] Command swarm_study();
 
 }  // namespace faultline::scenarios::cli

@@ -8,6 +8,7 @@ namespace faultline::scenarios::cli {
 std::span<const Command> studies() {
   static const Command kStudies[] = {
       backoff_study(),
+      swarm_study(),
   };
   return kStudies;
 }

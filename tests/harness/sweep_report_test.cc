@@ -29,7 +29,9 @@ void expect_same_verdict(const ScenarioReport& a, const ScenarioReport& b) {
   EXPECT_EQ(a.scenario, b.scenario);
   EXPECT_EQ(a.as_expected(), b.as_expected());
   EXPECT_EQ(a.violation, b.violation);
-  if (!a.violation) EXPECT_EQ(a.seeds_run, b.seeds_run);
+  if (!a.violation) {
+    EXPECT_EQ(a.seeds_run, b.seeds_run);
+  }
 }
 
 TEST(Sweep, FindsTheHazardAndShrinksItToLostReplies) {

@@ -148,7 +148,7 @@ constexpr std::uint64_t kFirstSeed = 0x5EED;
 
 std::optional<RunResult> first_violation(const LockScenarioSpec& spec, std::uint64_t seeds) {
   const LockScenario scenario(spec);
-  SweepResult result = sweep(scenario, kFirstSeed, seeds, 1, true, nullptr);
+  SweepResult result = sweep(scenario, SweepOptions{.first = kFirstSeed, .count = seeds});
   return result.first_violation;
 }
 
