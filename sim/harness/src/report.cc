@@ -182,8 +182,14 @@ std::string to_text(const ScenarioReport& r) {
   const double rate = static_cast<double>(r.seeds_run) / std::max(r.wall_seconds, 1e-9);
   std::string text = fmt::format("{:<24} ", r.scenario);
   if (!r.violation) {
-    text += fmt::format("{} held for {} seeds ({:.0f} seeds/s)", mark, r.seeds_run, rate);
-    if (r.expect == Expect::kViolationFound) text += "  -- the hazard was NOT found";
+    const bool shard = r.shard.count > 1;
+    text += fmt::format("{} held for {} seeds ({:.0f} seeds/s)",
+                        shard && !r.as_expected() ? "--  " : mark, r.seeds_run, rate);
+    if (r.expect == Expect::kViolationFound) {
+      text += shard ? fmt::format("  -- not found in shard {}/{} (merge the shards to judge)",
+                                  r.shard.index, r.shard.count)
+                    : "  -- the hazard was NOT found";
+    }
     return text;
   }
   const FoundViolation& v = *r.violation;

@@ -32,7 +32,9 @@ expect 1 'the hazard was NOT found' run lease-lock/unfenced --seeds 1
 expect 0 'needs no fault' run retry/non-retryable --seeds 1
 expect 0 'invariant held' replay lease-lock/fenced --seed 12
 expect 2 "no scenario matches 'nope'" run nope
-expect 0 'locks/crash-recovery +ok   held for 2 seeds' run 'locks/*' --seeds 2 --jobs 2
+expect 1 'locks/crash-recovery +ok   held for 2 seeds' run 'locks/*' --seeds 2 --jobs 2
+expect 0 'locks/owner-checked-release +ok   held for 20 seeds' run 'locks/*' --seeds 20 --jobs 2
+expect 0 'not found in shard 0/2 \(merge the shards to judge\)' run locks/release-without-owner-check --seeds 4 --shard 0/2
 expect 0 '"shard":"1/3"' run lease-lock/fenced --seeds 6 --shard 1/3 --json
 expect 2 "^--shard: --shard 3/3: shard index 3 is not below the count 3" run lease-lock/fenced --shard 3/3
 expect 2 '^--shard: --shard auto: SLURM_ARRAY_TASK_ID is not set' run lease-lock/fenced --shard auto
