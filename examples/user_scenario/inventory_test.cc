@@ -25,15 +25,15 @@ const faultline::harness::Scenario& scenario(const char* name) {
 }
 
 TEST(Inventory, NoDoubleChargeNoOversell) {
-  FAULTLINE_EXPECT_VERDICT(scenario("inventory/reserve"));
+  FAULTLINE_EXPECT_VERDICT(scenario("inventory/reserve"), "inventory-sim");
 }
 
 TEST(Inventory, WithoutIdempotencyKeyACustomerIsChargedTwice) {
-  FAULTLINE_EXPECT_VERDICT(scenario("inventory/no-key"));
+  FAULTLINE_EXPECT_VERDICT(scenario("inventory/no-key"), "inventory-sim");
 }
 
 RC_GTEST_PROP(Inventory, ClaimHoldsUnderAnyGeneratedPlan, ()) {
-  faultline::harness::check_generated_plan(scenario("inventory/reserve"));
+  faultline::harness::check_generated_plan(scenario("inventory/reserve"), "inventory-sim");
 }
 
 }  // namespace

@@ -34,9 +34,9 @@ namespace faultline::harness {
 
 struct CliOptions {
   // How replay commands name the program; empty: argv[0], as it was typed.
-  std::string program;
+  std::string program{};
   std::string description = "a faultline harness: scenarios under a deterministic simulator";
-  std::vector<cli::Command> extra_commands;
+  std::vector<cli::Command> extra_commands{};
 };
 
 [[nodiscard]] int run_cli(int argc, char** argv, const Catalogue& catalogue,

@@ -2,6 +2,7 @@
 //
 //   TEST(Inventory, ReservationsNeverOversell) {
 //     FAULTLINE_EXPECT_VERDICT(*scenario);   // seeds from the environment, see below
+//     FAULTLINE_EXPECT_VERDICT(*scenario, "inventory-sim");  // and how to replay it there
 //   }
 //
 // The sweep is read from the environment, so CI can raise it without a rebuild:
@@ -105,7 +106,8 @@ inline std::string rerun_command(std::uint64_t seed, bool swarm) {
 }  // namespace faultline::harness
 
 // Expects `scenario`'s verdict (its claim holds / its hazard is found) over the environment's
-// sweep (200 seeds unless FAULTLINE_SEEDS says otherwise).
-#define FAULTLINE_EXPECT_VERDICT(scenario)                  \
-  EXPECT_TRUE(::faultline::harness::verdict_as_expected(    \
-      (scenario), ::faultline::harness::sweep_from_env()))
+// sweep (200 seeds unless FAULTLINE_SEEDS says otherwise). An optional second argument names
+// the program whose `replay` the failure message prints.
+#define FAULTLINE_EXPECT_VERDICT(scenario, ...)                 \
+  EXPECT_TRUE(::faultline::harness::verdict_as_expected(        \
+      (scenario), ::faultline::harness::sweep_from_env(200 __VA_OPT__(, ) __VA_ARGS__)))

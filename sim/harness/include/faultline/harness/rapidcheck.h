@@ -77,7 +77,9 @@ inline rc::Gen<sim::FaultPlan> gen_plan(const sim::FaultSpace& space) {
 // The property: for a generated seed and a plan generated within the scenario's fault space
 // (Scenario::admitted_faults; the scenario must have one), the run's invariant holds. On a
 // counterexample RapidCheck shrinks the plan and prints it; the message says how to replay it.
-inline void check_generated_plan(const Scenario& scenario) {
+// `program` names the binary whose `replay` the message prints.
+inline void check_generated_plan(const Scenario& scenario,
+                                 const std::string& program = "<your binary>") {
   const sim::FaultSpace* space = scenario.admitted_faults();
   RC_ASSERT(space != nullptr);
   const auto seed = *rc::gen::arbitrary<std::uint64_t>();
@@ -85,7 +87,7 @@ inline void check_generated_plan(const Scenario& scenario) {
   const RunResult result = scenario.run(seed, plan, RunOptions{});
   if (result.violation) {
     RC_FAIL(scenario.name() + ": " + result.violation->message +
-            "\n  replay: save the plan printed below to FILE and run `<your binary> replay '" +
+            "\n  replay: save the plan printed below to FILE and run `" + program + " replay '" +
             scenario.name() + "' --seed " + std::to_string(seed) + " --plan FILE`");
   }
 }

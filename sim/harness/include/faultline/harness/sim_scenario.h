@@ -49,8 +49,15 @@
 namespace faultline::harness {
 
 // Everything one run of a SimScenario has: what the workload and the invariant work with.
+// The World (in `topology`) goes first when a run ends, with every coroutine frame it owns, so
+// that no frame outlives the history and state it refers to.
 template <class State>
 struct SimRun {
+  SimRun() = default;
+  SimRun(const SimRun&) = delete;
+  SimRun& operator=(const SimRun&) = delete;
+  ~SimRun() { topology.reset(); }
+
   std::uint64_t seed = 0;
   std::unique_ptr<sim::Topology> topology;
   std::unique_ptr<sim::History> history;
@@ -58,7 +65,7 @@ struct SimRun {
 
   [[nodiscard]] sim::World& world() { return topology->world(); }
   [[nodiscard]] sim::Network& network() { return topology->network(); }
-  // `self`'s steady clock reading as seconds, for history inputs and outputs people read.
+  // True (simulated) time since the run began.
   [[nodiscard]] sim::SimTime now() const { return topology->world().now(); }
 };
 
