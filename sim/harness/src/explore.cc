@@ -129,23 +129,23 @@ struct Explorer {
     if (options.log) options.log(line);
   }
 
-  Finding make_finding(const Scenario& scenario, std::uint64_t index, const RunResult& run) {
-    const Shrunk shrunk =
-        shrink(scenario, run.seed, plan_for(scenario, run.seed, options.swarm));
+  Finding make_finding(const Scenario& scenario, std::uint64_t index, const RunResult& run,
+                       bool swarm) {
+    const Shrunk shrunk = shrink(scenario, run.seed, plan_for(scenario, run.seed, swarm));
     return Finding{scenario.name(), kind_of(*run.violation),
-                   scenario.expect() == Expect::kViolationFound, run.seed, index, options.swarm,
+                   scenario.expect() == Expect::kViolationFound, run.seed, index, swarm,
                    run.violation->message, shrunk.plan.to_string(), shrunk.runs,
-                   replay_command(options.program, scenario.name(), run.seed, options.swarm)};
+                   replay_command(options.program, scenario.name(), run.seed, swarm)};
   }
 
-  void consider(const Scenario& scenario, std::uint64_t index, const RunResult& run) {
+  void consider(const Scenario& scenario, std::uint64_t index, const RunResult& run, bool swarm) {
     const std::string kind = kind_of(*run.violation);
     if (!known.emplace(scenario.name(), kind).second) return;
     if (known.size() > options.max_findings) {
       summary.findings_bounded = true;
       return;
     }
-    Finding finding = make_finding(scenario, index, run);
+    Finding finding = make_finding(scenario, index, run, swarm);
     write_json(finding_path(options.out, scenario.name(), kind), finding_json(finding));
     log(fmt::format("new finding: {} [{}] at seed {:#x}{}\n    {}\n    replay: {}",
                     scenario.name(), kind, run.seed, finding.expected ? " (the hazard)" : "",
@@ -159,17 +159,21 @@ struct Explorer {
     SweepOptions sweep_options;
     sweep_options.first = options.first;
     sweep_options.start = next;
-    sweep_options.count = next + options.batch * static_cast<std::uint64_t>(std::max(1, options.jobs));
+    const std::uint64_t size =
+        options.batch * static_cast<std::uint64_t>(std::max(1, options.jobs));
+    sweep_options.count = next + size;
     sweep_options.jobs = options.jobs;
     sweep_options.stop_at_violation = false;
-    sweep_options.swarm = options.swarm;
+    // Every other batch of a scenario's seeds runs swarm plans: swarm testing finds what a
+    // mix of every kind masks, full plans what needs several kinds at once.
+    sweep_options.swarm = options.swarm && (next / size) % 2 == 1;
     sweep_options.on_violation = [&](std::uint64_t index, const RunResult& run) {
       violating.emplace_back(index, run);
     };
     const SweepResult result = sweep(scenario, sweep_options);
     std::sort(violating.begin(), violating.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [index, run] : violating) consider(scenario, index, run);
+    for (const auto& [index, run] : violating) consider(scenario, index, run, sweep_options.swarm);
     summary.seeds_run[scenario.name()] += result.seeds_run;
     summary.violations[scenario.name()] += violating.size();
     next = sweep_options.count;

@@ -11,7 +11,8 @@
 // A kind already found is only counted. Output is bounded: at most `max_findings` files in DIR
 // over all runs (then exploration goes on, but only counts), and state.json holds one entry
 // per scenario.
-// Swarm testing (swarm.h) is on by default: each seed may switch whole fault kinds off.
+// Swarm testing (swarm.h) is on by default for every other batch of a scenario's seeds: those
+// seeds switch whole fault kinds off; the others run full plans (a finding says which).
 // The budget is checked between batches of seeds, so a run may overshoot it by one batch.
 // Errors: an unreadable or malformed state.json or finding, or an unwritable DIR, throws
 // ExploreError naming the file.
@@ -43,7 +44,7 @@ struct ExploreOptions {
   std::filesystem::path out;
   std::uint64_t first = kExploreFirstSeed;
   int jobs = 1;
-  bool swarm = true;
+  bool swarm = true;  // half the batches with swarm plans (else none)
   std::size_t max_findings = 100;
   std::uint64_t batch = 32;  // seeds per scenario per turn (times jobs)
   std::string program;       // as replay commands name it
