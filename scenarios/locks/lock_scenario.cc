@@ -17,13 +17,12 @@
 #include "faultline/locks/lease_lock.h"
 #include "faultline/locks/redlock.h"
 #include "faultline/sim/history.h"
-#include "faultline/sim/redis_locks.h"
 #include "faultline/sim/register_node.h"
-#include "faultline/sim/rpc.h"
 #include "faultline/sim/timeline.h"
 #include "faultline/sim/topology.h"
 #include "scenarios/locks/lock_invariants.h"
 #include "scenarios/locks/naive_redlock.h"
+#include "scenarios/locks/server_spans.h"
 #include "scenarios/locks/workload_lock.h"
 
 namespace faultline::scenarios {
@@ -126,6 +125,7 @@ struct Run {
   std::map<std::size_t, std::size_t> acquisition_of;
   Counters counters;
   int finished = 0;
+  std::unique_ptr<ServerSpans> server_spans;  // the servers' grants: only for a rendered run
 };
 
 OpStatus status_of(const Error& error) {
@@ -239,6 +239,7 @@ Task<void> client_loop(Run& run, Client& client) {
     }
     ++run.counters.acquired;
     run.history.complete(acquire, OpStatus::kOk, fmt::format("token={}", lease->token));
+    if (run.server_spans) run.server_spans->name_owner(lease->owner, p.name());
     const sim::SimTime acquired = run.world.now();
     record_hold(run, p, *lease, acquire);
     std::shared_ptr<locks::LeaseKeeper> keeper = co_await start_keeper(run, client, *lease);
@@ -456,6 +457,8 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
     history.note(from, what + " (" + world.process(from).name() + " -> " +
                            world.process(to).name() + ")");
   });
+  run->server_spans = ServerSpans::watching(options.html || options.timeline, history, run->topology,
+                                            node_names(spec_), spec_.kind == LockKind::kPgAdvisory);
   sim::apply(run->topology.faults(), run->history, plan);
   run->topology.start();
   const sim::SimTime limit = sim::SimTime(workload.run_limit);
@@ -475,6 +478,7 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
       "writes applied {}, keeper extensions {}",
       c.acquired, c.acquire_failed, c.sections_ok, c.sections_refused, c.sections_abandoned,
       c.sections_unknown, c.sections_failed, run->storage.log().size(), c.extensions);
+  if (run->server_spans) run->server_spans->finish();
   const std::vector<std::size_t> witness =
       result.violation ? result.violation->witness : std::vector<std::size_t>{};
   if (options.timeline) {

@@ -249,13 +249,18 @@ constexpr int kAxisHeight = 18;
 // Row 0 is the world's; process p's row is p (ids count from 1).
 int lane_top(ProcessId id) { return kAxisHeight + static_cast<int>(id) * kLaneHeight; }
 
-// The processes that invoked an operation or hold a span: client lanes; the others: servers.
+// The processes that invoked an operation or hold a span one began: client lanes; the others
+// (a server's spans are what it granted, begun by no operation of its own): servers.
 std::set<ProcessId> client_lanes(const History& history) {
   std::set<ProcessId> clients;
   for (const Operation& op : history.operations()) clients.insert(op.process);
-  for (const Span& s : history.spans()) clients.insert(s.process);
+  for (const Span& s : history.spans()) {
+    if (s.operation) clients.insert(s.process);
+  }
   return clients;
 }
+
+using Window = std::pair<SimTime, SimTime>;
 
 std::string svg_lanes(History& history, const std::set<ProcessId>& clients) {
   World& world = history.world();
@@ -286,17 +291,23 @@ std::string svg_ops(History& history, const std::set<std::size_t>& witness) {
   return svg;
 }
 
-// Spans (a lease's validity) as thin bars under their process's operations.
-std::string svg_spans(History& history, const std::set<std::size_t>& witness) {
+// Spans on client lanes (a lease's validity) as thin bars under their process's operations,
+// marked when the witness names the operation that began them; spans on server lanes (a grant)
+// as bars of their own, marked when they overlap the witness's window.
+std::string svg_spans(History& history, const std::set<std::size_t>& witness,
+                      const std::set<ProcessId>& clients, const std::optional<Window>& window) {
   std::string svg;
   for (const Span& s : history.spans()) {
-    const bool marked = s.operation && witness.contains(*s.operation);
-    svg +=
-        fmt::format(R"(<rect class="hold{}" data-t0="{:.9f}" data-t1="{:.9f}" y="{}" height="7">)"
-                    R"(<title>{} holds {} [{:.6f}s .. {:.6f}s]</title></rect>)",
-                    marked ? " witness" : "", in_seconds(s.from), in_seconds(s.to),
-                    lane_top(s.process) + 20, escape(process_name(history.world(), s.process)),
-                    escape(s.label), in_seconds(s.from), in_seconds(s.to));
+    const bool grant = !clients.contains(s.process);
+    const bool marked = grant ? window && s.from <= window->second && window->first <= s.to
+                              : s.operation && witness.contains(*s.operation);
+    const std::string who = escape(process_name(history.world(), s.process));
+    svg += fmt::format(
+        R"(<rect class="{}{}" data-t0="{:.9f}" data-t1="{:.9f}" y="{}" height="{}">)"
+        R"(<title>{}{} {} [{:.6f}s .. {:.6f}s]</title></rect>)",
+        grant ? "grant" : "hold", marked ? " witness" : "", in_seconds(s.from), in_seconds(s.to),
+        lane_top(s.process) + (grant ? 3 : 20), grant ? 10 : 7, who, grant ? ":" : " holds",
+        escape(s.label), in_seconds(s.from), in_seconds(s.to));
   }
   return svg;
 }
@@ -321,9 +332,8 @@ std::string svg_notes(History& history, const std::set<ProcessId>& clients) {
 }
 
 // The witness's window [first invoke, last completion], shaded behind every lane.
-std::optional<std::pair<SimTime, SimTime>> witness_window(History& history,
-                                                          const std::set<std::size_t>& ids) {
-  std::optional<std::pair<SimTime, SimTime>> window;
+std::optional<Window> witness_window(History& history, const std::set<std::size_t>& ids) {
+  std::optional<Window> window;
   for (std::size_t id : ids) {
     const Operation& op = history.operations()[id];
     const SimTime stop = op.status == OpStatus::kPending ? history.world().now() : op.completed;
@@ -336,9 +346,11 @@ std::optional<std::pair<SimTime, SimTime>> witness_window(History& history,
 
 constexpr std::string_view kLegend =
     "Bars: operations from invoke to completion (green ok, grey failed, orange unknown); thin "
-    "purple bars: what a process holds (a lease, until its valid_until); red triangles: faults on "
-    "clients, blue ones: server-side events; red outline and shading: the witness of the "
-    "violation. Wheel to zoom, drag to pan, hover for details.";
+    "purple bars: what a process holds (a lease, until its valid_until); teal bars on a "
+    "server's lane: what it granted, to whom, until the grant expired or was released; red "
+    "triangles: faults on clients, blue ones: server-side events; red outline and shading: the "
+    "witness of the violation and the grants that overlap it. Wheel to zoom, drag to pan, "
+    "hover for details.";
 
 constexpr std::string_view kControls =
     R"(<div id="controls"><button id="zoom-in">zoom in</button><button id="zoom-out">zoom out)"
@@ -358,7 +370,8 @@ std::string render_timeline_html(History& history, const std::string& title,
   const std::set<ProcessId> clients = client_lanes(history);
   std::string window_attrs;
   std::string shade;
-  if (const auto window = witness_window(history, ids)) {
+  const std::optional<Window> window = witness_window(history, ids);
+  if (window) {
     window_attrs = fmt::format(R"( data-witness-from="{:.9f}" data-witness-to="{:.9f}")",
                                in_seconds(window->first), in_seconds(window->second));
     shade = fmt::format(R"(<rect class="witness-window" data-t0="{:.9f}" data-t1="{:.9f}" )"
@@ -380,7 +393,7 @@ std::string render_timeline_html(History& history, const std::string& title,
       R"({15}<h3>timeline</h3><pre class="timeline">{16}</pre><script>{17}</script></body></html>)",
       escape(title), page::kStyle, kLegend, kControls, kWidth, height, in_seconds(world.now()),
       kLeft, window_attrs, kWidth - kLeft, svg_lanes(history, clients), shade,
-      svg_spans(history, ids), svg_ops(history, ids), svg_notes(history, clients), witness_text,
+      svg_spans(history, ids, clients, window), svg_ops(history, ids), svg_notes(history, clients), witness_text,
       escape(render_timeline(history)), page::kScript);
 }
 

@@ -28,6 +28,8 @@ body{font-family:sans-serif;margin:12px}
 .op.witness{stroke:#d50000;stroke-width:3}
 .hold{fill:#7e57c2;opacity:.6}
 .hold.witness{fill:#d50000;opacity:.8}
+.grant{fill:#26a69a;opacity:.75}
+.grant.witness{fill:#00796b;stroke:#d50000;stroke-width:2;opacity:.9}
 .note{fill:#e53935}
 .note.server-event{fill:#1565c0}
 .server-label{font-size:9px;fill:#1565c0}

@@ -46,6 +46,7 @@ Result<bool> PgNode::try_lock(SessionId session, locks::AdvisoryLockId id) {
   auto it = holds_.find(id);
   if (it == holds_.end()) {
     holds_.emplace(id, Hold{session, 1});
+    report(LockEvent::Kind::kGranted, session, sessions_.at(session), id);
     return true;
   }
   if (it->second.session != session) return false;
@@ -57,7 +58,10 @@ Result<bool> PgNode::unlock(SessionId session, locks::AdvisoryLockId id) {
   if (!alive(session)) return session_terminated();
   auto it = holds_.find(id);
   if (it == holds_.end() || it->second.session != session) return false;
-  if (--it->second.count == 0) holds_.erase(it);
+  if (--it->second.count == 0) {
+    holds_.erase(it);
+    report(LockEvent::Kind::kReleased, session, sessions_.at(session), id);
+  }
   return true;
 }
 
@@ -114,10 +118,32 @@ void PgNode::watch(Network& network) {
 }
 
 void PgNode::end_session(SessionId session) {
-  sessions_.erase(session);
+  const auto found = sessions_.find(session);
+  if (found == sessions_.end()) return;  // ended already: it holds nothing
+  const ProcessId client = found->second;
+  sessions_.erase(found);
   for (auto it = holds_.begin(); it != holds_.end();) {
-    it = it->second.session == session ? holds_.erase(it) : std::next(it);
+    if (it->second.session != session) {
+      ++it;
+      continue;
+    }
+    const locks::AdvisoryLockId id = it->first;
+    it = holds_.erase(it);
+    report(LockEvent::Kind::kReleased, session, client, id);
   }
+}
+
+void PgNode::report(LockEvent::Kind kind, SessionId session, ProcessId client,
+                    locks::AdvisoryLockId id) {
+  if (!lock_observer_) return;
+  const std::string key = std::to_string(id);
+  const std::string owner = host_.world().process(client).name();
+  lock_observer_(LockEvent{.kind = kind,
+                           .key = key,
+                           .owner = owner,
+                           .token = session,
+                           .at = host_.clock().wall_now(),
+                           .expires_at = std::nullopt});
 }
 
 SessionId PgNode::holder(locks::AdvisoryLockId id) const {

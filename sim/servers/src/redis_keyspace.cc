@@ -52,6 +52,21 @@ std::optional<Duration> RedisKeyspace::pttl(std::string_view key) {
   return *entry->expires_at - now_;
 }
 
+const std::string* RedisKeyspace::peek_hget(std::string_view key,
+                                            std::string_view field) const {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return nullptr;
+  const auto* hash = std::get_if<Hash>(&it->second.value);
+  if (hash == nullptr) return nullptr;
+  auto at = hash->find(field);
+  return at == hash->end() ? nullptr : &at->second;
+}
+
+std::optional<WallTime> RedisKeyspace::expiry(std::string_view key) const {
+  auto it = keys_.find(key);
+  return it == keys_.end() ? std::nullopt : it->second.expires_at;
+}
+
 void RedisKeyspace::set(std::string_view key, std::string value) {
   keys_.insert_or_assign(std::string(key), Entry{std::move(value), std::nullopt});
   dirty_ = true;

@@ -1,5 +1,7 @@
 #include "faultline/sim/redis_locks.h"
 
+#include <optional>
+
 #include "faultline/sim/rpc.h"
 
 namespace faultline::sim {
@@ -20,6 +22,26 @@ bool owned_by(RedisKeyspace& keys, std::string_view key, std::string_view owner)
   return holder != nullptr && *holder == owner;
 }
 
+// Tells the node's lock observer, if any, of a change to the lock under `key` (lock_events.h):
+// its token is `token`, or else read (peeked: no command) from the hash, which is still there.
+void report(RedisNode& node, const RedisKeyspace& keys, LockEvent::Kind kind,
+            std::string_view key, std::string_view owner,
+            std::optional<locks::FencingToken> token = std::nullopt) {
+  const LockObserver& observer = node.lock_observer();
+  if (!observer) return;
+  if (!token) {
+    const std::string* stored = keys.peek_hget(key, kToken);
+    token = stored == nullptr ? 0 : static_cast<locks::FencingToken>(std::stoull(*stored));
+  }
+  observer(LockEvent{.kind = kind,
+                     .key = key,
+                     .owner = owner,
+                     .token = *token,
+                     .at = keys.now(),
+                     .expires_at = kind == LockEvent::Kind::kReleased ? std::nullopt
+                                                                      : keys.expiry(key)});
+}
+
 }  // namespace
 
 // As lock_scripts.h's acquire: take a free key with a fresh token; the same owner re-acquiring
@@ -33,23 +55,32 @@ locks::AcquireReply RedisLocks::acquire(std::string_view key, std::string_view o
       keys.hset(key, kOwner, std::string(owner));
       keys.hset(key, kToken, std::to_string(token));
       keys.pexpire(key, ttl);
+      report(node_, keys, LockEvent::Kind::kGranted, key, owner, token);
       return {true, token};
     }
     if (*holder != owner) return {false, 0};
     keys.pexpire(key, ttl);
+    report(node_, keys, LockEvent::Kind::kExtended, key, owner);
     return {true, stored_token(keys, key)};
   });
 }
 
 bool RedisLocks::release(std::string_view key, std::string_view owner) {
   return node_.step([&](RedisKeyspace& keys) {
-    return owned_by(keys, key, owner) && keys.del(key);
+    if (!node_.lock_observer()) return owned_by(keys, key, owner) && keys.del(key);
+    if (!owned_by(keys, key, owner)) return false;
+    const locks::FencingToken token = stored_token(keys, key);  // before the DEL drops it
+    if (!keys.del(key)) return false;
+    report(node_, keys, LockEvent::Kind::kReleased, key, owner, token);
+    return true;
   });
 }
 
 bool RedisLocks::extend(std::string_view key, std::string_view owner, Duration ttl) {
   return node_.step([&](RedisKeyspace& keys) {
-    return owned_by(keys, key, owner) && keys.pexpire(key, ttl);
+    if (!owned_by(keys, key, owner) || !keys.pexpire(key, ttl)) return false;
+    report(node_, keys, LockEvent::Kind::kExtended, key, owner);
+    return true;
   });
 }
 
@@ -60,7 +91,25 @@ locks::FencingToken RedisLocks::incr(std::string_view counter) {
 }
 
 bool RedisLocks::remove(std::string_view key) {
-  return node_.step([&](RedisKeyspace& keys) { return keys.del(key); });
+  return node_.step([&](RedisKeyspace& keys) {
+    if (!node_.lock_observer()) return keys.del(key);
+    // Peeked before the DEL, which drops the hash: only an observer pays for the copies.
+    const std::string* holder = keys.peek_hget(key, kOwner);
+    const std::string owner = holder == nullptr ? std::string() : *holder;
+    const std::string* stored = keys.peek_hget(key, kToken);
+    const locks::FencingToken token = stored == nullptr ? 0 : std::stoull(*stored);
+    if (!keys.del(key)) return false;
+    report(node_, keys, LockEvent::Kind::kReleased, key, owner, token);
+    return true;
+  });
+}
+
+std::optional<RedisLocks::Holder> RedisLocks::peek_holder(const RedisKeyspace& data,
+                                                          std::string_view key) {
+  const std::string* owner = data.peek_hget(key, kOwner);
+  if (owner == nullptr) return std::nullopt;
+  const std::string* token = data.peek_hget(key, kToken);
+  return Holder{*owner, token == nullptr ? 0 : std::stoull(*token), data.expiry(key)};
 }
 
 std::string RedisLocks::holder(std::string_view key) {

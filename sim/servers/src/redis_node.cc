@@ -12,7 +12,10 @@ RedisNode::RedisNode(Process& host) : host_(host) {
       keyspace_ = RedisKeyspace{};
     } else if (fsync_period_) {
       restore_flushed();
+    } else {
+      return;  // appendfsync always: the data survives as it was
     }
+    report_data_replaced();
   });
 }
 
@@ -54,6 +57,15 @@ void RedisNode::fail_over() {
   }
   ++replication_epoch_;
   keyspace_ = replica_;
+}
+
+void RedisNode::report_data_replaced() {
+  if (!lock_observer_) return;
+  LockEvent event;
+  event.kind = LockEvent::Kind::kDataReplaced;
+  event.at = std::chrono::floor<std::chrono::milliseconds>(host_.clock().wall_now());
+  event.data = &keyspace_;
+  lock_observer_(event);
 }
 
 void RedisNode::restore_flushed() {

@@ -13,17 +13,20 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "faultline/sim/fault_plan.h"
 #include "faultline/harness/rapidcheck.h"
 #include "scenarios/locks/lease_lock_scenario.h"
 #include "scenarios/locks/pg_scenarios.h"
+#include "scenarios/framework/catalogue.h"
 #include "scenarios/framework/runner.h"
 #include "scenarios/framework/scenario.h"
 
@@ -339,6 +342,36 @@ TEST(PgHalfOpen, AVanishedHolderBlocksEveryoneForAboutTheKeepalive) {
   ASSERT_TRUE(result.first_violation.has_value()) << "no vanished holder blocked anyone";
   EXPECT_NE(result.first_violation->violation->message.find("liveness"), std::string::npos)
       << result.first_violation->violation->message;
+}
+
+// A rendered run draws the servers' grants on their lanes (server_spans.h), and observing the
+// servers for it changes nothing: the same trace hash, events and verdict as a plain run.
+TEST(LockScenarioServerSpans, RenderedRunsDrawGrantsOnServerLanesAndKeepTheirTrace) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"lease-lock/fenced", "redis"},
+      {"redlock/fenced", "redis-3"},
+      {"redlock/restart-without-persistence", "redis-1"},
+      {"pg-advisory/fenced", "postgres"}};
+  for (const auto& [name, server] : cases) {
+    const std::unique_ptr<Scenario> scenario = find_scenario(name);
+    ASSERT_NE(scenario, nullptr) << name;
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      SCOPED_TRACE(name + " seed " + std::to_string(seed));
+      const sim::FaultPlan plan = scenario->plan_for_seed(seed);
+      const RunResult plain = scenario->run(seed, plan, RunOptions{});
+      const RunResult drawn = scenario->run(seed, plan, RunOptions{true, true});
+      EXPECT_EQ(plain.trace_hash, drawn.trace_hash);
+      EXPECT_EQ(plain.events, drawn.events);
+      EXPECT_EQ(plain.finished_at, drawn.finished_at);
+      EXPECT_EQ(plain.summary, drawn.summary);
+      const std::string grant = "<title>" + server + ": granted to client-";
+      EXPECT_NE(drawn.html.find(grant), std::string::npos)
+          << "no grant bar on " << server << "'s lane";
+      EXPECT_NE(drawn.html.find(R"(<rect class="grant)"), std::string::npos);
+      EXPECT_NE(drawn.html.find(R"(class="lane server">)" + server + "<"), std::string::npos)
+          << server << " is drawn as a server";
+    }
+  }
 }
 
 }  // namespace

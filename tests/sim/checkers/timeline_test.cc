@@ -180,6 +180,25 @@ TEST_F(LostUpdate, PictureWithoutWitnessHighlightsNothing) {
   EXPECT_EQ(html.find(R"(<pre class="witness">)"), std::string::npos);
 }
 
+TEST_F(LostUpdate, PictureDrawsServerGrantsOnTheServerLane) {
+  // What redis granted: to client-2 inside the witness's window, to client-3 long after it.
+  history.span(redis.id(), "granted to client-2 token 2 (released)", at(milliseconds(1101)),
+               at(milliseconds(1200)));
+  history.span(redis.id(), "granted to client-3 token 3 (expired)", at(milliseconds(3500)),
+               at(milliseconds(4500)));
+  const std::string html = render_timeline_html(history, "grants", witness);
+  EXPECT_EQ(count(html, R"(<rect class="grant witness")"), 1u) << "the grant in the window";
+  EXPECT_EQ(count(html, R"(<rect class="grant")"), 1u) << "the grant after it";
+  EXPECT_NE(html.find("<title>redis: granted to client-2 token 2 (released) [1.101000s .."),
+            std::string::npos)
+      << "the tooltip names the server, the holder and the token";
+  EXPECT_NE(html.find(R"(class="lane server">redis<)"), std::string::npos)
+      << "a lane with grants alone is still a server's";
+  EXPECT_EQ(count(html, R"(class="hold)"), 3u) << "the clients' leases stay hold bars";
+  const std::string quiet = render_timeline_html(history, "quiet", {});
+  EXPECT_EQ(count(quiet, R"(<rect class="grant")"), 2u) << "no witness: nothing highlighted";
+}
+
 TEST(HistorySpans, AreNotMixedIntoTheTrace) {
   auto run = [](bool spans) {
     World world(11);

@@ -1,5 +1,6 @@
 // Writes the HTML picture of a real lost update, for timeline_html_test.sh to load in a
-// browser, and prints the replay's witness section.
+// browser (the clients' leases, and the Redis node's grants on its own lane), and prints the
+// replay's witness section.
 //
 // The run is the lease-lock/unfenced hazard (lease lock, no fencing, pauses, crashes, lost and
 // delayed messages) with its mutual-exclusion check off, so that the violation found is the

@@ -1,11 +1,13 @@
 // The simulated servers as any family uses them: the Redis keyspace's command semantics, two
 // command modules sharing one Redis node through crashes, restarts and failover, process hooks
-// that append, and the PostgreSQL node's transactions and durable tables.
+// that append, the PostgreSQL node's transactions and durable tables, and what both servers tell
+// a lock observer (lock_events.h).
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "faultline/sim/lock_events.h"
 #include "faultline/sim/pg_node.h"
 #include "faultline/sim/redis_locks.h"
 #include "faultline/sim/redis_strings.h"
@@ -226,6 +228,117 @@ TEST(PgNode, CommittedRowsAndFencingCountersSurviveACrash) {
     EXPECT_EQ(node.database().find_table("keys")->find("req-1")->at("state"), "done");
   });
   drain(world);
+}
+
+// ---- lock observers: what the servers tell, and that telling changes nothing ------------------
+
+// A copy of a LockEvent (whose views live only during the call).
+struct Told {
+  LockEvent::Kind kind;
+  std::string key;
+  std::string owner;
+  locks::FencingToken token;
+  WallTime at;
+  std::optional<WallTime> expires_at;
+};
+
+LockObserver recorder(std::vector<Told>& told) {
+  return [&told](const LockEvent& e) {
+    told.push_back({e.kind, std::string(e.key), std::string(e.owner), e.token, e.at, e.expires_at});
+  };
+}
+
+// Grants, a refusal, a re-acquire and an extension, a release by a stranger and by the owner, a
+// DEL and a crash without persistence, on a node whose wall clock is 2.5s ahead; returns the
+// trace hash.
+std::uint64_t lock_steps(std::vector<Told>* told) {
+  TwoModules t(29);
+  t.host.clock().step_wall(milliseconds(2500) + std::chrono::microseconds(700));
+  if (told != nullptr) t.node.set_lock_observer(recorder(*told));
+  t.world.schedule(at(seconds(1)), kWorldProcess, 0, [&] {
+    RedisLocks locks(t.node);
+    EXPECT_TRUE(locks.acquire("lock", "alice", milliseconds(1500)).acquired);
+    EXPECT_FALSE(locks.acquire("lock", "bob", milliseconds(1500)).acquired);  // not an event
+    EXPECT_TRUE(locks.acquire("lock", "alice", milliseconds(2000)).acquired);  // extends
+    EXPECT_FALSE(locks.release("lock", "bob"));                                // not an event
+    EXPECT_TRUE(locks.extend("lock", "alice", milliseconds(3000)));
+    EXPECT_TRUE(locks.release("lock", "alice"));
+    EXPECT_TRUE(locks.acquire("other", "carol", seconds(10)).acquired);
+    EXPECT_TRUE(locks.remove("other"));
+    EXPECT_TRUE(locks.acquire("lock", "dave", seconds(10)).acquired);
+    t.world.crash(t.host, /*persist=*/false);
+  });
+  drain(t.world);
+  return t.world.trace().hash();
+}
+
+TEST(LockObserver, RedisTellsGrantsWithTheirExpiryOnTheNodesWallClock) {
+  std::vector<Told> told;
+  lock_steps(&told);
+  using K = LockEvent::Kind;
+  ASSERT_EQ(told.size(), 8u);
+  // The node's wall clock at 1s of true time: 3.5007s, which Redis keeps in whole ms.
+  const WallTime now(milliseconds(3500));
+  EXPECT_EQ(told[0].kind, K::kGranted);
+  EXPECT_EQ(told[0].key, "lock");
+  EXPECT_EQ(told[0].owner, "alice");
+  EXPECT_EQ(told[0].token, 1u);
+  EXPECT_EQ(told[0].at, now);
+  EXPECT_EQ(told[0].expires_at, now + milliseconds(1500));
+  EXPECT_EQ(told[1].kind, K::kExtended) << "a re-acquire by the owner extends";
+  EXPECT_EQ(told[1].token, 1u);
+  EXPECT_EQ(told[1].expires_at, now + milliseconds(2000));
+  EXPECT_EQ(told[2].kind, K::kExtended);
+  EXPECT_EQ(told[2].expires_at, now + milliseconds(3000));
+  EXPECT_EQ(told[3].kind, K::kReleased);
+  EXPECT_EQ(told[3].owner, "alice");
+  EXPECT_EQ(told[3].expires_at, std::nullopt);
+  EXPECT_EQ(told[4].kind, K::kGranted);
+  EXPECT_EQ(told[5].kind, K::kReleased) << "a DEL ends carol's hold";
+  EXPECT_EQ(told[5].owner, "carol");
+  EXPECT_EQ(told[6].kind, K::kGranted);
+  EXPECT_EQ(told[6].owner, "dave");
+  EXPECT_EQ(told[6].token, 2u) << "the key's fencing counter survived the release";
+  EXPECT_EQ(told[7].kind, K::kDataReplaced) << "a restart without persistence";
+}
+
+TEST(LockObserver, ObservingChangesNoTraceHash) {
+  std::vector<Told> told;
+  EXPECT_EQ(lock_steps(&told), lock_steps(nullptr));
+  EXPECT_FALSE(told.empty());
+}
+
+TEST(LockObserver, PostgresTellsFirstGrantsAndLastReleasesOfEachSession) {
+  World world(30);
+  Process& host = world.add_process("pg");
+  Process& client = world.add_process("client-2");
+  PgNode node(host);
+  std::vector<Told> told;
+  node.set_lock_observer(recorder(told));
+  world.schedule(at(seconds(1)), kWorldProcess, 0, [&] {
+    const SessionId s = node.open_session(client.id());
+    const SessionId other = node.open_session(client.id());
+    ASSERT_TRUE(*node.try_lock(s, 42));
+    ASSERT_TRUE(*node.try_lock(s, 42));       // re-entrant: not an event
+    ASSERT_FALSE(*node.try_lock(other, 42));  // refused: not an event
+    ASSERT_TRUE(*node.unlock(s, 42));         // still held once
+    ASSERT_TRUE(*node.unlock(s, 42));
+    ASSERT_TRUE(*node.try_lock(s, 7));
+    node.close_session(s);  // ends the hold on 7
+  });
+  drain(world);
+  using K = LockEvent::Kind;
+  ASSERT_EQ(told.size(), 4u);
+  EXPECT_EQ(told[0].kind, K::kGranted);
+  EXPECT_EQ(told[0].key, "42");
+  EXPECT_EQ(told[0].owner, "client-2");
+  EXPECT_EQ(told[0].expires_at, std::nullopt) << "an advisory lock has no expiry";
+  EXPECT_EQ(told[1].kind, K::kReleased);
+  EXPECT_EQ(told[1].key, "42");
+  EXPECT_EQ(told[2].kind, K::kGranted);
+  EXPECT_EQ(told[3].kind, K::kReleased) << "the session's end releases its lock";
+  EXPECT_EQ(told[3].key, "7");
+  EXPECT_EQ(told[3].token, told[2].token) << "the token is the session";
 }
 
 }  // namespace

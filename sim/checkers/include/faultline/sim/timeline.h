@@ -47,12 +47,14 @@ inline constexpr std::size_t kWitnessMaxLines = 20;
                                                  std::string_view kind);
 
 // A self-contained HTML page (inline CSS and script, no external resource): one lane per
-// process (client lanes: the processes that invoked operations or hold spans; server lanes:
-// the others; a "world" lane for world-wide notes), operations as bars from invoke to
-// completion coloured by outcome, spans (lease validity) as thin bars under them, notes as
-// markers (server-side events labelled on their lane), the witness operations highlighted and
-// their window shaded, a time axis with tick labels, and zoom (mouse wheel, drag to pan,
-// buttons). Under the picture: the witness and the full text timeline. `title` is shown at the
+// process (client lanes: the processes that invoked operations or hold a span an operation
+// began; server lanes: the others; a "world" lane for world-wide notes), operations as bars from
+// invoke to completion coloured by outcome, spans on client lanes (lease validity) as thin bars
+// under them (class "hold"), spans on server lanes (what a server granted, until its expiry or
+// release) as bars of their own (class "grant", the label as tooltip), notes as markers
+// (server-side events labelled on their lane), the witness operations highlighted, their window
+// shaded and every span that overlaps it highlighted too (class "witness"), a time axis with
+// tick labels, and zoom (mouse wheel, drag to pan, buttons). Under the picture: the witness and the full text timeline. `title` is shown at the
 // top. The script sets document.body.dataset.rendered to "ok" once drawn, or to "error: ..."
 // when a script error occurs.
 [[nodiscard]] std::string render_timeline_html(History& history, const std::string& title,

@@ -7,7 +7,8 @@
 // outcomes.
 //
 // Spans are the one exception: an interval a process holds something over (a lease's validity,
-// from the acquire's return to its valid_until), recorded for renderings only. Any family may
+// from the acquire's return to its valid_until; on a server, what it granted, from the grant to
+// its expiry or release), recorded for renderings only. Any family may
 // record them; they are derived from what operations already returned, so they are not mixed
 // into the trace: recording spans, or not, never changes a run's trace hash.
 //

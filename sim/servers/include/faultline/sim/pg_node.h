@@ -40,6 +40,7 @@
 #include "faultline/locks/lock_store.h"
 #include "faultline/locks/session_lock_store.h"
 #include "faultline/result.h"
+#include "faultline/sim/lock_events.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/pg_database.h"
 #include "faultline/sim/world.h"
@@ -77,6 +78,12 @@ class PgNode {
   // as unanswered probes do on a real server. Call once, before the run; `network` must outlive
   // the node's events.
   void watch(Network& network);
+  // Told of every advisory lock a session takes (kGranted: the first hold; a re-entrant one is
+  // not an event) and of every one it gives back (kReleased: its last unlock, or the session's
+  // end), under lock_events.h's contract: observing never changes the run. The event's key is
+  // the lock id in decimal, its owner the session's client's name, its token the session id; no
+  // expiry. Empty (the default): nothing is built or told.
+  void set_lock_observer(LockObserver observer) { lock_observer_ = std::move(observer); }
 
   // The atomic steps (run on the node). A dead session gives kUnavailable.
   [[nodiscard]] SessionId open_session(ProcessId client);
@@ -115,6 +122,8 @@ class PgNode {
   void end_session(SessionId session);
   // `client` died silently: its sessions end when keepalive notices, unless they end before.
   void half_open(ProcessId client);
+  // Tells the lock observer, if any, that `session` took or gave back `id`.
+  void report(LockEvent::Kind kind, SessionId session, ProcessId client, locks::AdvisoryLockId id);
 
   Process& host_;
   Keepalive keepalive_;
@@ -122,6 +131,7 @@ class PgNode {
   std::map<SessionId, ProcessId> sessions_;  // live sessions and their client
   std::map<locks::AdvisoryLockId, Hold> holds_;
   PgDatabase database_;
+  LockObserver lock_observer_;
 };
 
 }  // namespace faultline::sim

@@ -47,6 +47,13 @@ class RedisKeyspace {
   // PTTL: the time left, or nullopt for a missing key or a key without expiry.
   [[nodiscard]] std::optional<Duration> pttl(std::string_view key);
 
+  // ---- peeks, for observers: const, and blind to expiry (an expired key not yet dropped
+  // still shows; read expiry() to judge). Neither drops a key nor counts as a command. ----
+  // The hash field's value, or nullptr (missing key or field, or the key is a string).
+  [[nodiscard]] const std::string* peek_hget(std::string_view key, std::string_view field) const;
+  // The key's expiry (whole ms of the node's wall clock), or nullopt: missing, or no expiry.
+  [[nodiscard]] std::optional<WallTime> expiry(std::string_view key) const;
+
   // ---- writes ----
   // SET key value: replaces any value, and clears the key's expiry (as SET without KEEPTTL).
   void set(std::string_view key, std::string value);

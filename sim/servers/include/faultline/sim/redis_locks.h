@@ -6,10 +6,14 @@
 // both): a lock is a hash {owner, token} under its key with a PEXPIRE, and its fencing counter a
 // string under fence_key(key). Expiry, persistence, replication and crash are the node's.
 //
+// Observing: every grant, extension and release is told to the node's lock observer, if one is
+// set (RedisNode::set_lock_observer, lock_events.h); a refused or no-op call tells nothing.
+//
 // Arguments are assumed valid here (SimLockStore validates them first, as the real store does).
 // Thread-safety: none. Ownership: borrows the node, which must outlive it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,6 +38,17 @@ class RedisLocks {
   [[nodiscard]] bool remove(std::string_view key);
   // Who holds `key` now, or "" (for checkers and tests).
   [[nodiscard]] std::string holder(std::string_view key);
+
+  // The lock under `key` as `data` holds it, without a step and blind to expiry (compare
+  // `expires_at` with the clock), or nullopt when there is no lock hash: for a lock observer
+  // told of LockEvent::kDataReplaced (lock_events.h).
+  struct Holder {
+    std::string owner;
+    locks::FencingToken token = 0;
+    std::optional<WallTime> expires_at;
+  };
+  [[nodiscard]] static std::optional<Holder> peek_holder(const RedisKeyspace& data,
+                                                         std::string_view key);
 
  private:
   RedisNode& node_;

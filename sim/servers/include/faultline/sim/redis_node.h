@@ -29,6 +29,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "faultline/sim/lock_events.h"
 #include "faultline/sim/redis_keyspace.h"
 #include "faultline/sim/world.h"
 
@@ -53,6 +54,11 @@ class RedisNode {
   // Told, in words, when a crash loses acknowledged writes (a failover promotes a lagging
   // replica, or a restart from an AOF misses its unflushed tail), for a run's history.
   void on_data_loss(std::function<void(const std::string&)> note) { data_loss_note_ = std::move(note); }
+  // Told of every lock grant, extension and release a lock module (RedisLocks) makes on this
+  // node, and of a crash that replaced its data, under lock_events.h's contract (observing
+  // never changes the run). Empty (the default): nothing is built or told.
+  void set_lock_observer(LockObserver observer) { lock_observer_ = std::move(observer); }
+  [[nodiscard]] const LockObserver& lock_observer() const noexcept { return lock_observer_; }
 
   // Runs `script` (a callable taking RedisKeyspace&) as one atomic step on the node, now, and
   // returns what it returns: the keyspace's clock is the node's wall clock for the whole step,
@@ -82,11 +88,14 @@ class RedisNode {
   // A crash with persistence under appendfsync everysec: back to what the last flush saved.
   void restore_flushed();
   void fail_over();
+  // After a crash replaced keyspace_: tells the lock observer, if any.
+  void report_data_replaced();
 
   Process& host_;
   RedisKeyspace keyspace_;
   std::optional<Duration> replica_lag_;
   std::function<void(const std::string&)> data_loss_note_;
+  LockObserver lock_observer_;
   std::uint64_t replication_epoch_ = 0;  // a failover discards what the old primary still ships
   RedisKeyspace replica_;
   std::optional<Duration> fsync_period_;  // set: appendfsync everysec
