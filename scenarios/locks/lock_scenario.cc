@@ -122,10 +122,11 @@ struct Run {
   // register's log when the run is judged.
   std::vector<ObservedSection> sections;
   // Each section's acquisition: the "cs" operation's id -> its "acquire" operation's id.
-  std::map<std::size_t, std::size_t> acquisition_of;
+  std::vector<std::pair<std::size_t, std::size_t>> acquisition_of;  // in history order
   Counters counters;
   int finished = 0;
   std::unique_ptr<ServerSpans> server_spans;  // the servers' grants: only for a rendered run
+  bool rendering = false;                     // a sweep's runs skip formatting spans
 };
 
 OpStatus status_of(const Error& error) {
@@ -170,7 +171,7 @@ Task<bool> critical_section(Run& run, Client& client, const locks::Lease& lease,
   sim::Process& p = *client.process;
   const LeaseLockWorkload& w = run.workload;
   const std::size_t cs = run.history.invoke(p.id(), "cs", fmt::format("token={}", lease.token));
-  run.acquisition_of.emplace(cs, acquire_op);
+  run.acquisition_of.emplace_back(cs, acquire_op);
   run.sections.push_back(ObservedSection{p.name(), cs, acquired - sim::SimTime{}, lease.token,
                                          std::nullopt});
 
@@ -215,7 +216,7 @@ Task<bool> critical_section(Run& run, Client& client, const locks::Lease& lease,
 // from here on). Not in the trace. A keeper's extensions are not drawn, nor a session lock's
 // hold, which has no expiry (valid_until is TimePoint::max()).
 void record_hold(Run& run, sim::Process& p, const locks::Lease& lease, std::size_t acquire) {
-  if (lease.valid_until == TimePoint::max()) return;
+  if (!run.rendering || lease.valid_until == TimePoint::max()) return;
   const sim::SimTime now = run.world.now();
   const Duration left = std::max(Duration::zero(), lease.valid_until - p.clock().now());
   run.history.span(p.id(), fmt::format("lease token={}", lease.token), now,
@@ -354,8 +355,9 @@ std::optional<Violation> check(Run& run) {
   if (!v) return v;
   const std::vector<std::size_t> named = v->witness;
   for (std::size_t id : named) {
-    const auto it = run.acquisition_of.find(id);
-    if (it != run.acquisition_of.end()) v->witness.push_back(it->second);
+    const auto it = std::lower_bound(run.acquisition_of.begin(), run.acquisition_of.end(),
+                                     std::pair<std::size_t, std::size_t>(id, 0));
+    if (it != run.acquisition_of.end() && it->first == id) v->witness.push_back(it->second);
   }
   return v;
 }
@@ -457,7 +459,8 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
     history.note(from, what + " (" + world.process(from).name() + " -> " +
                            world.process(to).name() + ")");
   });
-  run->server_spans = ServerSpans::watching(options.html || options.timeline, history, run->topology,
+  run->rendering = options.html || options.timeline;
+  run->server_spans = ServerSpans::watching(run->rendering, history, run->topology,
                                             node_names(spec_), spec_.kind == LockKind::kPgAdvisory);
   sim::apply(run->topology.faults(), run->history, plan);
   run->topology.start();
