@@ -32,9 +32,9 @@ IdempotencyStoreHarness* harness(std::string& why_not) {
   return instance.get();
 }
 
-#define REQUIRE_HARNESS(h)                         \
-  std::string why_not;                             \
-  IdempotencyStoreHarness* h = harness(why_not);   \
+#define REQUIRE_HARNESS(h)                       \
+  std::string why_not;                           \
+  IdempotencyStoreHarness* h = harness(why_not); \
   if (h == nullptr) GTEST_SKIP() << why_not;
 
 // Synchronous wrappers: each runs one operation to completion on the harness.
@@ -54,14 +54,14 @@ struct Client {
   std::string owner;
   std::string scope = kScope;
 
-  Result<BeginReply> begin(const std::string& key, const std::string& fp,
-                           Duration lease = kLease, Duration retention = kRetention) {
+  Result<BeginReply> begin(const std::string& key, const std::string& fp, Duration lease = kLease,
+                           Duration retention = kRetention) {
     return once<BeginReply>(h, [&] {
       return h.store(index).begin(RequestId{scope, key}, fp, owner, lease, retention, kTimeout);
     });
   }
-  Result<bool> checkpoint(const std::string& key, const std::string& point,
-                          const std::string& data, Duration lease = kLease) {
+  Result<bool> checkpoint(const std::string& key, const std::string& point, const std::string& data,
+                          Duration lease = kLease) {
     return once<bool>(h, [&] {
       return h.store(index).checkpoint(RequestId{scope, key}, owner, point, data, lease, kTimeout);
     });
@@ -72,8 +72,9 @@ struct Client {
     });
   }
   Result<bool> release(const std::string& key) {
-    return once<bool>(
-        h, [&] { return h.store(index).release(RequestId{scope, key}, owner, kTimeout); });
+    return once<bool>(h, [&] {
+      return h.store(index).release(RequestId{scope, key}, owner, kTimeout);
+    });
   }
 };
 
@@ -233,8 +234,7 @@ TEST(IdempotencyStoreConformance, ReapDeletesOnlyExpiredRecordsInBoundedBatches)
   const std::string kept = h->unique_key();
   ASSERT_EQ(outcome(a.begin(kept, "fp1")), BeginOutcome::kStarted);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(outcome(a.begin(h->unique_key(), "fp1", kShortLease, 300ms)),
-              BeginOutcome::kStarted);
+    ASSERT_EQ(outcome(a.begin(h->unique_key(), "fp1", kShortLease, 300ms)), BeginOutcome::kStarted);
   }
   h->wait(500ms);
   auto reap = [&](std::size_t limit) {

@@ -114,7 +114,8 @@ bool RedisIdempotency::complete(RequestId id, std::string_view owner, std::strin
 
 bool RedisIdempotency::release(RequestId id, std::string_view owner) {
   const std::string key = idempotency::record_key(id);
-  return node_.step([&](RedisKeyspace& keys) { return held_by(keys, key, owner) && keys.del(key); });
+  return node_.step(
+      [&](RedisKeyspace& keys) { return held_by(keys, key, owner) && keys.del(key); });
 }
 
 namespace {
@@ -133,8 +134,7 @@ Request copy(RequestId id) { return {std::string(id.scope), std::string(id.key)}
 Task<Result<BeginReply>> SimIdempotencyStore::begin(RequestId id, std::string_view fingerprint,
                                                     std::string_view owner, Duration lease,
                                                     Duration retention, Duration timeout) {
-  if (auto r = idempotency::validate_begin(id, fingerprint, owner, lease, retention, timeout);
-      !r) {
+  if (auto r = idempotency::validate_begin(id, fingerprint, owner, lease, retention, timeout); !r) {
     co_return std::move(r).error();
   }
   RedisNode* node = &node_;

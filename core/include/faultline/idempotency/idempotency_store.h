@@ -72,7 +72,7 @@ struct BeginReply {
   std::string point{};     // kStarted: kStartedPoint; kResumed: the last recovery point
   std::string data{};      // kResumed: the data saved with it
   std::string response{};  // kCompleted: the stored final response
-  Duration lease_left{};  // kInFlight: until the holder's lease lapses
+  Duration lease_left{};   // kInFlight: until the holder's lease lapses
 };
 
 class IdempotencyStore {
@@ -82,8 +82,8 @@ class IdempotencyStore {
   // `lease`: how long the caller holds the request without a checkpoint; `retention`: how long
   // the record is kept from its creation (Stripe: at least 24 hours).
   virtual Task<Result<BeginReply>> begin(RequestId id, std::string_view fingerprint,
-                                         std::string_view owner, Duration lease,
-                                         Duration retention, Duration timeout) = 0;
+                                         std::string_view owner, Duration lease, Duration retention,
+                                         Duration timeout) = 0;
   // True when saved (and the lease renewed for `lease`); false when `owner` no longer holds the
   // record (taken over, completed, released or past its retention).
   virtual Task<Result<bool>> checkpoint(RequestId id, std::string_view owner,
@@ -107,8 +107,7 @@ class IdempotencyStore {
                                                Duration lease, Duration timeout);
 [[nodiscard]] Result<void> validate_complete(RequestId id, std::string_view owner,
                                              std::string_view response, Duration timeout);
-[[nodiscard]] Result<void> validate_release(RequestId id, std::string_view owner,
-                                            Duration timeout);
+[[nodiscard]] Result<void> validate_release(RequestId id, std::string_view owner, Duration timeout);
 // `limit` in [1, kMaxReapBatch].
 [[nodiscard]] Result<void> validate_reap(std::size_t limit, Duration timeout);
 inline constexpr std::size_t kMaxReapBatch = 10'000;

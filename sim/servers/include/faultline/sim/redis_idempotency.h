@@ -25,9 +25,8 @@ class RedisIdempotency {
   explicit RedisIdempotency(RedisNode& node) : node_(node) {}
 
   [[nodiscard]] idempotency::BeginReply begin(idempotency::RequestId id,
-                                              std::string_view fingerprint,
-                                              std::string_view owner, Duration lease,
-                                              Duration retention);
+                                              std::string_view fingerprint, std::string_view owner,
+                                              Duration lease, Duration retention);
   [[nodiscard]] bool checkpoint(idempotency::RequestId id, std::string_view owner,
                                 std::string_view point, std::string_view data, Duration lease);
   [[nodiscard]] bool complete(idempotency::RequestId id, std::string_view owner,
@@ -44,9 +43,9 @@ class SimIdempotencyStore final : public idempotency::IdempotencyStore {
       : network_(network), client_(client), node_(node) {}
 
   Task<Result<idempotency::BeginReply>> begin(idempotency::RequestId id,
-                                              std::string_view fingerprint,
-                                              std::string_view owner, Duration lease,
-                                              Duration retention, Duration timeout) override;
+                                              std::string_view fingerprint, std::string_view owner,
+                                              Duration lease, Duration retention,
+                                              Duration timeout) override;
   Task<Result<bool>> checkpoint(idempotency::RequestId id, std::string_view owner,
                                 std::string_view point, std::string_view data, Duration lease,
                                 Duration timeout) override;
