@@ -2,7 +2,7 @@
 // SimIdempotencyStore, the IdempotencyStore a simulated client reaches it through.
 //
 // A record is a hash under record_key(id) (faultline/idempotency/idempotency_store.h) with the
-// fields the real scripts write (backends/src/redis/idempotency_scripts.h): fp, state
+// fields the real scripts write (faultline/backends/redis/idempotency_scripts.h): fp, state
 // (in_progress | completed), point, data, owner, lease_until, created, expires, response; times
 // in whole milliseconds of the node's wall clock. Each operation is one node step (atomic, as a
 // Lua script is). Expiry is judged from `expires` and `lease_until`; the hash also carries a

@@ -1,0 +1,174 @@
+#include "faultline/backends/redis/idempotency_store.h"
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "faultline/backends/redis/idempotency_scripts.h"
+
+namespace faultline::backends::redis {
+namespace {
+
+using idempotency::BeginOutcome;
+using idempotency::BeginReply;
+using idempotency::RequestId;
+
+std::string millis(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+std::string with_prelude(std::string_view body) {
+  return std::string(idempotency_scripts::kPrelude) + std::string(body);
+}
+
+Error malformed(std::string_view operation, std::string what) {
+  return Error{ErrorCode::kProtocol, std::string(operation) + ": unexpected reply: " + what};
+}
+
+// A 0/1 integer reply as a bool.
+Result<bool> to_flag(std::string_view operation, Result<RedisReply> reply) {
+  if (!reply.ok()) return std::move(reply).error();
+  if (!reply->is_integer() || (reply->as_integer() != 0 && reply->as_integer() != 1)) {
+    return malformed(
+        operation, "a " + std::string(to_string(reply->kind())) + ", expected the integer 0 or 1");
+  }
+  return reply->as_integer() == 1;
+}
+
+// The bytes of element `index` of a begin reply, which must be a bulk string.
+Result<std::string> text_at(const std::vector<RedisReply>& elements, std::size_t index,
+                            std::string_view name) {
+  const RedisReply& element = elements[index];
+  if (!element.is_string()) {
+    return malformed("begin", std::string(name) + " is a " +
+                                  std::string(to_string(element.kind())) + ", expected a string");
+  }
+  return element.as_text();
+}
+
+}  // namespace
+
+Result<BeginReply> decode_begin_reply(const RedisReply& reply) {
+  if (!reply.is_array()) {
+    return malformed("begin",
+                     "a " + std::string(to_string(reply.kind())) + ", expected an array of 5");
+  }
+  const std::vector<RedisReply>& e = reply.as_array();
+  if (e.size() != 5) {
+    return malformed("begin", std::to_string(e.size()) + " elements, expected 5");
+  }
+  if (!e[0].is_integer() || e[0].as_integer() < idempotency_scripts::kStarted ||
+      e[0].as_integer() > idempotency_scripts::kMismatch) {
+    return malformed("begin", "the outcome code is not an integer in [0, 4]");
+  }
+  if (!e[4].is_integer() || e[4].as_integer() < 0) {
+    return malformed("begin", "lease_left_ms is not a non-negative integer");
+  }
+  Result<std::string> point = text_at(e, 1, "point");
+  if (!point.ok()) return std::move(point).error();
+  Result<std::string> data = text_at(e, 2, "data");
+  if (!data.ok()) return std::move(data).error();
+  Result<std::string> response = text_at(e, 3, "response");
+  if (!response.ok()) return std::move(response).error();
+  static_assert(idempotency_scripts::kMismatch == static_cast<int>(BeginOutcome::kMismatch));
+  static_assert(idempotency_scripts::kInFlight == static_cast<int>(BeginOutcome::kInFlight));
+  const auto outcome = static_cast<BeginOutcome>(e[0].as_integer());
+  if (outcome == BeginOutcome::kInFlight && e[4].as_integer() == 0) {
+    return malformed("begin", "in flight with no lease left");
+  }
+  return BeginReply{.outcome = outcome,
+                    .point = std::move(point).value(),
+                    .data = std::move(data).value(),
+                    .response = std::move(response).value(),
+                    .lease_left = std::chrono::milliseconds(e[4].as_integer())};
+}
+
+RedisIdempotencyStore::RedisIdempotencyStore(Connection& connection)
+    : connection_(&connection),
+      begin_(with_prelude(idempotency_scripts::kBegin)),
+      checkpoint_(with_prelude(idempotency_scripts::kCheckpoint)),
+      complete_(with_prelude(idempotency_scripts::kComplete)),
+      release_(with_prelude(idempotency_scripts::kRelease)) {}
+
+RedisIdempotencyStore::RedisIdempotencyStore(std::unique_ptr<Connection> owned)
+    : RedisIdempotencyStore(*owned) {
+  owned_ = std::move(owned);
+}
+
+Result<std::unique_ptr<RedisIdempotencyStore>> RedisIdempotencyStore::create(
+    boost::asio::io_context& io, ConnectionOptions options) {
+  Result<Connection> connection = Connection::create(io, std::move(options));
+  if (!connection.ok()) return std::move(connection).error();
+  auto owned = std::make_unique<Connection>(std::move(connection).value());
+  // Not make_unique: the owning constructor is private.
+  return std::unique_ptr<RedisIdempotencyStore>(new RedisIdempotencyStore(std::move(owned)));
+}
+
+Task<Result<BeginReply>> RedisIdempotencyStore::begin(RequestId id, std::string_view fingerprint,
+                                                      std::string_view owner, Duration lease,
+                                                      Duration retention, Duration timeout) {
+  if (auto r = idempotency::validate_begin(id, fingerprint, owner, lease, retention, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  const std::string key = idempotency::record_key(id);
+  const std::string lease_ms = millis(lease);
+  const std::string retention_ms = millis(retention);
+  const std::array<std::string_view, 1> keys{key};
+  const std::array<std::string_view, 5> args{fingerprint, owner, lease_ms, retention_ms,
+                                             idempotency::kStartedPoint};
+  // A named task: g++ 12 mishandles temporaries with destructors inside a co_await operand.
+  auto call = begin_.run(*connection_, keys, args, timeout);
+  Result<RedisReply> reply = co_await std::move(call);
+  if (!reply.ok()) co_return std::move(reply).error();
+  co_return decode_begin_reply(*reply);
+}
+
+Task<Result<bool>> RedisIdempotencyStore::checkpoint(RequestId id, std::string_view owner,
+                                                     std::string_view point, std::string_view data,
+                                                     Duration lease, Duration timeout) {
+  if (auto r = idempotency::validate_checkpoint(id, owner, point, data, lease, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  const std::string key = idempotency::record_key(id);
+  const std::string lease_ms = millis(lease);
+  const std::array<std::string_view, 1> keys{key};
+  const std::array<std::string_view, 4> args{owner, point, data, lease_ms};
+  auto call = checkpoint_.run(*connection_, keys, args, timeout);
+  Result<RedisReply> reply = co_await std::move(call);
+  co_return to_flag("checkpoint", std::move(reply));
+}
+
+Task<Result<bool>> RedisIdempotencyStore::complete(RequestId id, std::string_view owner,
+                                                   std::string_view response, Duration timeout) {
+  if (auto r = idempotency::validate_complete(id, owner, response, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  const std::string key = idempotency::record_key(id);
+  const std::array<std::string_view, 1> keys{key};
+  const std::array<std::string_view, 2> args{owner, response};
+  auto call = complete_.run(*connection_, keys, args, timeout);
+  Result<RedisReply> reply = co_await std::move(call);
+  co_return to_flag("complete", std::move(reply));
+}
+
+Task<Result<bool>> RedisIdempotencyStore::release(RequestId id, std::string_view owner,
+                                                  Duration timeout) {
+  if (auto r = idempotency::validate_release(id, owner, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  const std::string key = idempotency::record_key(id);
+  const std::array<std::string_view, 1> keys{key};
+  const std::array<std::string_view, 1> args{owner};
+  auto call = release_.run(*connection_, keys, args, timeout);
+  Result<RedisReply> reply = co_await std::move(call);
+  co_return to_flag("release", std::move(reply));
+}
+
+Task<Result<std::size_t>> RedisIdempotencyStore::reap(std::size_t limit, Duration timeout) {
+  if (auto r = idempotency::validate_reap(limit, timeout); !r) co_return std::move(r).error();
+  // Each record carries a PEXPIRE of its retention: Redis has deleted the expired ones already.
+  co_return std::size_t{0};
+}
+
+}  // namespace faultline::backends::redis
