@@ -23,6 +23,8 @@ constexpr Duration kLease = 30s;
 constexpr Duration kShortLease = 200ms;
 constexpr Duration kRetention = 24h;
 constexpr const char* kScope = "acct_1";
+// A response with a NUL inside: stores must keep bytes, not C strings.
+const std::string kBinaryResponse = std::string("201 {\"id\":\"pay_1\"}") + '\0' + "tail";
 
 IdempotencyStoreHarness* harness(std::string& why_not) {
   static std::unique_ptr<IdempotencyStoreHarness> instance =
@@ -129,10 +131,10 @@ TEST(IdempotencyStoreConformance, ACompletedRequestReplaysItsResponseToAnyOwner)
   Client a{*h, 0, "owner-a"};
   Client b{*h, 1, "owner-b"};
   ASSERT_EQ(outcome(a.begin(key, "fp1")), BeginOutcome::kStarted);
-  ASSERT_TRUE(*a.complete(key, std::string("201 {\"id\":\"pay_1\"}\0tail", 25)));
+  ASSERT_TRUE(*a.complete(key, kBinaryResponse));
   auto replay = b.begin(key, "fp1");
   ASSERT_EQ(outcome(replay), BeginOutcome::kCompleted);
-  EXPECT_EQ(replay->response, std::string("201 {\"id\":\"pay_1\"}\0tail", 25));
+  EXPECT_EQ(replay->response, kBinaryResponse);
   // Completed: no holder's operation applies any more.
   EXPECT_FALSE(*a.checkpoint(key, "late", ""));
   EXPECT_FALSE(*a.complete(key, "other"));
