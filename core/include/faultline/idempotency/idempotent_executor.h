@@ -106,7 +106,10 @@ class IdempotentExecutor {
  private:
   struct Held;
   Task<Result<Execution>> run_phases(Held held, const Phases& phases);
-  Task<Result<Execution>> let_go(const Held& held, Error error);
+  Task<Result<Execution>> advance(Held& held, const Phases& phases, bool& let_go_after);
+  Task<void> let_go(const Held& held);
+  static Error refused_or_unknown(Error error, bool& let_go_after);
+  static Error taken_over(bool& let_go_after);
   [[nodiscard]] TimePoint lease_until(TimePoint asked_at) const;
 
   IdempotencyStore& store_;
