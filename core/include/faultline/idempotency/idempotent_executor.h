@@ -98,8 +98,8 @@ class IdempotentExecutor {
 
   [[nodiscard]] const ExecutorOptions& options() const noexcept { return options_; }
 
-  // `id` and `fingerprint` are copied before the first suspension; `phases` is borrowed until
-  // the returned task completes.
+  // `id`, `fingerprint` and `phases` are borrowed until the returned task completes (it starts
+  // only when awaited: keep what they view alive, not a temporary of the calling expression).
   Task<Result<Execution>> execute(RequestId id, std::string_view fingerprint,
                                   const Phases& phases);
 

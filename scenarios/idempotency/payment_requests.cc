@@ -1,0 +1,366 @@
+#include "scenarios/idempotency/payment_requests.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "faultline/harness/sim_scenario.h"
+#include "faultline/idempotency/idempotent_executor.h"
+#include "faultline/invariant.h"
+#include "faultline/random.h"
+#include "faultline/sim/redis_idempotency.h"
+#include "scenarios/idempotency/broken_stores.h"
+#include "scenarios/idempotency/card_processor.h"
+
+namespace faultline::scenarios {
+namespace {
+
+using namespace std::chrono_literals;
+namespace idem = idempotency;
+
+constexpr int kInstances = 3;
+constexpr int kRequests = 6;      // logical requests, "req-0" .. "req-5"
+constexpr int kMaxAttempts = 40;  // per request and instance: an instance gives up after these
+constexpr Duration kChargeTimeout = 300ms;
+
+// Which mistake a variant makes (none for the claims).
+enum class Mistake { kNone, kFreshKeyPerRetry, kStoredTransientError, kCheckThenSet,
+                     kNoRecoveryPoints };
+
+struct Variant {
+  bool keyed_processor = true;
+  bool crash_between_phases = false;
+  Mistake mistake = Mistake::kNone;
+};
+
+struct Payments {
+  std::unique_ptr<CardProcessor> processor;
+  Variant variant;
+  std::map<std::string, std::vector<std::string>> answers;   // request -> every final answer
+  std::map<std::string, std::vector<std::size_t>> pay_ops;   // request -> its "pay" operations
+  std::set<std::string> gave_up;
+  std::vector<bool> finished = std::vector<bool>(kInstances, false);
+};
+using Run = harness::SimRun<Payments>;
+
+std::string request_name(int j) { return fmt::format("req-{}", j); }
+// Requests are sent by two instances each, in order: duplicates arrive at once.
+std::vector<int> requests_of(std::size_t instance) {
+  std::vector<int> mine;
+  for (int j = 0; j < kRequests; ++j) {
+    const auto owner = static_cast<std::size_t>(j % kInstances);
+    if (owner == instance || (owner + 1) % kInstances == instance) mine.push_back(j);
+  }
+  return mine;
+}
+
+// The payment's phases: record it, charge it (with the downstream key), answer.
+idem::Phases payment_phases(Run& run, sim::Process& self, std::string request) {
+  idem::Phases phases;
+  phases.add("started", [request](const idem::PhaseContext&) -> Task<Result<idem::PhaseResult>> {
+    co_return idem::PhaseResult{idem::Next{"created", "pay/" + request}};
+  });
+  phases.add("created", [&run, &self, request](
+                            const idem::PhaseContext& ctx) -> Task<Result<idem::PhaseResult>> {
+    ChargeRequest charge_request{request, ctx.downstream_key()};
+    auto charging = charge(run.network(), self, *run.state.processor, *run.history,
+                           std::move(charge_request), kChargeTimeout);
+    Result<std::string> charged = co_await std::move(charging);
+    if (!charged && run.state.variant.mistake == Mistake::kStoredTransientError) {
+      co_return idem::PhaseResult{idem::Final{"503 " + charged.error().message}};
+    }
+    if (!charged) co_return std::move(charged).error();
+    co_return idem::PhaseResult{idem::Next{"charged", charged.value()}};
+  });
+  phases.add("charged", [](const idem::PhaseContext& ctx) -> Task<Result<idem::PhaseResult>> {
+    co_return idem::PhaseResult{idem::Final{"201 " + ctx.data()}};
+  });
+  return phases;
+}
+
+// The store this instance uses: the simulated Redis module, wrapped by the variant's mistake
+// and, for the recovery scenarios, by the crash between phases.
+struct InstanceStores {
+  std::unique_ptr<idem::IdempotencyStore> base;
+  std::unique_ptr<idem::IdempotencyStore> mistaken;
+  std::unique_ptr<idem::IdempotencyStore> crashing;
+  idem::IdempotencyStore* top = nullptr;
+};
+
+InstanceStores stores_for(Run& run, sim::Process& self) {
+  InstanceStores s;
+  sim::RedisNode& node = run.topology->redis("redis");
+  s.base = std::make_unique<sim::SimIdempotencyStore>(run.network(), self, node);
+  s.top = s.base.get();
+  if (run.state.variant.mistake == Mistake::kCheckThenSet) {
+    s.mistaken = std::make_unique<CheckThenSetStore>(*s.top, run.network(), self, node);
+    s.top = s.mistaken.get();
+  } else if (run.state.variant.mistake == Mistake::kNoRecoveryPoints) {
+    s.mistaken = std::make_unique<NoRecoveryPointsStore>(*s.top);
+    s.top = s.mistaken.get();
+  }
+  if (run.state.variant.crash_between_phases) {
+    s.crashing = std::make_unique<CrashAfterCheckpoint>(*s.top, self, *run.history,
+                                                        /*chance_ppm=*/300'000, 100ms);
+    s.top = s.crashing.get();
+  }
+  return s;
+}
+
+idem::ExecutorOptions executor_options() {
+  idem::ExecutorOptions options;
+  options.lease = 1s;  // short, so a crashed holder's request is taken over within the run
+  options.retention = 1h;
+  options.store_timeout = 300ms;
+  options.max_wait = 2s;
+  options.poll_interval = 50ms;
+  return options;
+}
+
+// The wait before attempt `attempt` + 1: exponential from 20 ms, capped at 1 s, full jitter.
+Duration backoff(sim::Process& self, int attempt) {
+  const Duration cap = std::min<Duration>(1s, 20ms * (1 << std::min(attempt, 6)));
+  return uniform_duration(self.rng(), Duration(1ms), cap);
+}
+
+// One attempt's answer as the history shows it; true when it is final for this instance.
+bool record(Run& run, const std::string& request, std::size_t op,
+            const Result<idem::Execution>& result) {
+  if (!result) {
+    run.history->complete(op, result.error().may_have_happened() ? sim::OpStatus::kUnknown
+                                                                 : sim::OpStatus::kFail,
+                          result.error().to_string());
+    return false;
+  }
+  const idem::Execution& e = result.value();
+  const std::string shown = fmt::format("{}: {}", idem::to_string(e.disposition), e.response);
+  if (e.disposition == idem::Disposition::kInFlight ||
+      e.disposition == idem::Disposition::kMismatch) {
+    run.history->complete(op, sim::OpStatus::kFail, shown);
+    return e.disposition == idem::Disposition::kMismatch;
+  }
+  run.history->complete(op, sim::OpStatus::kOk, shown);
+  run.state.answers[request].push_back(e.response);
+  return e.response.starts_with("201");
+}
+
+Task<void> send_request(Run& run, sim::Process& self, idem::IdempotentExecutor& executor, int j) {
+  const std::string request = request_name(j);
+  const idem::Phases phases = payment_phases(run, self, request);
+  const std::string scope = fmt::format("acct-{}", j % 2);
+  const std::string print = "POST /payments " + request;
+  for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
+    const std::string key = run.state.variant.mistake == Mistake::kFreshKeyPerRetry
+                                ? random_token(self.rng())
+                                : fmt::format("key-{}", j);
+    const std::size_t op = run.history->invoke(self.id(), "pay", request + " key=" + key);
+    run.state.pay_ops[request].push_back(op);
+    auto executing = executor.execute({scope, key}, print, phases);
+    Result<idem::Execution> result = co_await std::move(executing);
+    if (record(run, request, op, result)) co_return;
+    auto pause = self.clock().sleep_for(backoff(self, attempt));
+    co_await std::move(pause);
+  }
+  run.state.gave_up.insert(request);
+}
+
+Task<void> instance(Run& run, sim::Process& self, std::size_t index) {
+  InstanceStores stores = stores_for(run, self);
+  idem::IdempotentExecutor executor(*stores.top, self.clock(), self.rng(), executor_options());
+  run.state.finished[index] = false;
+  for (int j : requests_of(index)) {
+    auto sending = send_request(run, self, executor, j);
+    co_await std::move(sending);
+  }
+  run.state.finished[index] = true;
+}
+
+
+// The operations that show what happened to `request`: its attempts and the charges applied.
+std::vector<std::size_t> witness_of(const Run& run, const std::string& request) {
+  std::vector<std::size_t> ops;
+  if (auto it = run.state.pay_ops.find(request); it != run.state.pay_ops.end()) ops = it->second;
+  for (const CardProcessor::Entry& e : run.state.processor->ledger()) {
+    if (e.request == request) ops.push_back(e.operation);
+  }
+  std::sort(ops.begin(), ops.end());
+  return ops;
+}
+
+Violation violation(const Run& run, const std::string& request, std::string kind,
+                    std::string message) {
+  std::vector<std::size_t> witness = witness_of(run, request);
+  const auto blamed = witness.empty() ? std::ptrdiff_t{-1}
+                                      : static_cast<std::ptrdiff_t>(witness.back());
+  return Violation{std::move(message), blamed, std::move(kind), std::move(witness)};
+}
+
+// "503 ... x40; 409 x2": distinct answers in first-seen order, with how often each came.
+std::string tally(const std::vector<std::string>& answers) {
+  std::vector<std::pair<std::string, int>> counts;
+  for (const std::string& a : answers) {
+    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == a; });
+    if (it == counts.end()) {
+      counts.emplace_back(a, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  std::vector<std::string> shown;
+  for (const auto& [answer, n] : counts) shown.push_back(fmt::format("\"{}\" x{}", answer, n));
+  return fmt::format("{}", fmt::join(shown, "; "));
+}
+
+// Judged from the processor's ledger and the clients' answers alone.
+std::optional<Violation> judge(Run& run) {
+  std::map<std::string, std::vector<std::string>> charges;  // request -> charge ids
+  for (const CardProcessor::Entry& e : run.state.processor->ledger()) {
+    charges[e.request].push_back(e.charge_id);
+  }
+  for (int j = 0; j < kRequests; ++j) {
+    const std::string request = request_name(j);
+    const std::vector<std::string>& made = charges[request];
+    if (made.size() > 1) {
+      return violation(run, request, "double-charge",
+                       fmt::format("{} was charged {} times ({}) for one logical request",
+                                   request, made.size(), fmt::join(made, ", ")));
+    }
+    const std::vector<std::string>& answers = run.state.answers[request];
+    std::vector<std::string> successes;
+    std::copy_if(answers.begin(), answers.end(), std::back_inserter(successes),
+                 [](const std::string& a) { return a.starts_with("201"); });
+    if (successes.empty()) {
+      return violation(run, request, "never-succeeded",
+                       fmt::format("{} never succeeded: its answers were [{}]{}", request,
+                                   tally(answers),
+                                   run.state.gave_up.contains(request) ? ", and it gave up" : ""));
+    }
+    for (const std::string& answer : successes) {
+      if (made.empty() || answer != "201 " + made.front()) {
+        return violation(run, request, "wrong-response",
+                         fmt::format("{} was answered \"{}\" but the processor charged [{}]",
+                                     request, answer, fmt::join(made, ", ")));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+struct Spec {
+  std::string name;
+  std::string description;
+  Expect expect = Expect::kHolds;
+  Variant variant;
+  sim::FaultSpace faults = sim::FaultSpace::none();
+};
+
+// Lost replies, timeouts, partitions, pauses, crashes of instances and of Redis (with its
+// AOF), processor outages: everything a retrying client lives through.
+sim::FaultSpace retry_faults() {
+  sim::FaultSpace f = sim::FaultSpace::none();
+  f.horizon = 6s;
+  f.max_faults = 6;
+  f.nodes = {"redis"};
+  f.pauses = true;
+  f.pause_max = 1500ms;
+  f.client_crashes = true;
+  f.node_crashes = true;
+  f.node_crash_without_persistence = false;
+  f.downtime_max = 500ms;
+  f.partitions = true;
+  f.partition_max = 1s;
+  f.services = {"processor"};
+  f.outages = true;
+  f.outage_timeouts = true;
+  f.outage_max = 1s;
+  f.network_max = sim::NetworkFaults{100'000, 100'000, 20'000, 20'000, std::chrono::milliseconds(300)};
+  return f;
+}
+
+std::unique_ptr<Scenario> make(Spec spec) {
+  harness::SimScenarioSpec<Payments> s;
+  s.name = std::move(spec.name);
+  s.description = std::move(spec.description);
+  s.expect = spec.expect;
+  s.clients = kInstances;
+  s.faults = std::move(spec.faults);
+  const Variant variant = spec.variant;
+  s.topology = [](sim::TopologyBuilder& t) { t.redis("redis").service("processor"); };
+  s.setup = [variant](Run& run) {
+    run.state.variant = variant;
+    run.state.processor = std::make_unique<CardProcessor>(
+        run.network(), run.topology->process("processor"), *run.history, variant.keyed_processor);
+  };
+  s.workload = [](Run& run, sim::Process& self, std::size_t i) {
+    self.spawn(instance(run, self, i));
+  };
+  s.done = [](const Run& run) {
+    return std::all_of(run.state.finished.begin(), run.state.finished.end(),
+                       [](bool f) { return f; });
+  };
+  s.invariant = judge;
+  s.summary = [](const Run& run) {
+    return fmt::format("{} charges for {} requests, {} gave up",
+                       run.state.processor->ledger().size(), kRequests, run.state.gave_up.size());
+  };
+  return harness::make_sim_scenario(std::move(s));
+}
+
+}  // namespace
+
+void add_payment_request_scenarios(std::vector<std::unique_ptr<Scenario>>& all) {
+  const Variant keyed{.keyed_processor = true};
+  const Variant recovering{.keyed_processor = false, .crash_between_phases = true};
+  auto mistaken = [](Variant v, Mistake m) {
+    v.mistake = m;
+    return v;
+  };
+  all.push_back(make({"idempotency/payments-retry",
+                      "payments through IdempotentExecutor, retried through lost replies, "
+                      "timeouts, partitions, pauses, crashes, Redis restarts and processor "
+                      "outages: one charge per request, every request succeeds, every success "
+                      "names that charge (must hold)",
+                      Expect::kHolds, keyed, retry_faults()}));
+  all.push_back(make({"idempotency/fresh-key-per-retry",
+                      "the same payments, each attempt under a new random key: the duplicate "
+                      "sent to a second instance, or a retry after a lost reply, is charged "
+                      "again (must be found)",
+                      Expect::kViolationFound, mistaken(keyed, Mistake::kFreshKeyPerRetry),
+                      retry_faults()}));
+  sim::FaultSpace outages = sim::FaultSpace::none();
+  outages.services = {"processor"};
+  outages.outages = true;
+  outages.horizon = 3s;
+  outages.max_faults = 3;
+  outages.outage_max = 1s;
+  all.push_back(make({"idempotency/stored-transient-error",
+                      "the processor's 503 stored as the final response: every retry replays "
+                      "it, and the request can never succeed (must be found)",
+                      Expect::kViolationFound, mistaken(keyed, Mistake::kStoredTransientError),
+                      outages}));
+  all.push_back(make({"idempotency/crash-between-phases",
+                      "instances killed between phases, a processor without idempotency keys, "
+                      "each request sent to two instances at once: one charge per request "
+                      "(must hold)",
+                      Expect::kHolds, recovering, sim::FaultSpace::none()}));
+  all.push_back(make({"idempotency/check-then-set",
+                      "begin as a read, then a blind write: two instances both start a "
+                      "request and the processor charges twice (must be found)",
+                      Expect::kViolationFound, mistaken(recovering, Mistake::kCheckThenSet),
+                      sim::FaultSpace::none()}));
+  all.push_back(make({"idempotency/no-recovery-points",
+                      "a store that keeps no recovery points: an instance killed after the "
+                      "charge is resumed from the start and charges again (must be found)",
+                      Expect::kViolationFound, mistaken(recovering, Mistake::kNoRecoveryPoints),
+                      sim::FaultSpace::none()}));
+}
+
+}  // namespace faultline::scenarios
