@@ -34,6 +34,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "bench/idempotency_request.h"
 #include "bench/redis_benchmark_runner.h"
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/idempotency_scripts.h"
@@ -51,20 +52,10 @@ using faultline::idempotency::BeginOutcome;
 using faultline::idempotency::BeginReply;
 using faultline::idempotency::RequestId;
 using SteadyClock = std::chrono::steady_clock;
+using namespace faultline::bench::idempotent_request;
 
 constexpr int kClients = 50;
 constexpr int kWarmupPairs = 20;  // per client: connect, load scripts, warm caches
-constexpr auto kLease = 10s;
-constexpr auto kRetention = 10min;  // outlives the run; the server is thrown away after it
-constexpr auto kTimeout = 5s;
-// A hex SHA-256, the fingerprint a caller would send; a 64-byte response.
-constexpr std::string_view kFingerprint =
-    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-constexpr std::string_view kResponse =
-    "200:{ok:true,charge:ch_0123456789abcdef0123456789abcdef,amt:420}";
-constexpr std::size_t kResponseBytes = 64;
-static_assert(kResponse.size() == kResponseBytes);
-constexpr std::string_view kTheirOwner = "owner-xx";  // as long as ours, "owner-07"
 constexpr long kBeginKeyspace = 1'000'000'000;
 constexpr long kPrimedRecords = 500'000;  // 10x the completes: about 95% find one in progress
 constexpr int kPrimers = 4;               // concurrent begins per connection while priming
@@ -213,7 +204,7 @@ void BM_IdempotentBeginComplete(benchmark::State& state) {
     stores.push_back(std::move(store).value());
   }
   if (prime(io, stores) != 0) {
-    state.SkipWithError("could not create the records redis-benchmark completes");
+    state.SkipWithError("could not create the records redis-benchmark completes (a fresh server?)");
     return;
   }
   long serial = 0;
