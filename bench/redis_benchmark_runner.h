@@ -1,5 +1,5 @@
 // Running redis-benchmark beside our own benchmarks, in the same run, on the same servers.
-// Shared by redis_lock_bench and redlock_bench.
+// Shared by redis_lock_bench, redlock_bench and redis_idempotency_bench.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -34,21 +34,24 @@ inline std::optional<std::string> load_script(boost::asio::io_context& io, int p
   return script.sha1();
 }
 
-// Runs `redis-benchmark -c clients -P pipeline -n requests -r 1000000 -q EVALSHA shas[i]
+// Runs `redis-benchmark -c clients -P pipeline -n requests -r keyspace -q EVALSHA shas[i]
 // arguments` against every port at once (one process each, started together) and returns each
 // one's requests per second, or nothing for a run that failed. Each of the `clients` connections
-// keeps `pipeline` requests outstanding.
+// keeps `pipeline` requests outstanding; each __rand_int__ in `arguments` becomes a random
+// integer in [0, keyspace), zero-padded to 12 digits.
 inline std::vector<std::optional<double>> redis_benchmark(const std::vector<int>& ports,
                                                           int clients, int requests,
                                                           const std::vector<std::string>& shas,
                                                           const std::string& arguments,
-                                                          int pipeline = 1) {
+                                                          int pipeline = 1,
+                                                          long keyspace = 1'000'000) {
   std::vector<FILE*> pipes;
   for (std::size_t i = 0; i < ports.size(); ++i) {
     const std::string command = "redis-benchmark -h 127.0.0.1 -p " + std::to_string(ports[i]) +
                                 " -c " + std::to_string(clients) + " -P " +
                                 std::to_string(pipeline) + " -n " +
-                                std::to_string(requests) + " -r 1000000 -q EVALSHA " + shas[i] +
+                                std::to_string(requests) + " -r " + std::to_string(keyspace) +
+                                " -q EVALSHA " + shas[i] +
                                 " " + arguments + " 2>&1";
     pipes.push_back(::popen(command.c_str(), "r"));
   }
