@@ -55,6 +55,10 @@ class ForwardingIdempotencyStore : public idempotency::IdempotencyStore {
   Task<Result<std::size_t>> reap(std::size_t limit, Duration timeout) override {
     return inner_.reap(limit, timeout);
   }
+  Task<Result<idempotency::AbandonedPage>> abandoned(std::string_view cursor, std::size_t limit,
+                                                     Duration timeout) override {
+    return inner_.abandoned(cursor, limit, timeout);
+  }
 
  protected:
   idempotency::IdempotencyStore& inner_;

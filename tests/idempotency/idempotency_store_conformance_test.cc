@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "tests/idempotency/idempotency_store_conformance.h"
@@ -258,6 +260,74 @@ TEST(IdempotencyStoreConformance, ReapDeletesOnlyExpiredRecordsInBoundedBatches)
   auto bad = reap(0);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("limit"), std::string::npos);
+}
+
+// Every abandoned request among `keys` (scope kScope), paging with `limit` until the listing ends.
+std::map<std::string, idempotency::AbandonedRequest> list_abandoned(IdempotencyStoreHarness& h,
+                                                                   const std::set<std::string>& keys,
+                                                                   std::size_t limit,
+                                                                   int* pages = nullptr) {
+  std::map<std::string, idempotency::AbandonedRequest> found;
+  std::string cursor;
+  for (int page = 0; page < 100'000; ++page) {
+    auto listed = once<idempotency::AbandonedPage>(
+        h, [&] { return h.store(0).abandoned(cursor, limit, kTimeout); });
+    EXPECT_TRUE(listed.ok()) << listed.error().to_string();
+    if (!listed.ok()) break;
+    if (pages != nullptr) ++*pages;
+    for (idempotency::AbandonedRequest& r : listed->requests) {
+      if (r.scope == kScope && keys.contains(r.key)) found[r.key] = std::move(r);
+    }
+    if (listed->next_cursor.empty()) break;
+    cursor = listed->next_cursor;
+  }
+  return found;
+}
+
+TEST(IdempotencyStoreConformance, AbandonedListsLapsedRequestsInProgressAndNothingElse) {
+  REQUIRE_HARNESS(h);
+  Client a{*h, 0, "owner-a"};
+  const std::string lapsed = h->unique_key();
+  const std::string live = h->unique_key();
+  const std::string done = h->unique_key();
+  ASSERT_EQ(outcome(a.begin(lapsed, "fp-lapsed")), BeginOutcome::kStarted);
+  ASSERT_TRUE(a.checkpoint(lapsed, "charged", kBinaryResponse, kShortLease).value());
+  ASSERT_EQ(outcome(a.begin(live, "fp1")), BeginOutcome::kStarted);
+  ASSERT_EQ(outcome(a.begin(done, "fp1", kShortLease)), BeginOutcome::kStarted);
+  ASSERT_TRUE(a.complete(done, "201").value());
+  h->wait(400ms);
+  const auto found = list_abandoned(*h, {lapsed, live, done}, 1000);
+  ASSERT_EQ(found.size(), 1U);
+  ASSERT_TRUE(found.contains(lapsed));
+  const idempotency::AbandonedRequest& r = found.at(lapsed);
+  EXPECT_EQ(r.fingerprint, "fp-lapsed");
+  EXPECT_EQ(r.point, "charged");
+  EXPECT_EQ(r.data, kBinaryResponse);
+  // Taken over, it is no longer abandoned.
+  EXPECT_EQ(outcome(Client{*h, 1, "completer"}.begin(lapsed, "fp-lapsed")), BeginOutcome::kResumed);
+  EXPECT_TRUE(list_abandoned(*h, {lapsed}, 1000).empty());
+}
+
+TEST(IdempotencyStoreConformance, AbandonedPagesCoverEveryLapsedRequest) {
+  REQUIRE_HARNESS(h);
+  Client a{*h, 0, "owner-a"};
+  std::set<std::string> keys;
+  for (int i = 0; i < 5; ++i) {
+    keys.insert(h->unique_key());
+    ASSERT_EQ(outcome(a.begin(*keys.rbegin(), "fp1", kShortLease)), BeginOutcome::kStarted);
+  }
+  h->wait(400ms);
+  int pages = 0;
+  EXPECT_EQ(list_abandoned(*h, keys, 2, &pages).size(), 5U);
+  EXPECT_GE(pages, 3);
+  auto bad_limit = once<idempotency::AbandonedPage>(
+      *h, [&] { return h->store(0).abandoned("", 0, kTimeout); });
+  ASSERT_FALSE(bad_limit.ok());
+  EXPECT_NE(bad_limit.error().message.find("limit"), std::string::npos);
+  auto bad_cursor = once<idempotency::AbandonedPage>(
+      *h, [&] { return h->store(0).abandoned("bad\ncursor", 10, kTimeout); });
+  ASSERT_FALSE(bad_cursor.ok());
+  EXPECT_NE(bad_cursor.error().message.find("cursor"), std::string::npos);
 }
 
 }  // namespace

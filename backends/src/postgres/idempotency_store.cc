@@ -25,6 +25,7 @@ using idempotency_sql::kCheckpointSql;
 using idempotency_sql::kCompleteSql;
 using idempotency_sql::kCreateIndexSql;
 using idempotency_sql::kCreateTableSql;
+using idempotency_sql::kAbandonedSql;
 using idempotency_sql::kReapSql;
 using idempotency_sql::kReleaseSql;
 
@@ -165,6 +166,28 @@ Result<std::size_t> deleted_count(const PgResult& result) {
   return count;
 }
 
+// kAbandonedSql's rows as a page; the next cursor names the last row of a full page.
+Result<idempotency::AbandonedPage> abandoned_page(const PgResult& result, std::size_t limit) {
+  if (result.is_error()) return result.to_error();
+  if (result.columns().size() != 5 || result.rows().size() > limit) {
+    return Error{ErrorCode::kProtocol, "abandoned: unexpected result shape"};
+  }
+  idempotency::AbandonedPage page;
+  for (const PgResult::Row& row : result.rows()) {
+    for (const PgResult::Cell& cell : row) {
+      if (!cell) return Error{ErrorCode::kProtocol, "abandoned: a NULL cell"};
+    }
+    Result<std::string> data = unhex(*row[4], "data");
+    if (!data.ok()) return std::move(data).error();
+    page.requests.push_back({*row[0], *row[1], *row[2], *row[3], std::move(data).value()});
+  }
+  if (page.requests.size() == limit) {
+    const idempotency::AbandonedRequest& last = page.requests.back();
+    page.next_cursor = idempotency::record_key({last.scope, last.key});
+  }
+  return page;
+}
+
 }  // namespace
 
 Task<Result<void>> PgIdempotencyStore::ensure_schema(Duration timeout) {
@@ -247,6 +270,25 @@ Task<Result<std::size_t>> PgIdempotencyStore::reap(std::size_t limit, Duration t
   Result<PgResult> result = co_await run_statement(pool_, kReapSql, params, timeout);
   if (!result.ok()) co_return std::move(result).error();
   co_return deleted_count(*result);
+}
+
+Task<Result<idempotency::AbandonedPage>> PgIdempotencyStore::abandoned(std::string_view cursor,
+                                                                       std::size_t limit,
+                                                                       Duration timeout) {
+  if (auto r = idempotency::validate_abandoned(cursor, limit, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  std::optional<idempotency::ParsedRecordKey> after;
+  if (!cursor.empty()) {
+    after = idempotency::parse_record_key(cursor);
+    if (!after) co_return invalid_argument("cursor: not one this store returned");
+  }
+  const std::array<std::string, 3> params{after ? after->scope : std::string(),
+                                          after ? after->key : std::string(),
+                                          std::to_string(limit)};
+  Result<PgResult> result = co_await run_statement(pool_, kAbandonedSql, params, timeout);
+  if (!result.ok()) co_return std::move(result).error();
+  co_return abandoned_page(*result, limit);
 }
 
 }  // namespace faultline::backends::postgres

@@ -1,6 +1,9 @@
 #include "faultline/backends/redis/idempotency_store.h"
 
 #include <array>
+#include <optional>
+#include <span>
+#include <vector>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -47,6 +50,39 @@ Result<std::string> text_at(const std::vector<RedisReply>& elements, std::size_t
   return element.as_text();
 }
 
+// SCAN's reply: {next cursor, {names...}}.
+Result<std::pair<std::string, std::vector<std::string>>> decode_scan(const RedisReply& reply) {
+  if (!reply.is_array() || reply.as_array().size() != 2 || !reply.as_array()[0].is_string() ||
+      !reply.as_array()[1].is_array()) {
+    return malformed("abandoned", "SCAN did not answer {cursor, names}");
+  }
+  std::vector<std::string> names;
+  for (const RedisReply& name : reply.as_array()[1].as_array()) {
+    if (!name.is_string()) return malformed("abandoned", "a SCAN name is not a string");
+    names.push_back(name.as_text());
+  }
+  return std::pair{reply.as_array()[0].as_text(), std::move(names)};
+}
+
+// kAbandoned's flat reply: name, fingerprint, point, data for each abandoned record.
+Result<std::vector<idempotency::AbandonedRequest>> decode_abandoned(const RedisReply& reply) {
+  if (!reply.is_array() || reply.as_array().size() % 4 != 0) {
+    return malformed("abandoned", "not an array of quadruples");
+  }
+  const std::vector<RedisReply>& e = reply.as_array();
+  std::vector<idempotency::AbandonedRequest> requests;
+  for (std::size_t i = 0; i < e.size(); i += 4) {
+    for (std::size_t j = i; j < i + 4; ++j) {
+      if (!e[j].is_string()) return malformed("abandoned", "an element is not a string");
+    }
+    std::optional<idempotency::ParsedRecordKey> id = idempotency::parse_record_key(e[i].as_text());
+    if (!id) continue;  // a key under the prefix that is not a record: not ours
+    requests.push_back({std::move(id->scope), std::move(id->key), e[i + 1].as_text(),
+                        e[i + 2].as_text(), e[i + 3].as_text()});
+  }
+  return requests;
+}
+
 }  // namespace
 
 Result<BeginReply> decode_begin_reply(const RedisReply& reply) {
@@ -89,7 +125,8 @@ RedisIdempotencyStore::RedisIdempotencyStore(Connection& connection)
       begin_(with_prelude(idempotency_scripts::kBegin)),
       checkpoint_(with_prelude(idempotency_scripts::kCheckpoint)),
       complete_(with_prelude(idempotency_scripts::kComplete)),
-      release_(with_prelude(idempotency_scripts::kRelease)) {}
+      release_(with_prelude(idempotency_scripts::kRelease)),
+      abandoned_(std::string(idempotency_scripts::kAbandoned)) {}
 
 RedisIdempotencyStore::RedisIdempotencyStore(std::unique_ptr<Connection> owned)
     : RedisIdempotencyStore(*owned) {
@@ -169,6 +206,39 @@ Task<Result<std::size_t>> RedisIdempotencyStore::reap(std::size_t limit, Duratio
   if (auto r = idempotency::validate_reap(limit, timeout); !r) co_return std::move(r).error();
   // Each record carries a PEXPIRE of its retention: Redis has deleted the expired ones already.
   co_return std::size_t{0};
+}
+
+Task<Result<idempotency::AbandonedPage>> RedisIdempotencyStore::abandoned(std::string_view cursor,
+                                                                          std::size_t limit,
+                                                                          Duration timeout) {
+  if (auto r = idempotency::validate_abandoned(cursor, limit, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  using SteadyClock = std::chrono::steady_clock;
+  const SteadyClock::time_point deadline = add_saturating(SteadyClock::now(), timeout);
+  const std::string from = cursor.empty() ? std::string("0") : std::string(cursor);
+  const std::string pattern = std::string(idempotency::kRecordKeyPrefix) + "*";
+  const std::string count = std::to_string(limit);
+  const std::array<std::string_view, 6> scan_argv{"SCAN", from, "MATCH", pattern, "COUNT", count};
+  auto scanning = connection_->command(std::span<const std::string_view>(scan_argv), timeout);
+  Result<RedisReply> scan_reply = co_await std::move(scanning);
+  if (!scan_reply.ok()) co_return std::move(scan_reply).error();
+  auto scanned = decode_scan(*scan_reply);
+  if (!scanned.ok()) co_return std::move(scanned).error();
+  idempotency::AbandonedPage page;
+  page.next_cursor = scanned->first == "0" ? std::string() : scanned->first;
+  if (scanned->second.empty()) co_return page;
+  const Duration left = std::chrono::duration_cast<Duration>(deadline - SteadyClock::now());
+  if (left <= Duration::zero()) co_return Error{ErrorCode::kDeadlineExceeded, "abandoned: the "
+                                                "deadline passed after SCAN; not sent"};
+  const std::vector<std::string_view> keys(scanned->second.begin(), scanned->second.end());
+  auto filtering = abandoned_.run(*connection_, keys, std::span<const std::string_view>(), left);
+  Result<RedisReply> reply = co_await std::move(filtering);
+  if (!reply.ok()) co_return std::move(reply).error();
+  auto requests = decode_abandoned(*reply);
+  if (!requests.ok()) co_return std::move(requests).error();
+  page.requests = std::move(requests).value();
+  co_return page;
 }
 
 }  // namespace faultline::backends::redis

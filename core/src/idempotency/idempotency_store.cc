@@ -107,10 +107,32 @@ Result<void> validate_reap(std::size_t limit, Duration timeout) {
   return validate_timeout(timeout);
 }
 
+Result<void> validate_abandoned(std::string_view cursor, std::size_t limit, Duration timeout) {
+  if (auto r = check_size("cursor", cursor.size(), 0, kMaxCursorBytes, "bytes"); !r) return r;
+  if (auto r = check_printable("cursor", cursor); !r) return r;
+  return validate_reap(limit, timeout);
+}
+
 std::string record_key(RequestId id) {
-  std::string name = "idem:" + std::to_string(id.scope.size()) + ":";
+  std::string name = std::string(kRecordKeyPrefix) + std::to_string(id.scope.size()) + ":";
   name.append(id.scope).append(":").append(id.key);
   return name;
+}
+
+std::optional<ParsedRecordKey> parse_record_key(std::string_view name) {
+  if (!name.starts_with(kRecordKeyPrefix)) return std::nullopt;
+  name.remove_prefix(kRecordKeyPrefix.size());
+  const std::size_t colon = name.find(':');
+  if (colon == 0 || colon == std::string_view::npos || colon > 3) return std::nullopt;
+  std::size_t scope_bytes = 0;
+  for (char c : name.substr(0, colon)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    scope_bytes = scope_bytes * 10 + static_cast<std::size_t>(c - '0');
+  }
+  name.remove_prefix(colon + 1);
+  if (name.size() < scope_bytes + 1 || name[scope_bytes] != ':') return std::nullopt;
+  return ParsedRecordKey{std::string(name.substr(0, scope_bytes)),
+                         std::string(name.substr(scope_bytes + 1))};
 }
 
 }  // namespace faultline::idempotency

@@ -118,6 +118,23 @@ bool RedisIdempotency::release(RequestId id, std::string_view owner) {
       [&](RedisKeyspace& keys) { return held_by(keys, key, owner) && keys.del(key); });
 }
 
+idempotency::AbandonedPage RedisIdempotency::abandoned(std::string_view cursor,
+                                                      std::size_t limit) {
+  return node_.step([&](RedisKeyspace& keys) {
+    const RedisKeyspace::ScanPage scanned = keys.scan(cursor, limit, idempotency::kRecordKeyPrefix);
+    idempotency::AbandonedPage page;
+    for (const std::string& name : scanned.names) {
+      std::optional<idempotency::ParsedRecordKey> id = idempotency::parse_record_key(name);
+      if (!id || !live(keys, name) || field(keys, name, "state") != "in_progress") continue;
+      if (field_ms(keys, name, "lease_until") > now_ms(keys)) continue;
+      page.requests.push_back({std::move(id->scope), std::move(id->key), field(keys, name, "fp"),
+                               field(keys, name, "point"), field(keys, name, "data")});
+    }
+    if (scanned.more) page.next_cursor = scanned.last_examined;
+    return page;
+  });
+}
+
 namespace {
 
 // A request's arguments copied for the server side of a call (the caller's views may dangle).
@@ -185,6 +202,21 @@ Task<Result<bool>> SimIdempotencyStore::release(RequestId id, std::string_view o
     return Result<bool>(RedisIdempotency(*node).release(request.id(), who));
   };
   auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  co_return co_await std::move(reply);
+}
+
+Task<Result<idempotency::AbandonedPage>> SimIdempotencyStore::abandoned(std::string_view cursor,
+                                                                        std::size_t limit,
+                                                                        Duration timeout) {
+  if (auto r = idempotency::validate_abandoned(cursor, limit, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  RedisNode* node = &node_;
+  auto op = [node, from = std::string(cursor), limit]() {
+    return Result<idempotency::AbandonedPage>(RedisIdempotency(*node).abandoned(from, limit));
+  };
+  auto reply = call<idempotency::AbandonedPage>(network_, client_, node_.host(), timeout,
+                                                std::move(op));
   co_return co_await std::move(reply);
 }
 

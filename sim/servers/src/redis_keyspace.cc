@@ -29,6 +29,24 @@ RedisKeyspace::Entry* RedisKeyspace::live(std::string_view key) {
 
 bool RedisKeyspace::exists(std::string_view key) { return live(key) != nullptr; }
 
+RedisKeyspace::ScanPage RedisKeyspace::scan(std::string_view after, std::size_t count,
+                                            std::string_view prefix) const {
+  ScanPage page;
+  auto it = after.empty() ? keys_.lower_bound(prefix) : keys_.upper_bound(after);
+  std::size_t examined = 0;
+  for (; it != keys_.end() && it->first.starts_with(prefix); ++it) {
+    if (examined == count) {
+      page.more = true;
+      break;
+    }
+    ++examined;
+    page.last_examined = it->first;
+    const bool expired = it->second.expires_at && now_ > *it->second.expires_at;
+    if (!expired) page.names.push_back(it->first);
+  }
+  return page;
+}
+
 const std::string* RedisKeyspace::get(std::string_view key) {
   Entry* entry = live(key);
   if (entry == nullptr) return nullptr;

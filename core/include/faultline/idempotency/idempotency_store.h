@@ -25,6 +25,11 @@
 //   lease was taken over is refused (false), as a lock refuses a release by a former owner. (A
 //   holder whose lease lapsed but was not taken over still holds it: nobody else acted.)
 //   reap       deletes records past their retention, at most `limit` per call.
+//   abandoned  lists records in progress whose lease lapsed (their holder crashed or gave up),
+//              with what a completer needs to take each over (begin with its fingerprint) and
+//              finish it from its recovery point. A page at a time, from an opaque cursor; a
+//              listing is not a snapshot (a record that changes meanwhile may be missed or seen
+//              twice), which is harmless: the take-over itself is begin's one atomic step.
 // Expiry is computed from timestamps on the store's clock (created_at + retention; a lease's
 // until), never trusted to a backend's TTL alone; backends may add a TTL as a safety net beyond it.
 //
@@ -37,8 +42,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "faultline/clock.h"
 #include "faultline/result.h"
@@ -75,6 +82,20 @@ struct BeginReply {
   Duration lease_left{};   // kInFlight: until the holder's lease lapses
 };
 
+// A request in progress whose holder's lease lapsed: a completer's work.
+struct AbandonedRequest {
+  std::string scope{};
+  std::string key{};
+  std::string fingerprint{};
+  std::string point{};  // the last recovery point
+  std::string data{};   // and the data saved with it
+};
+
+struct AbandonedPage {
+  std::vector<AbandonedRequest> requests{};
+  std::string next_cursor{};  // pass to the next call; empty: the listing is over
+};
+
 class IdempotencyStore {
  public:
   virtual ~IdempotencyStore() = default;
@@ -94,6 +115,11 @@ class IdempotencyStore {
   virtual Task<Result<bool>> release(RequestId id, std::string_view owner, Duration timeout) = 0;
   // Deletes at most `limit` records past their retention; returns how many it deleted.
   virtual Task<Result<std::size_t>> reap(std::size_t limit, Duration timeout) = 0;
+  // Abandoned requests from `cursor` ("" to begin): a page of about `limit` (at most `limit`
+  // on PostgreSQL and in the simulator; on Redis `limit` is SCAN's COUNT hint), in an order of
+  // the backend's choosing.
+  virtual Task<Result<AbandonedPage>> abandoned(std::string_view cursor, std::size_t limit,
+                                                Duration timeout) = 0;
 };
 
 // The checks every implementation makes before sending anything, one per operation, over all of
@@ -111,6 +137,10 @@ class IdempotencyStore {
 // `limit` in [1, kMaxReapBatch].
 [[nodiscard]] Result<void> validate_reap(std::size_t limit, Duration timeout);
 inline constexpr std::size_t kMaxReapBatch = 10'000;
+// `cursor` at most kMaxCursorBytes, printable; `limit` in [1, kMaxReapBatch].
+[[nodiscard]] Result<void> validate_abandoned(std::string_view cursor, std::size_t limit,
+                                              Duration timeout);
+inline constexpr std::size_t kMaxCursorBytes = 2 * kMaxScopeBytes + 2 * kMaxKeyBytes + 32;
 // The parts:
 [[nodiscard]] Result<void> validate_id(RequestId id);
 [[nodiscard]] Result<void> validate_fingerprint(std::string_view fingerprint);
@@ -122,5 +152,12 @@ inline constexpr std::size_t kMaxReapBatch = 10'000;
 // Where a record lives in a key-value store: "idem:<bytes of scope>:<scope>:<key>", so that no
 // two (scope, key) pairs share a name whatever characters they hold.
 [[nodiscard]] std::string record_key(RequestId id);
+// The (scope, key) a record_key() names, or nullopt for a name that is not one.
+struct ParsedRecordKey {
+  std::string scope;
+  std::string key;
+};
+[[nodiscard]] std::optional<ParsedRecordKey> parse_record_key(std::string_view name);
+inline constexpr std::string_view kRecordKeyPrefix = "idem:";
 
 }  // namespace faultline::idempotency

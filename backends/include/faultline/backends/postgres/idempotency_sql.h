@@ -72,4 +72,11 @@ inline constexpr std::string_view kReapSql =
     "DELETE FROM faultline_idempotency WHERE ctid IN (SELECT ctid FROM faultline_idempotency "
     "WHERE expires <= now() LIMIT $1::bigint FOR UPDATE SKIP LOCKED) AND expires <= now()";
 
+// $1 scope, $2 key of the cursor (both '' to begin: no scope is empty), $3 the page's size.
+// Keyset pagination over the primary key, so a page costs its size, whatever came before.
+inline constexpr std::string_view kAbandonedSql =
+    "SELECT scope, key, fingerprint, point, encode(coalesce(data, ''::bytea), 'hex') "
+    "FROM faultline_idempotency WHERE (scope, key) > ($1, $2) AND state = 'in_progress' "
+    "AND lease_until <= now() AND expires > now() ORDER BY scope, key LIMIT $3::bigint";
+
 }  // namespace faultline::backends::postgres::idempotency_sql

@@ -85,6 +85,10 @@ class PgIdempotencyStore final : public idempotency::IdempotencyStore {
   Task<Result<bool>> release(idempotency::RequestId id, std::string_view owner,
                              Duration timeout) override;
   Task<Result<std::size_t>> reap(std::size_t limit, Duration timeout) override;
+  // kAbandonedSql: one SELECT, a page of at most `limit` after the cursor, in (scope, key)
+  // order. The cursor is record_key() of the last one listed.
+  Task<Result<idempotency::AbandonedPage>> abandoned(std::string_view cursor, std::size_t limit,
+                                                     Duration timeout) override;
 
  private:
   Pool& pool_;

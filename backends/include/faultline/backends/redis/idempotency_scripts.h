@@ -106,4 +106,27 @@ redis.call('DEL', KEYS[1])
 return 1
 )lua";
 
+// Run on its own (no prelude): KEYS are record names a SCAN returned. Returns, flat, the name,
+// fingerprint, point and data of each record that is live, in progress and whose lease has
+// lapsed; skips the rest (and keys that are not records). Multi-key: a single node's script
+// (on a cluster, call it per key).
+inline constexpr std::string_view kAbandoned = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for _, key in ipairs(KEYS) do
+  if redis.call('TYPE', key).ok == 'hash' then
+    local r = redis.call('HMGET', key, 'state', 'expires', 'lease_until', 'fp', 'point', 'data')
+    if r[1] == 'in_progress' and now < tonumber(r[2] or '0')
+        and tonumber(r[3] or '0') <= now then
+      table.insert(out, key)
+      table.insert(out, r[4] or '')
+      table.insert(out, r[5] or '')
+      table.insert(out, r[6] or '')
+    end
+  end
+end
+return out
+)lua";
+
 }  // namespace faultline::backends::redis::idempotency_scripts

@@ -60,6 +60,12 @@ class RedisIdempotencyStore final : public idempotency::IdempotencyStore {
   Task<Result<bool>> release(idempotency::RequestId id, std::string_view owner,
                              Duration timeout) override;
   Task<Result<std::size_t>> reap(std::size_t limit, Duration timeout) override;
+  // SCAN <cursor> MATCH idem:* COUNT <limit>, then kAbandoned over the names it returned: two
+  // round trips within `timeout`. The cursor is SCAN's ("" stands for its 0), so a page may
+  // repeat a record (SCAN's guarantee: every record present throughout is listed at least
+  // once) and, COUNT being a hint to Redis, may hold somewhat more than `limit`.
+  Task<Result<idempotency::AbandonedPage>> abandoned(std::string_view cursor, std::size_t limit,
+                                                     Duration timeout) override;
 
   // The connection the store runs on, borrowed or owned; other stores may share it.
   [[nodiscard]] Connection& connection() noexcept { return *connection_; }
@@ -73,6 +79,7 @@ class RedisIdempotencyStore final : public idempotency::IdempotencyStore {
   Script checkpoint_;
   Script complete_;
   Script release_;
+  Script abandoned_;
 };
 
 // The BeginReply of kBegin's reply {outcome code, point, data, response, lease_left_ms}, or

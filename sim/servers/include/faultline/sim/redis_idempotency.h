@@ -32,6 +32,9 @@ class RedisIdempotency {
   [[nodiscard]] bool complete(idempotency::RequestId id, std::string_view owner,
                               std::string_view response);
   [[nodiscard]] bool release(idempotency::RequestId id, std::string_view owner);
+  // SCAN over record names (MATCH idem:*) from `cursor`, `limit` names examined; the cursor is
+  // the last name examined (the real backend's is SCAN's own).
+  [[nodiscard]] idempotency::AbandonedPage abandoned(std::string_view cursor, std::size_t limit);
 
  private:
   RedisNode& node_;
@@ -55,6 +58,8 @@ class SimIdempotencyStore final : public idempotency::IdempotencyStore {
                              Duration timeout) override;
   // Records expire by their TTL on Redis: nothing to delete (after a validation of `limit`).
   Task<Result<std::size_t>> reap(std::size_t limit, Duration timeout) override;
+  Task<Result<idempotency::AbandonedPage>> abandoned(std::string_view cursor, std::size_t limit,
+                                                     Duration timeout) override;
 
  private:
   Network& network_;

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include <utility>
 
@@ -44,6 +45,15 @@ class RedisKeyspace {
   [[nodiscard]] bool exists(std::string_view key);
   [[nodiscard]] const std::string* get(std::string_view key);
   [[nodiscard]] const std::string* hget(std::string_view key, std::string_view field);
+  // SCAN with MATCH <prefix>*: up to `count` names (expired keys skipped, not dropped) after
+  // `after` in name order ("" from the first), and whether any key lies beyond the last one
+  // examined. The cursor is the last name examined, so unlike Redis a page never repeats a key.
+  struct ScanPage {
+    std::vector<std::string> names;
+    std::string last_examined;  // "" when nothing was examined
+    bool more = false;
+  };
+  [[nodiscard]] ScanPage scan(std::string_view after, std::size_t count, std::string_view prefix) const;
   // PTTL: the time left, or nullopt for a missing key or a key without expiry.
   [[nodiscard]] std::optional<Duration> pttl(std::string_view key);
 
