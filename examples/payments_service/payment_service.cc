@@ -1,0 +1,170 @@
+#include "examples/payments_service/payment_service.h"
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "examples/payments_service/caller.h"
+#include "examples/payments_service/problem.h"
+#include "faultline/idempotency/request_key.h"
+
+namespace faultline::payments {
+namespace {
+
+constexpr std::string_view kPayments = "/payments";
+constexpr std::string_view kPaymentsPrefix = "/payments/";
+
+// The caller, or the 401/400 that says why there is none.
+Result<std::string> caller_or_problem(const HttpRequest& request, HttpResponse& problem) {
+  Result<std::string> caller = caller_of(request.authorization);
+  if (caller.ok()) return caller;
+  if (caller.error().code == ErrorCode::kNotFound) {
+    problem = problem_response({.status = 401,
+                                .type = "missing-credentials",
+                                .title = "Authorization is required",
+                                .detail = caller.error().message,
+                                .field = "Authorization"});
+    problem.www_authenticate = "Bearer";
+  } else {
+    problem = bad_request("invalid-credentials", "Authorization", caller.error().message);
+  }
+  return caller;
+}
+
+// The idempotency key, or the 400 that says why there is none.
+Result<std::string> key_or_problem(const HttpRequest& request, HttpResponse& problem) {
+  Result<std::string> key = invalid_argument("Idempotency-Key: missing; every POST needs one");
+  if (request.idempotency_key_headers > 1) {
+    key = invalid_argument("Idempotency-Key: sent more than once");
+  } else if (request.idempotency_key) {
+    key = idempotency::parse_key(*request.idempotency_key);
+  }
+  if (!key.ok()) problem = bad_request("invalid-idempotency-key", "Idempotency-Key",
+                                       key.error().message);
+  return key;
+}
+
+HttpResponse method_not_allowed(std::string_view allow) {
+  HttpResponse response = problem_response(
+      {.status = 405,
+       .type = "method-not-allowed",
+       .title = "Method not allowed",
+       .detail = "this resource allows " + std::string(allow) + " only"});
+  return response;
+}
+
+}  // namespace
+
+Task<HttpResponse> PaymentService::handle(const HttpRequest& request) {
+  if (request.target == kPayments) {
+    if (request.method != "POST") co_return method_not_allowed("POST");
+    co_return co_await create_payment(request);
+  }
+  if (request.target.starts_with(kPaymentsPrefix)) {
+    if (request.method != "GET") co_return method_not_allowed("GET");
+    const std::string_view ref = std::string_view(request.target).substr(kPaymentsPrefix.size());
+    co_return co_await get_payment(request, ref);
+  }
+  co_return problem_response({.status = 404,
+                              .type = "not-found",
+                              .title = "No such resource",
+                              .detail = "this service serves /payments and /payments/{id}"});
+}
+
+Task<HttpResponse> PaymentService::create_payment(const HttpRequest& request) {
+  HttpResponse problem;
+  Result<std::string> caller = caller_or_problem(request, problem);
+  if (!caller.ok()) co_return problem;
+  Result<std::string> key = key_or_problem(request, problem);
+  if (!key.ok()) co_return problem;
+  Result<PaymentRequest> body = parse_payment_request(request.body);
+  if (!body.ok()) {
+    co_return bad_request("invalid-body", error_field(body.error()), body.error().message);
+  }
+  const std::string fingerprint = idempotency::fingerprint("POST", kPayments, body->canonical);
+  auto call = std::make_shared<const PaymentCall>(
+      PaymentCall{std::move(*caller), std::move(*key), std::move(body).value()});
+  const idempotency::Phases phases = flow_.phases(call);
+  const idempotency::RequestId id{call->caller, call->key};
+  Result<idempotency::Execution> execution = co_await executor_.execute(id, fingerprint, phases);
+  if (!execution.ok()) {
+    std::fprintf(stderr, "POST /payments: %s\n", execution.error().to_string().c_str());
+    co_return error_response(execution.error());
+  }
+  co_return execution_response(*execution);
+}
+
+Task<HttpResponse> PaymentService::get_payment(const HttpRequest& request, std::string_view ref) {
+  HttpResponse problem;
+  Result<std::string> caller = caller_or_problem(request, problem);
+  if (!caller.ok()) co_return problem;
+  const std::optional<std::int64_t> id = parse_payment_ref(ref);
+  Result<std::optional<Payment>> found = std::optional<Payment>{};
+  if (id) found = co_await table_.find(*caller, *id);
+  if (!found.ok()) co_return error_response(found.error());
+  if (!found->has_value()) {
+    co_return problem_response({.status = 404,
+                                .type = "payment-not-found",
+                                .title = "No such payment",
+                                .detail = "no payment '" + std::string(ref.substr(0, 64)) +
+                                          "' made by this caller"});
+  }
+  HttpResponse response;
+  response.body = payment_json(**found);
+  co_return response;
+}
+
+HttpResponse execution_response(const idempotency::Execution& execution) {
+  using idempotency::Disposition;
+  switch (execution.disposition) {
+    case Disposition::kExecuted:
+    case Disposition::kReplayed: {
+      Result<HttpResponse> stored = unframe(execution.response);
+      if (!stored.ok()) return error_response(stored.error());
+      stored->replayed = execution.disposition == Disposition::kReplayed;
+      return std::move(stored).value();
+    }
+    case Disposition::kInFlight: {
+      HttpResponse response = problem_response(
+          {.status = 409,
+           .type = "request-in-progress",
+           .title = "A request with this idempotency key is in progress",
+           .detail = "Idempotency-Key: the first request with this key has not finished; retry "
+                     "after Retry-After seconds to get its response",
+           .field = "Idempotency-Key"});
+      response.retry_after = retry_after_seconds(execution.retry_after);
+      return response;
+    }
+    case Disposition::kMismatch:
+      return problem_response(
+          {.status = 422,
+           .type = "idempotency-key-reused",
+           .title = "The idempotency key was used for another request",
+           .detail = "Idempotency-Key: already used by this caller with a different body; use "
+                     "a new key for a new payment",
+           .field = "Idempotency-Key"});
+  }
+  return error_response(Error{ErrorCode::kProtocol, "unknown disposition"});
+}
+
+HttpResponse error_response(const Error& error) {
+  const bool retry = error.code == ErrorCode::kUnavailable ||
+                     error.code == ErrorCode::kDeadlineExceeded ||
+                     error.code == ErrorCode::kOutcomeUnknown ||
+                     resilience::is_local_refusal(error.code) || error.code == ErrorCode::kBusy;
+  if (!retry) {
+    return problem_response({.status = 500,
+                             .type = "internal-error",
+                             .title = "The request failed",
+                             .detail = error.to_string()});
+  }
+  HttpResponse response = problem_response(
+      {.status = 503,
+       .type = "temporarily-unavailable",
+       .title = "A dependency is unavailable; nothing was stored",
+       .detail = error.to_string() + "; retry with the same Idempotency-Key"});
+  response.retry_after = retry_after_seconds(error.retry_after.value_or(std::chrono::seconds(1)));
+  return response;
+}
+
+}  // namespace faultline::payments
