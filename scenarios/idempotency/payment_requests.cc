@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "faultline/harness/sim_scenario.h"
+#include "faultline/idempotency/completer.h"
 #include "faultline/idempotency/idempotent_executor.h"
 #include "faultline/invariant.h"
 #include "faultline/random.h"
@@ -37,6 +38,8 @@ enum class Mistake { kNone, kFreshKeyPerRetry, kStoredTransientError, kCheckThen
 
 struct Variant {
   bool keyed_processor = true;
+  // Instances are killed between phases; a restarted one gives up the requests it had begun,
+  // and a completer finishes what they abandoned.
   bool crash_between_phases = false;
   Mistake mistake = Mistake::kNone;
 };
@@ -47,6 +50,7 @@ struct Payments {
   std::map<std::string, std::vector<std::string>> answers;   // request -> every final answer
   std::map<std::string, std::vector<std::size_t>> pay_ops;   // request -> its "pay" operations
   std::set<std::string> gave_up;
+  std::set<std::pair<std::size_t, int>> begun;  // (instance, request): survives its crashes
   std::vector<bool> finished = std::vector<bool>(kInstances, false);
 };
 using Run = harness::SimRun<Payments>;
@@ -95,7 +99,7 @@ struct InstanceStores {
   idem::IdempotencyStore* top = nullptr;
 };
 
-InstanceStores stores_for(Run& run, sim::Process& self) {
+InstanceStores stores_for(Run& run, sim::Process& self, bool crashing = true) {
   InstanceStores s;
   sim::RedisNode& node = run.topology->redis("redis");
   s.base = std::make_unique<sim::SimIdempotencyStore>(run.network(), self, node);
@@ -107,7 +111,7 @@ InstanceStores stores_for(Run& run, sim::Process& self) {
     s.mistaken = std::make_unique<NoRecoveryPointsStore>(*s.top);
     s.top = s.mistaken.get();
   }
-  if (run.state.variant.crash_between_phases) {
+  if (crashing && run.state.variant.crash_between_phases) {
     s.crashing = std::make_unique<CrashAfterCheckpoint>(*s.top, self, *run.history,
                                                         /*chance_ppm=*/300'000, 100ms);
     s.top = s.crashing.get();
@@ -177,12 +181,45 @@ Task<void> instance(Run& run, sim::Process& self, std::size_t index) {
   idem::IdempotentExecutor executor(*stores.top, self.clock(), self.rng(), executor_options());
   run.state.finished[index] = false;
   for (int j : requests_of(index)) {
+    // A client whose server died mid-request gave up on it: the completer's work now.
+    const bool resubmit = !run.state.variant.crash_between_phases;
+    if (!run.state.begun.insert({index, j}).second && !resubmit) continue;
     auto sending = send_request(run, self, executor, j);
     co_await std::move(sending);
   }
   run.state.finished[index] = true;
 }
 
+
+// The completer's process: a pass every 200 ms until the run is over. It resumes any request,
+// from the start too: the request is named by its key.
+Task<void> completer_loop(Run& run, sim::Process& self) {
+  InstanceStores stores = stores_for(run, self, /*crashing=*/false);
+  idem::IdempotentExecutor executor(*stores.top, self.clock(), self.rng(), executor_options());
+  std::map<int, idem::Phases> phases;
+  for (int j = 0; j < kRequests; ++j) phases.emplace(j, payment_phases(run, self, request_name(j)));
+  idem::Completer completer(*stores.top, executor,
+                            [&phases](const idem::AbandonedRequest& r) -> const idem::Phases* {
+                              const int j = std::stoi(r.key.substr(std::string("key-").size()));
+                              return &phases.at(j);
+                            });
+  for (;;) {
+    auto passing = completer.run_once();
+    static_cast<void>(co_await std::move(passing));
+    auto pause = self.clock().sleep_for(200ms);
+    co_await std::move(pause);
+  }
+}
+
+// True when `request`'s record on the Redis node is completed with a 201: the server's record.
+bool completed_on_server(const Run& run, int j) {
+  const std::string name = idem::record_key({fmt::format("acct-{}", j % 2), fmt::format("key-{}", j)});
+  const sim::RedisKeyspace& keys = run.topology->redis("redis").keyspace();
+  const std::string* state = keys.peek_hget(name, "state");
+  const std::string* response = keys.peek_hget(name, "response");
+  return state != nullptr && *state == "completed" && response != nullptr &&
+         response->starts_with("201");
+}
 
 // The operations that show what happened to `request`: its attempts and the charges applied.
 std::vector<std::size_t> witness_of(const Run& run, const std::string& request) {
@@ -237,7 +274,7 @@ std::optional<Violation> judge(Run& run) {
     std::vector<std::string> successes;
     std::copy_if(answers.begin(), answers.end(), std::back_inserter(successes),
                  [](const std::string& a) { return a.starts_with("201"); });
-    if (successes.empty()) {
+    if (successes.empty() && !completed_on_server(run, j)) {
       return violation(run, request, "never-succeeded",
                        fmt::format("{} never succeeded: its answers were [{}]{}", request,
                                    tally(answers),
@@ -293,18 +330,30 @@ std::unique_ptr<Scenario> make(Spec spec) {
   s.clients = kInstances;
   s.faults = std::move(spec.faults);
   const Variant variant = spec.variant;
-  s.topology = [](sim::TopologyBuilder& t) { t.redis("redis").service("processor"); };
+  s.topology = [variant](sim::TopologyBuilder& t) {
+    t.redis("redis").service("processor");
+    if (variant.crash_between_phases) t.service("completer");
+  };
   s.setup = [variant](Run& run) {
     run.state.variant = variant;
     run.state.processor = std::make_unique<CardProcessor>(
         run.network(), run.topology->process("processor"), *run.history, variant.keyed_processor);
+    if (variant.crash_between_phases) {
+      sim::Process& host = run.topology->process("completer");
+      host.on_start([&run](sim::Process& self) { self.spawn(completer_loop(run, self)); });
+    }
   };
   s.workload = [](Run& run, sim::Process& self, std::size_t i) {
     self.spawn(instance(run, self, i));
   };
   s.done = [](const Run& run) {
-    return std::all_of(run.state.finished.begin(), run.state.finished.end(),
-                       [](bool f) { return f; });
+    const bool instances_done = std::all_of(run.state.finished.begin(),
+                                            run.state.finished.end(), [](bool f) { return f; });
+    if (!instances_done || !run.state.variant.crash_between_phases) return instances_done;
+    for (int j = 0; j < kRequests; ++j) {
+      if (!completed_on_server(run, j)) return false;
+    }
+    return true;
   };
   s.invariant = judge;
   s.summary = [](const Run& run) {
@@ -347,8 +396,9 @@ void add_payment_request_scenarios(std::vector<std::unique_ptr<Scenario>>& all) 
                       Expect::kViolationFound, mistaken(keyed, Mistake::kStoredTransientError),
                       outages}));
   all.push_back(make({"idempotency/crash-between-phases",
-                      "instances killed between phases, a processor without idempotency keys, "
-                      "each request sent to two instances at once: one charge per request "
+                      "instances killed between phases give up what they began, a processor "
+                      "without idempotency keys, each request sent to two instances at once, a "
+                      "completer for abandoned requests: one charge per request, each completed "
                       "(must hold)",
                       Expect::kHolds, recovering, sim::FaultSpace::none()}));
   all.push_back(make({"idempotency/check-then-set",

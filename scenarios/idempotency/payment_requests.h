@@ -8,9 +8,11 @@
 //                                      outages: each logical request is charged exactly once,
 //                                      succeeds, and every success its clients saw carries the
 //                                      same response, naming the charge the processor made;
-//   idempotency/crash-between-phases   instances killed between phases, a processor without
-//                                      idempotency keys, duplicates arriving at two instances at
-//                                      once: each request is charged exactly once.
+//   idempotency/crash-between-phases   instances killed between phases (a restarted one gives
+//                                      up what it had begun), a processor without idempotency
+//                                      keys, duplicates arriving at two instances at once, and a
+//                                      completer finishing abandoned requests: each request is
+//                                      charged exactly once and completes.
 // Hazards (must be found), each one mistake away from a claim:
 //   idempotency/fresh-key-per-retry    a new random key on every retry: a double charge;
 //   idempotency/stored-transient-error the processor's 503 stored as the final response: a

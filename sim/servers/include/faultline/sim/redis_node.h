@@ -42,6 +42,9 @@ class RedisNode {
   RedisNode& operator=(const RedisNode&) = delete;
 
   [[nodiscard]] Process& host() noexcept { return host_; }
+  // What the server holds now, for invariants that judge from the server's record (its peek
+  // functions see without touching: no expiry, no command counted).
+  [[nodiscard]] const RedisKeyspace& keyspace() const noexcept { return keyspace_; }
 
   // Gives the node an asynchronously replicated replica, `lag` behind. A crash of the node is
   // then a failover: the replica is promoted with whatever had reached it, so the writes of the
