@@ -2,6 +2,7 @@
 // (scenarios/<family>/family.h) and one line here.
 #include "scenarios/framework/catalogue.h"
 
+#include "scenarios/idempotency/family.h"
 #include "scenarios/locks/family.h"
 #include "scenarios/resilience/family.h"
 
@@ -11,6 +12,7 @@ harness::Catalogue catalogue() {
   std::vector<std::unique_ptr<Scenario>> all;
   add_lock_scenarios(all);
   add_resilience_scenarios(all);
+  add_idempotency_scenarios(all);
   return harness::Catalogue(std::move(all));
 }
 
