@@ -38,8 +38,12 @@ IdempotentTable::IdempotentTable(std::string name) : name_(std::move(name)) {
                 "ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key "
                 "RETURNING (t.xmax = 0) AS inserted, encode(t.payload, 'hex')";
   const std::string old = "created < now() - $1::bigint * interval '1 millisecond'";
-  reap_sql_ = "DELETE FROM " + name_ + " WHERE ctid IN (SELECT ctid FROM " + name_ + " WHERE " +
-              old + " LIMIT $2::bigint FOR UPDATE SKIP LOCKED) AND " + old;
+  // The batch is chosen once, in a CTE (evaluated exactly once per statement), never as a
+  // `ctid IN (subquery)` the planner may rescan: a rescan of LIMIT ... SKIP LOCKED can pick
+  // other rows and delete more than `limit`.
+  reap_sql_ = "WITH batch AS (SELECT ctid FROM " + name_ + " WHERE " + old +
+              " LIMIT $2::bigint FOR UPDATE SKIP LOCKED) DELETE FROM " + name_ +
+              " t USING batch WHERE t.ctid = batch.ctid AND t." + old;
 }
 
 Result<void> IdempotentTable::validate_insert(std::string_view key, std::string_view payload,

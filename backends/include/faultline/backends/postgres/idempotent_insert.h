@@ -28,8 +28,9 @@
 // rolls back with it; a concurrent caller waits for that outcome.
 //
 // reap(older_than, limit) deletes at most `limit` rows created more than `older_than` ago:
-//   DELETE FROM <name> WHERE ctid IN (SELECT ctid FROM <name> WHERE created < now() - $1
-//   LIMIT $2 FOR UPDATE SKIP LOCKED) AND created < now() - $1
+//   WITH batch AS (SELECT ctid FROM <name> WHERE created < now() - $1 LIMIT $2
+//   FOR UPDATE SKIP LOCKED) DELETE FROM <name> t USING batch WHERE t.ctid = batch.ctid AND ...
+// (the batch chosen once, in a CTE: a `ctid IN (subquery)` may be rescanned and delete more)
 // so a sweep is bounded in time and locks, never waits for a row in use, and is repeated until
 // it returns fewer than `limit`.
 //
