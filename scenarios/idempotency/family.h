@@ -1,4 +1,6 @@
-// The idempotency family's scenarios (scenarios/idempotency/), added to the catalogue.
+// The idempotency family's scenarios (scenarios/idempotency/): idempotent requests with
+// recovery points, and consumer dedup, each claim with the hazards one mistake away from it,
+// appended to the catalogue in a stable order.
 #pragma once
 
 #include <memory>

@@ -12,6 +12,7 @@
 #include "faultline/backends/postgres/pg_result.h"
 #include "faultline/duration_text.h"
 #include "faultline/validate.h"
+#include "statement_support.h"
 
 namespace faultline::backends::postgres {
 namespace {
@@ -19,7 +20,13 @@ namespace {
 using idempotency::BeginOutcome;
 using idempotency::BeginReply;
 using idempotency::RequestId;
-using SteadyClock = std::chrono::steady_clock;
+using detail::deleted_count;
+using detail::hex;
+using detail::ms_text;
+using detail::remaining_until;
+using detail::run_statement;
+using detail::SteadyClock;
+using detail::unhex;
 using idempotency_sql::kBeginSql;
 using idempotency_sql::kCheckpointSql;
 using idempotency_sql::kCompleteSql;
@@ -41,65 +48,6 @@ enum BeginColumn : std::size_t {
   kLeaseLeftMs,
   kBeginColumns
 };
-
-std::string hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 15]);
-  }
-  return out;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-Result<std::string> unhex(std::string_view text, std::string_view column) {
-  if (text.size() % 2 != 0) {
-    return Error{ErrorCode::kProtocol, std::string(column) + ": odd-length hex"};
-  }
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int high = hex_digit(text[i]);
-    const int low = hex_digit(text[i + 1]);
-    if (high < 0 || low < 0) {
-      return Error{ErrorCode::kProtocol, std::string(column) + ": not hex"};
-    }
-    out.push_back(static_cast<char>((high << 4) | low));
-  }
-  return out;
-}
-
-std::string ms_text(Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-}
-
-Duration remaining_until(SteadyClock::time_point deadline) {
-  return std::chrono::duration_cast<Duration>(deadline - SteadyClock::now());
-}
-
-// One statement on a pooled connection; `timeout` bounds the wait for the connection too.
-// `params` must stay alive until the task completes (the callers keep them in their frames).
-Task<Result<PgResult>> run_statement(Pool& pool, std::string_view sql,
-                                     std::span<const std::string> params, Duration timeout) {
-  const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
-  Result<PooledConnection> lease = co_await pool.acquire(timeout);
-  if (!lease.ok()) co_return std::move(lease).error();
-  const Duration remaining = remaining_until(deadline);
-  if (remaining <= Duration::zero()) {
-    co_return Error{ErrorCode::kDeadlineExceeded, "the deadline of " + duration_text(timeout) +
-                                                      " passed before the statement was sent"};
-  }
-  co_return co_await (*lease)->query(sql, params, remaining);
-}
 
 // A holder's operation: true when it matched the row (RETURNING 1 gave one row).
 Result<bool> one_row(Result<PgResult> result) {
@@ -149,21 +97,6 @@ Result<BeginReply> begin_reply(const PgResult& result, std::string_view fingerpr
   return BeginReply{.outcome = BeginOutcome::kResumed,
                     .point = text_cell(result, kPoint),
                     .data = std::move(*data)};
-}
-
-// "DELETE 12" -> 12.
-Result<std::size_t> deleted_count(const PgResult& result) {
-  if (result.is_error()) return result.to_error();
-  const std::string& status = result.command_status();
-  const std::size_t space = status.rfind(' ');
-  std::size_t count = 0;
-  const char* first = status.data() + (space == std::string::npos ? 0 : space + 1);
-  const auto [end, ec] = std::from_chars(first, status.data() + status.size(), count);
-  if (status.rfind("DELETE ", 0) != 0 || ec != std::errc() ||
-      end != status.data() + status.size()) {
-    return Error{ErrorCode::kProtocol, "reap: unexpected command status '" + status + "'"};
-  }
-  return count;
 }
 
 // kAbandonedSql's rows as a page; the next cursor names the last row of a full page.

@@ -1,5 +1,6 @@
 #include "faultline/backends/postgres/xact_lock.h"
 #include "faultline/validate.h"
+#include "statement_support.h"
 
 #include <array>
 #include <chrono>
@@ -9,32 +10,15 @@
 namespace faultline::backends::postgres {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
+using detail::remaining_until;
+using detail::roll_back;
+using detail::SteadyClock;
 
-constexpr std::string_view kBeginSql = "BEGIN";
 constexpr std::string_view kTryXactLockSql = "SELECT pg_try_advisory_xact_lock($1)";
-constexpr std::string_view kCommitSql = "COMMIT";
-constexpr std::string_view kRollbackSql = "ROLLBACK";
-
-Duration remaining_until(SteadyClock::time_point deadline) {
-  return std::chrono::duration_cast<Duration>(deadline - SteadyClock::now());
-}
 
 Error deadline_passed() {
   return Error{ErrorCode::kDeadlineExceeded,
                "the deadline passed inside the transaction; rolled back"};
-}
-
-// Ends the transaction without committing, within what is left of the deadline. Failing that,
-// closes the connection: the server then aborts the transaction itself.
-Task<void> roll_back(Connection& connection, SteadyClock::time_point deadline) {
-  const Duration remaining = remaining_until(deadline);
-  if (remaining <= Duration::zero()) {
-    connection.close();
-    co_return;
-  }
-  Result<PgResult> rolled_back = co_await connection.query(kRollbackSql, remaining);
-  if (!rolled_back.ok() || rolled_back->is_error()) connection.close();
 }
 
 }  // namespace
@@ -45,14 +29,9 @@ Task<Result<bool>> with_xact_lock(Connection& connection, locks::AdvisoryLockId 
     co_return std::move(valid).error();
   }
   if (!body) co_return invalid_argument("body: must not be empty");
-  if (connection.in_transaction()) {
-    co_return failed_precondition("the connection is already in a transaction; nothing sent");
-  }
   const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
-
-  Result<PgResult> begun = co_await connection.query(kBeginSql, timeout);
+  Result<void> begun = co_await detail::begin_transaction(connection, timeout);
   if (!begun.ok()) co_return std::move(begun).error();
-  if (begun->is_error()) co_return begun->to_error();
 
   Duration remaining = remaining_until(deadline);
   if (remaining <= Duration::zero()) {
@@ -78,19 +57,8 @@ Task<Result<bool>> with_xact_lock(Connection& connection, locks::AdvisoryLockId 
     co_return std::move(done).error();
   }
 
-  remaining = remaining_until(deadline);
-  if (remaining <= Duration::zero()) {
-    co_await roll_back(connection, deadline);
-    co_return deadline_passed();
-  }
-  Result<PgResult> committed = co_await connection.query(kCommitSql, remaining);
+  Result<void> committed = co_await detail::commit(connection, deadline);
   if (!committed.ok()) co_return std::move(committed).error();
-  if (committed->is_error()) co_return committed->to_error();
-  // COMMIT of a failed transaction succeeds as a statement but reports ROLLBACK.
-  if (committed->command_status() != "COMMIT") {
-    co_return failed_precondition("the transaction had failed and was rolled back (" +
-                                  committed->command_status() + ")");
-  }
   co_return true;
 }
 

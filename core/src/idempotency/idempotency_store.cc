@@ -22,12 +22,16 @@ Result<void> check_printable(std::string_view field, std::string_view value) {
 }
 
 Result<void> check_text(std::string_view field, std::string_view value, std::size_t max) {
+  return validate_text(field, value, max);
+}
+
+}  // namespace
+
+Result<void> validate_text(std::string_view field, std::string_view value, std::size_t max) {
   if (value.empty()) return invalid_argument(std::string(field) + ": must not be empty");
   if (auto r = check_size(field, value.size(), 1, max, "bytes"); !r) return r;
   return check_printable(field, value);
 }
-
-}  // namespace
 
 Result<void> validate_id(RequestId id) {
   if (auto r = check_text("scope", id.scope, kMaxScopeBytes); !r) return r;

@@ -142,6 +142,9 @@ inline constexpr std::size_t kMaxReapBatch = 10'000;
                                               Duration timeout);
 inline constexpr std::size_t kMaxCursorBytes = 2 * kMaxScopeBytes + 2 * kMaxKeyBytes + 32;
 // The parts:
+// `value` is 1..max bytes of printable ASCII; else kInvalidArgument naming `field`.
+[[nodiscard]] Result<void> validate_text(std::string_view field, std::string_view value,
+                                         std::size_t max);
 [[nodiscard]] Result<void> validate_id(RequestId id);
 [[nodiscard]] Result<void> validate_fingerprint(std::string_view fingerprint);
 [[nodiscard]] Result<void> validate_owner(std::string_view owner);

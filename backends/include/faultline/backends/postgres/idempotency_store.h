@@ -29,9 +29,10 @@
 //   release     DELETE ... WHERE <held by owner> RETURNING 1
 //     <held by owner>: state = 'in_progress' AND owner = $owner AND expires > now(). A lapsed
 //     lease nobody took is still its holder's; a completed record refuses all three.
-//   reap        DELETE ... WHERE ctid IN (SELECT ctid ... WHERE expires <= now() LIMIT $n
-//               FOR UPDATE SKIP LOCKED) AND expires <= now(): at most `limit` rows, never one
-//               a concurrent begin is replacing; returns how many it deleted.
+//   reap        WITH batch AS (SELECT ctid ... WHERE expires <= now() LIMIT $n FOR UPDATE SKIP
+//               LOCKED) DELETE ... USING batch WHERE ... AND expires <= now(): at most `limit`
+//               rows (the batch is chosen once), never one a concurrent begin is replacing;
+//               returns how many it deleted.
 // Times are the server's (now(): the statement's start, one instant for the whole statement);
 // lease and retention are whole milliseconds. Owners are stored hex-encoded (they are bytes);
 // data and response are bytea, sent and read hex-encoded, so any bytes (NUL included) survive.
