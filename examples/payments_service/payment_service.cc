@@ -148,6 +148,19 @@ HttpResponse execution_response(const idempotency::Execution& execution) {
 }
 
 HttpResponse error_response(const Error& error) {
+  if (error.code == ErrorCode::kAborted) {
+    // Another instance took the request over (this one outlived its lease): it finishes it,
+    // so this is "in flight, retry", the one meaning a 409 has here.
+    HttpResponse response = problem_response(
+        {.status = 409,
+         .type = "request-in-progress",
+         .title = "A request with this idempotency key is in progress",
+         .detail = "Idempotency-Key: another instance took this request over; retry after "
+                   "Retry-After seconds to get its response",
+         .field = "Idempotency-Key"});
+    response.retry_after = retry_after_seconds(std::chrono::seconds(1));
+    return response;
+  }
   const bool retry = error.code == ErrorCode::kUnavailable ||
                      error.code == ErrorCode::kDeadlineExceeded ||
                      error.code == ErrorCode::kOutcomeUnknown ||

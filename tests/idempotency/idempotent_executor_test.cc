@@ -220,7 +220,7 @@ TEST(IdempotentExecutor, AHolderWhoseLeaseLapsedIsTakenOverAndRefusedAfterwards)
   ASSERT_TRUE(taker.ok()) << taker.error().message;
   EXPECT_EQ(taker.value().disposition, Disposition::kExecuted);
   ASSERT_FALSE(slow.ok());
-  EXPECT_EQ(slow.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(slow.error().code, ErrorCode::kAborted);
   EXPECT_NE(slow.error().message.find("taken over"), std::string::npos);
   // The taker resumed at "created": "started" ran once; the charge phase ran twice, which is
   // why a foreign call must carry the downstream key.

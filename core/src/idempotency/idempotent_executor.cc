@@ -148,8 +148,11 @@ Task<Result<Execution>> IdempotentExecutor::advance(Held& held, const Phases& ph
 
 Error IdempotentExecutor::taken_over(bool& let_go_after) {
   let_go_after = false;  // it is no longer ours
-  return failed_precondition(
-      "the request was taken over by another executor: its lease lapsed while a phase ran");
+  // kAborted, not kFailedPrecondition: a retry with the same key succeeds (it replays the
+  // response of the executor that took over, or waits for it).
+  return Error{ErrorCode::kAborted,
+               "the request was taken over by another executor: its lease lapsed while a phase "
+               "ran; retry with the same key for its response"};
 }
 
 Error IdempotentExecutor::refused_or_unknown(Error error, bool& let_go_after) {

@@ -22,9 +22,11 @@
 //
 // Errors (Result's error):
 //   kInvalidArgument   a bad id, fingerprint or option (validate_*), before anything is sent;
-//   kFailedPrecondition the lease was taken over by another executor while a phase ran (a
-//                      phase outlived it), or the record names a recovery point with no phase
-//                      (a deployment that removed a phase), or more than `max_phases` ran;
+//   kAborted           the lease was taken over by another executor while a phase ran (a
+//                      phase outlived it): that one finishes the request, so a retry with the
+//                      same key gets its response (HTTP 409, like a request still in flight);
+//   kFailedPrecondition the record names a recovery point with no phase (a deployment that
+//                      removed a phase), or more than `max_phases` ran;
 //   the store's errors (kUnavailable, kDeadlineExceeded, kOutcomeUnknown: retry the request
 //   with the same key: it replays, resumes or starts, never runs a finished phase twice);
 //   a phase's own errors.
