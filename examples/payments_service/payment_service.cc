@@ -114,6 +114,25 @@ Task<HttpResponse> PaymentService::get_payment(const HttpRequest& request, std::
   co_return response;
 }
 
+
+namespace {
+
+// 409 + Retry-After: the only meaning a 409 has here is "in flight, retry" (Stripe's SDKs retry
+// it by themselves).
+HttpResponse in_progress(std::string_view why, Duration retry_after) {
+  HttpResponse response = problem_response(
+      {.status = 409,
+       .type = "request-in-progress",
+       .title = "A request with this idempotency key is in progress",
+       .detail = "Idempotency-Key: " + std::string(why) +
+                 "; retry after Retry-After seconds to get its response",
+       .field = "Idempotency-Key"});
+  response.retry_after = retry_after_seconds(retry_after);
+  return response;
+}
+
+}  // namespace
+
 HttpResponse execution_response(const idempotency::Execution& execution) {
   using idempotency::Disposition;
   switch (execution.disposition) {
@@ -124,17 +143,9 @@ HttpResponse execution_response(const idempotency::Execution& execution) {
       stored->replayed = execution.disposition == Disposition::kReplayed;
       return std::move(stored).value();
     }
-    case Disposition::kInFlight: {
-      HttpResponse response = problem_response(
-          {.status = 409,
-           .type = "request-in-progress",
-           .title = "A request with this idempotency key is in progress",
-           .detail = "Idempotency-Key: the first request with this key has not finished; retry "
-                     "after Retry-After seconds to get its response",
-           .field = "Idempotency-Key"});
-      response.retry_after = retry_after_seconds(execution.retry_after);
-      return response;
-    }
+    case Disposition::kInFlight:
+      return in_progress("the first request with this key has not finished",
+                         execution.retry_after);
     case Disposition::kMismatch:
       return problem_response(
           {.status = 422,
@@ -151,15 +162,7 @@ HttpResponse error_response(const Error& error) {
   if (error.code == ErrorCode::kAborted) {
     // Another instance took the request over (this one outlived its lease): it finishes it,
     // so this is "in flight, retry", the one meaning a 409 has here.
-    HttpResponse response = problem_response(
-        {.status = 409,
-         .type = "request-in-progress",
-         .title = "A request with this idempotency key is in progress",
-         .detail = "Idempotency-Key: another instance took this request over; retry after "
-                   "Retry-After seconds to get its response",
-         .field = "Idempotency-Key"});
-    response.retry_after = retry_after_seconds(std::chrono::seconds(1));
-    return response;
+    return in_progress("another instance took this request over", std::chrono::seconds(1));
   }
   const bool retry = error.code == ErrorCode::kUnavailable ||
                      error.code == ErrorCode::kDeadlineExceeded ||
