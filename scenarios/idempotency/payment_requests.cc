@@ -20,6 +20,7 @@
 #include "faultline/sim/redis_idempotency.h"
 #include "scenarios/idempotency/broken_stores.h"
 #include "scenarios/idempotency/card_processor.h"
+#include "scenarios/idempotency/payment_invariants.h"
 
 namespace faultline::scenarios {
 namespace {
@@ -240,55 +241,23 @@ Violation violation(const Run& run, const std::string& request, std::string kind
   return Violation{std::move(message), blamed, std::move(kind), std::move(witness)};
 }
 
-// "503 ... x40; 409 x2": distinct answers in first-seen order, with how often each came.
-std::string tally(const std::vector<std::string>& answers) {
-  std::vector<std::pair<std::string, int>> counts;
-  for (const std::string& a : answers) {
-    auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == a; });
-    if (it == counts.end()) {
-      counts.emplace_back(a, 1);
-    } else {
-      ++it->second;
-    }
-  }
-  std::vector<std::string> shown;
-  for (const auto& [answer, n] : counts) shown.push_back(fmt::format("\"{}\" x{}", answer, n));
-  return fmt::format("{}", fmt::join(shown, "; "));
-}
-
-// Judged from the processor's ledger and the clients' answers alone.
+// Judged from the processor's ledger, the clients' answers and the store's records alone
+// (payment_invariants.h: the same check judges runs against real Redis).
 std::optional<Violation> judge(Run& run) {
-  std::map<std::string, std::vector<std::string>> charges;  // request -> charge ids
+  PaymentRecord record;
   for (const CardProcessor::Entry& e : run.state.processor->ledger()) {
-    charges[e.request].push_back(e.charge_id);
+    record.charges.push_back({e.request, e.charge_id});
   }
+  record.answers = run.state.answers;
+  std::vector<std::string> requests;
   for (int j = 0; j < kRequests; ++j) {
-    const std::string request = request_name(j);
-    const std::vector<std::string>& made = charges[request];
-    if (made.size() > 1) {
-      return violation(run, request, "double-charge",
-                       fmt::format("{} was charged {} times ({}) for one logical request",
-                                   request, made.size(), fmt::join(made, ", ")));
-    }
-    const std::vector<std::string>& answers = run.state.answers[request];
-    std::vector<std::string> successes;
-    std::copy_if(answers.begin(), answers.end(), std::back_inserter(successes),
-                 [](const std::string& a) { return a.starts_with("201"); });
-    if (successes.empty() && !completed_on_server(run, j)) {
-      return violation(run, request, "never-succeeded",
-                       fmt::format("{} never succeeded: its answers were [{}]{}", request,
-                                   tally(answers),
-                                   run.state.gave_up.contains(request) ? ", and it gave up" : ""));
-    }
-    for (const std::string& answer : successes) {
-      if (made.empty() || answer != "201 " + made.front()) {
-        return violation(run, request, "wrong-response",
-                         fmt::format("{} was answered \"{}\" but the processor charged [{}]",
-                                     request, answer, fmt::join(made, ", ")));
-      }
-    }
+    requests.push_back(request_name(j));
+    if (completed_on_server(run, j)) record.completed.insert(request_name(j));
   }
-  return std::nullopt;
+  std::optional<PaymentViolation> found = check_payments(requests, record);
+  if (!found) return std::nullopt;
+  if (run.state.gave_up.contains(found->request)) found->message += ", and it gave up";
+  return violation(run, found->request, found->kind, found->message);
 }
 
 struct Spec {
