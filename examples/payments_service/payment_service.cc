@@ -87,10 +87,7 @@ Task<HttpResponse> PaymentService::create_payment(const HttpRequest& request) {
   const idempotency::Phases phases = flow_.phases(call);
   const idempotency::RequestId id{call->caller, call->key};
   Result<idempotency::Execution> execution = co_await executor_.execute(id, fingerprint, phases);
-  if (!execution.ok()) {
-    std::fprintf(stderr, "POST /payments: %s\n", execution.error().to_string().c_str());
-    co_return error_response(execution.error());
-  }
+  if (!execution.ok()) co_return error_response(execution.error());
   co_return execution_response(*execution);
 }
 
@@ -168,17 +165,22 @@ HttpResponse error_response(const Error& error) {
                      error.code == ErrorCode::kDeadlineExceeded ||
                      error.code == ErrorCode::kOutcomeUnknown ||
                      resilience::is_local_refusal(error.code) || error.code == ErrorCode::kBusy;
+  // The error's own text (a store's or the database's words) goes to the log, not to clients.
+  std::fprintf(stderr, "payments: answering an error: %s\n", error.to_string().c_str());
   if (!retry) {
     return problem_response({.status = 500,
                              .type = "internal-error",
                              .title = "The request failed",
-                             .detail = error.to_string()});
+                             .detail = "an internal error; it was logged"});
   }
+  const bool maybe = error.code == ErrorCode::kOutcomeUnknown;
   HttpResponse response = problem_response(
       {.status = 503,
        .type = "temporarily-unavailable",
-       .title = "A dependency is unavailable; nothing was stored",
-       .detail = error.to_string() + "; retry with the same Idempotency-Key"});
+       .title = "A dependency is unavailable",
+       .detail = maybe ? "a dependency did not answer in time: the payment may or may not have "
+                         "gone through; retry with the same Idempotency-Key to learn which"
+                       : "nothing was stored; retry with the same Idempotency-Key"});
   response.retry_after = retry_after_seconds(error.retry_after.value_or(std::chrono::seconds(1)));
   return response;
 }

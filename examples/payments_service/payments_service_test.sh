@@ -144,7 +144,7 @@ stop_service
 start_service "$work/service2.log" --fail-first 2
 key="key-$run-flaky"
 post flaky1 "$a" "$key" "$body"
-expect_problem flaky1 503 "503" "the processor's 503s reach the client"
+expect_problem flaky1 503 "nothing was stored" "the processor's 503s reach the client"
 [[ -n "$(header flaky1 Retry-After)" ]] || fail "the 503 lacks Retry-After"
 post flaky2 "$a" "$key" "$body"
 expect_status flaky2 201 "the client's retry with the same key"

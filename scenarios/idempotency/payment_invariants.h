@@ -2,20 +2,19 @@
 // same check judges a simulated run (payment_requests.cc) and a run against real Redis
 // (tests/backends/redis/idempotent_executor_redis_test.cc).
 //
-// Given the charges the processor applied (its ledger, in order) and every final answer the
-// clients were given, per logical request:
+// Given the charges the processor applied (its ledger, in order), every final answer the
+// clients were given, and the final responses the store holds (a completer's work, which no
+// client saw), per logical request:
 //   double-charge    the processor charged it more than once;
-//   never-succeeded  no client was answered a success ("201 ...") and the store does not hold
-//                    one either (`completed` says which requests' records are completed with a
-//                    success: a completer's work, which no client saw);
-//   wrong-response   a success that does not name the one charge the processor made (a replay
-//                    must be the original response).
+//   never-succeeded  no client was answered a success ("201 ...") and the store holds none;
+//   never-charged    a success was answered or stored, but the processor charged nothing;
+//   wrong-response   a success answered or stored that does not name the one charge the
+//                    processor made (a replay must be the original response).
 // The first violation found, in request order, or nullopt. Pure; thread-safe.
 #pragma once
 
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -29,12 +28,12 @@ struct AppliedCharge {
 struct PaymentRecord {
   std::vector<AppliedCharge> charges;                         // the processor's ledger
   std::map<std::string, std::vector<std::string>> answers;    // request -> final answers
-  std::set<std::string> completed;                            // completed on the store
+  std::map<std::string, std::string> stored;                  // request -> final response kept
 };
 
 struct PaymentViolation {
   std::string request;
-  std::string kind;  // "double-charge", "never-succeeded", "wrong-response"
+  std::string kind;  // "double-charge", "never-succeeded", "never-charged", "wrong-response"
   std::string message;
 };
 

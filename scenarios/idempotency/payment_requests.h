@@ -20,8 +20,8 @@
 //   idempotency/check-then-set         begin as a read, then a blind write: two executions;
 //   idempotency/no-recovery-points     a store that keeps no recovery points: a resumed request
 //                                      charges again.
-// The verdict is read from the processor's ledger and from what the clients were answered,
-// never from the executor or its store.
+// The verdict is read from the processor's ledger, from what the clients were answered and from
+// the final responses the Redis node holds (payment_invariants.h), never from the executor.
 #pragma once
 
 #include <memory>

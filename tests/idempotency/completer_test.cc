@@ -133,6 +133,29 @@ TEST(Completer, APassIsBoundedAndTheNextOneContinues) {
   EXPECT_EQ(f.runs["created"], 5);
 }
 
+TEST(Completer, RequestsItLeavesDoNotStarveThoseBeyondThem) {
+  Fixture f;
+  // Listed first (in key order): three the application cannot resume.
+  for (int i = 0; i < 3; ++i) f.abandon("a" + std::to_string(i), std::string(idempotency::kStartedPoint));
+  for (int i = 0; i < 3; ++i) f.abandon("b" + std::to_string(i), "created");
+  f.wait(500ms);
+  CompleterOptions options;
+  options.page_size = 2;
+  options.max_pages = 1;
+  options.max_requests = 1;
+  Completer completer = f.completer(options);
+  std::size_t finished = 0;
+  for (int pass = 0; pass < 6; ++pass) {
+    Result<CompleterPass> result = f.pass(completer);
+    ASSERT_TRUE(result.ok());
+    EXPECT_LE(result->listed, 2U);
+    finished += result->finished;
+  }
+  EXPECT_EQ(finished, 3U);
+  EXPECT_EQ(f.runs["created"], 3);
+  EXPECT_EQ(f.runs["started"], 0);
+}
+
 TEST(Completer, OptionsOutOfRangeAreRefusedNamingTheField) {
   Fixture f;
   CompleterOptions options;

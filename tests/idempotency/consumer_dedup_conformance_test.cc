@@ -55,16 +55,18 @@ Result<T> once(ConsumerDedupHarness& h, Op op) {
 }
 
 Result<DedupReply> process(ConsumerDedupHarness& h, const std::string& message, int client = 0,
-                           bool fail = false, bool own_cache = true) {
+                           bool fail = false, bool own_cache = true,
+                           const std::string& consumer = kConsumer) {
   static DownCache down;
   DedupCache* cache = own_cache ? &h.cache(client) : &down;
   return once<DedupReply>(h, [&] {
-    return h.process(client, cache, MessageId{kConsumer, message}, fail, kTimeout);
+    return h.process(client, cache, MessageId{consumer, message}, fail, kTimeout);
   });
 }
 
-int effects(ConsumerDedupHarness& h, const std::string& message) {
-  Result<int> count = once<int>(h, [&] { return h.effects(MessageId{kConsumer, message}); });
+int effects(ConsumerDedupHarness& h, const std::string& message,
+            const std::string& consumer = kConsumer) {
+  Result<int> count = once<int>(h, [&] { return h.effects(MessageId{consumer, message}); });
   EXPECT_TRUE(count.ok()) << count.error().to_string();
   return count.ok() ? *count : -1;
 }
@@ -88,6 +90,20 @@ TEST(ConsumerDedupConformance, FirstDeliveryAppliesTheRedeliveryIsADuplicateFrom
   EXPECT_EQ(again->outcome, DedupOutcome::kDuplicate);
   EXPECT_TRUE(again->from_cache);
   EXPECT_EQ(effects(*h, id), 1) << h->name();
+}
+
+TEST(ConsumerDedupConformance, TheLongestConsumerAndMessageIdsAreAccepted) {
+  REQUIRE_HARNESS(h);
+  const std::string consumer(idempotency::kMaxConsumerBytes, 'c');
+  std::string id = h->unique_id();
+  id.resize(idempotency::kMaxMessageIdBytes, 'm');
+  Result<DedupReply> first = process(*h, id, 0, false, true, consumer);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(first->outcome, DedupOutcome::kApplied);
+  Result<DedupReply> again = process(*h, id, 1, false, /*own_cache=*/false, consumer);
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(again->outcome, DedupOutcome::kDuplicate);
+  EXPECT_EQ(effects(*h, id, consumer), 1) << h->name();
 }
 
 TEST(ConsumerDedupConformance, TheLedgerCatchesWhatTheCacheForgot) {

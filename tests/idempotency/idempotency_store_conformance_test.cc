@@ -313,8 +313,9 @@ TEST(IdempotencyStoreConformance, AbandonedPagesCoverEveryLapsedRequest) {
   Client a{*h, 0, "owner-a"};
   std::set<std::string> keys;
   for (int i = 0; i < 5; ++i) {
-    keys.insert(h->unique_key());
-    ASSERT_EQ(outcome(a.begin(*keys.rbegin(), "fp1", kShortLease)), BeginOutcome::kStarted);
+    const std::string key = h->unique_key();
+    keys.insert(key);
+    ASSERT_EQ(outcome(a.begin(key, "fp1", kShortLease)), BeginOutcome::kStarted);
   }
   h->wait(400ms);
   int pages = 0;

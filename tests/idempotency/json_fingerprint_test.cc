@@ -54,6 +54,11 @@ TEST(CanonicalJson, BadBodiesAreRefusedNamingTheBody) {
   Result<std::string> not_object = canonical_json("[1]", fields);
   ASSERT_FALSE(not_object.ok());
   EXPECT_NE(not_object.error().message.find("not a JSON object"), std::string::npos);
+  // An escaped quote does not end a string: what follows it is still nesting.
+  Result<std::string> hidden = canonical_json(R"(["\"",)" + std::string(100'000, '['));
+  ASSERT_FALSE(hidden.ok());
+  EXPECT_NE(hidden.error().message.find("nested deeper"), std::string::npos);
+  EXPECT_TRUE(canonical_json(R"({"s":"a\\"})").ok());  // an escaped backslash, then the end
   // Brackets inside strings are not nesting.
   EXPECT_TRUE(canonical_json(R"({"s":")" + std::string(200, '[') + R"("})").ok());
 }

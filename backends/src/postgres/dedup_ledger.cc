@@ -8,6 +8,11 @@
 #include "statement_support.h"
 
 namespace faultline::backends::postgres {
+
+// The ledger's key is dedup_key(): "dedup:" + the consumer's length (up to 3 digits) + ":" +
+// consumer + ":" + message id. Every pair the port accepts must fit insert_once's key.
+static_assert(6 + 3 + 1 + idempotency::kMaxConsumerBytes + 1 + idempotency::kMaxMessageIdBytes <=
+              kMaxInsertKeyBytes);
 namespace {
 
 IdempotentTable processed_table() {

@@ -31,6 +31,7 @@ using idempotency_sql::kBeginSql;
 using idempotency_sql::kCheckpointSql;
 using idempotency_sql::kCompleteSql;
 using idempotency_sql::kCreateIndexSql;
+using idempotency_sql::kCreateInProgressIndexSql;
 using idempotency_sql::kCreateTableSql;
 using idempotency_sql::kAbandonedSql;
 using idempotency_sql::kReapSql;
@@ -128,7 +129,8 @@ Task<Result<void>> PgIdempotencyStore::ensure_schema(Duration timeout) {
   const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
   Result<PooledConnection> lease = co_await pool_.acquire(timeout);
   if (!lease.ok()) co_return std::move(lease).error();
-  for (const std::string_view sql : {kCreateTableSql, kCreateIndexSql}) {
+  for (const std::string_view sql :
+       {kCreateTableSql, kCreateIndexSql, kCreateInProgressIndexSql}) {
     const Duration remaining = remaining_until(deadline);
     if (remaining <= Duration::zero()) {
       co_return Error{ErrorCode::kDeadlineExceeded,

@@ -22,18 +22,20 @@ Completer::Completer(IdempotencyStore& store, IdempotentExecutor& executor, Resu
 Task<Result<CompleterPass>> Completer::run_once() {
   if (auto valid = validate(options_); !valid) co_return valid.error();
   CompleterPass pass;
-  std::string cursor;
+  // From where the last pass stopped: a listing longer than one pass is walked across passes,
+  // and what this pass leaves (declined, failing, in flight) cannot starve what lies beyond.
   for (std::size_t page = 0; page < options_.max_pages; ++page) {
-    auto listing = store_.abandoned(cursor, options_.page_size, options_.list_timeout);
+    auto listing = store_.abandoned(cursor_, options_.page_size, options_.list_timeout);
     Result<AbandonedPage> listed = co_await std::move(listing);
     if (!listed) co_return listed.error();
     for (const AbandonedRequest& request : listed.value().requests) {
-      if (pass.finished + pass.left + pass.failed == options_.max_requests) co_return pass;
       ++pass.listed;
       co_await finish(request, pass);
     }
-    if (listed.value().next_cursor.empty()) break;
-    cursor = std::move(listed.value().next_cursor);
+    cursor_ = std::move(listed.value().next_cursor);
+    // The end of the listing, or the pass's budget spent (a page is never cut short: its
+    // cursor names its end).
+    if (cursor_.empty() || pass.finished + pass.failed >= options_.max_requests) break;
   }
   co_return pass;
 }

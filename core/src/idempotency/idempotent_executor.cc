@@ -20,8 +20,6 @@ struct IdempotentExecutor::Held {
   TimePoint lease_until;
 
   [[nodiscard]] RequestId id() const noexcept { return {scope, key}; }
-  // Past the first phase, releasing the record would throw away committed recovery points.
-  [[nodiscard]] bool progressed() const noexcept { return point != kStartedPoint; }
 };
 
 Result<void> validate(const ExecutorOptions& options) {
@@ -162,13 +160,12 @@ Error IdempotentExecutor::refused_or_unknown(Error error, bool& let_go_after) {
 }
 
 Task<void> IdempotentExecutor::let_go(const Held& held) {
+  // Keep the record (its fingerprint, so a retry with another body is still a 422, and its
+  // recovery point), with the shortest lease, so that a retry resumes at once. Never release:
+  // a phase that failed may have reached a foreign service with its downstream key.
   // Best effort: if it fails, the lease lapses on its own and a retry takes the request over.
-  if (held.progressed()) {
-    static_cast<void>(co_await store_.checkpoint(held.id(), held.owner, held.point, held.data,
-                                                 kMinLease, options_.store_timeout));
-  } else {
-    static_cast<void>(co_await store_.release(held.id(), held.owner, options_.store_timeout));
-  }
+  static_cast<void>(co_await store_.checkpoint(held.id(), held.owner, held.point, held.data,
+                                               kMinLease, options_.store_timeout));
 }
 
 }  // namespace faultline::idempotency

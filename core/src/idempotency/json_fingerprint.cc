@@ -17,9 +17,13 @@ std::size_t nesting_depth(std::string_view text) {
   bool escaped = false;
   for (const char c : text) {
     if (in_string) {
-      escaped = !escaped && c == '\\';
-      if (c == '"' && !escaped) in_string = false;
-      if (c != '\\') escaped = false;
+      if (escaped) {
+        escaped = false;  // the escaped character, whatever it is, is part of the string
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
       continue;
     }
     if (c == '"') in_string = true;

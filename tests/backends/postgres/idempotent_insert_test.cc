@@ -20,6 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using backends::block_on;
+using backends::postgres::kMaxInsertKeyBytes;
 using backends::postgres::IdempotentTable;
 using backends::postgres::InsertOnce;
 using backends::postgres::InsertOutcome;
@@ -128,7 +129,7 @@ TEST_F(IdempotentInsertTest, BadInputIsRefusedNamingTheField) {
   auto field_of = [](const Error& e) { return e.message.substr(0, e.message.find(':')); };
   EXPECT_EQ(field_of(IdempotentTable::create("Orders; DROP").error()), "table");
   EXPECT_EQ(field_of(insert("", "x").error()), "key");
-  EXPECT_EQ(field_of(insert(std::string(513, 'k'), "x").error()), "key");
+  EXPECT_EQ(field_of(insert(std::string(kMaxInsertKeyBytes + 1, 'k'), "x").error()), "key");
   EXPECT_EQ(field_of(insert("k", std::string(256 * 1024 + 1, 'p')).error()), "payload");
   EXPECT_EQ(field_of(block_on(io_, table_->reap(*pool_, 1s, 0, 5s)).error()), "limit");
   EXPECT_EQ(field_of(block_on(io_, table_->reap(*pool_, 0s, 1, 5s)).error()), "older_than");

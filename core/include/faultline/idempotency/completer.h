@@ -9,9 +9,13 @@
 // client's retry, or another completer, never runs a phase twice: the loser is told the request
 // is in flight (or already completed) and leaves it.
 //
-// Bounds: one pass examines at most `max_pages` pages of `page_size` and executes at most
-// `max_requests` requests, one at a time; every store call has the executor's store_timeout
-// (the listing has `list_timeout`). A pass reports what it did; run it on a timer.
+// Bounds: one pass lists at most `max_pages` pages of `page_size`, and stops after the page on
+// which its executions (finished or failed) reached `max_requests`, so it executes at most
+// max_requests + page_size - 1, one at a time; every store call has the executor's
+// store_timeout (the listing has `list_timeout`). A pass continues the listing where the last
+// one stopped and starts it again once it ends, so requests it leaves (declined by `resume`,
+// failing, in flight) never starve those beyond them. A pass reports what it did; run it on a
+// timer.
 // Errors: kInvalidArgument for options out of range; a failed listing ends the pass with its
 // error. A request that fails is counted, not retried within the pass (the next pass sees it).
 // Ownership: borrows the store and the executor. Thread-safety: one io_context.
@@ -20,6 +24,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <string>
 
 #include "faultline/idempotency/idempotency_store.h"
 #include "faultline/idempotency/idempotent_executor.h"
@@ -32,7 +37,7 @@ namespace faultline::idempotency {
 struct CompleterOptions {
   std::size_t page_size = 100;     // in [1, kMaxReapBatch]
   std::size_t max_pages = 100;     // in [1, 1'000'000]
-  std::size_t max_requests = 100;  // executed per pass, in [1, 1'000'000]
+  std::size_t max_requests = 100;  // executions that end a pass, in [1, 1'000'000]
   Duration list_timeout = std::chrono::seconds(5);  // per page, in (0, 1 min]
 };
 
@@ -62,6 +67,7 @@ class Completer {
   IdempotentExecutor& executor_;
   ResumeFn resume_;
   CompleterOptions options_;
+  std::string cursor_;  // where the next pass continues the listing ("" from the start)
 };
 
 }  // namespace faultline::idempotency

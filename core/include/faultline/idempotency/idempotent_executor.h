@@ -13,9 +13,11 @@
 //                             Next the point is checkpointed (renewing the lease), after Final
 //                             the response is completed -> kExecuted.
 //   A phase's error is returned as is and stores nothing: the request keeps its last recovery
-//   point, and the executor lets go of it at once (released when no phase had finished, so a
-//   retry starts afresh; else checkpointed at the same point with the shortest lease, so a
-//   retry resumes from there without waiting out the lease). Failures before execute() (a
+//   point and its fingerprint, and the executor lets go of it at once (checkpointed at the same
+//   point with the shortest lease), so a retry with the same key resumes from there without
+//   waiting out the lease, and a retry with another body is still refused. The record is never
+//   released once a phase ran: that phase may have reached a foreign service under its
+//   downstream key, which a different request under the same key must not inherit. Failures before execute() (a
 //   malformed key, a missing credential, a rate limiter's refusal) never reach the store.
 //   A completer is this same call made later by someone else: execute() on an abandoned
 //   request (its holder crashed: lease lapsed) takes it over and finishes it (completer.h).

@@ -15,6 +15,11 @@ inline constexpr std::string_view kCreateTableSql =
     "expires timestamptz NOT NULL, response bytea, PRIMARY KEY (scope, key))";
 inline constexpr std::string_view kCreateIndexSql =
     "CREATE INDEX IF NOT EXISTS faultline_idempotency_expires ON faultline_idempotency (expires)";
+// For kAbandonedSql: the requests in progress alone, in key order, so that listing them costs
+// what is in progress, not the whole table of completed records.
+inline constexpr std::string_view kCreateInProgressIndexSql =
+    "CREATE INDEX IF NOT EXISTS faultline_idempotency_in_progress ON faultline_idempotency "
+    "(scope, key) WHERE state = 'in_progress'";
 
 // $1 scope, $2 key, $3 fingerprint, $4 owner (hex), $5 lease ms, $6 retention ms, $7 the
 // started point. In SET, r.* is the row as it was; `expired` replaces it wholesale, `take`
@@ -76,7 +81,8 @@ inline constexpr std::string_view kReapSql =
     "WHERE r.ctid = batch.ctid AND r.expires <= now()";
 
 // $1 scope, $2 key of the cursor (both '' to begin: no scope is empty), $3 the page's size.
-// Keyset pagination over the primary key, so a page costs its size, whatever came before.
+// Keyset pagination over the partial index of requests in progress: a page costs the requests
+// in progress it walks past (those whose lease is live are skipped), never the completed ones.
 inline constexpr std::string_view kAbandonedSql =
     "SELECT scope, key, fingerprint, point, encode(coalesce(data, ''::bytea), 'hex') "
     "FROM faultline_idempotency WHERE (scope, key) > ($1, $2) AND state = 'in_progress' "

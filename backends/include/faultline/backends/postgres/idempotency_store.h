@@ -5,8 +5,9 @@
 //   faultline_idempotency (scope text, key text, fingerprint text, state text, point text,
 //                          data bytea, owner text, lease_until timestamptz, created timestamptz,
 //                          expires timestamptz, response bytea, PRIMARY KEY (scope, key))
-// and an index on expires are created by ensure_schema(), never implicitly: call it once at
-// deployment (or start-up); it is idempotent and safe to run from several processes at once.
+// and two indexes (on expires, for reap; on the requests in progress, for abandoned) are
+// created by ensure_schema(), never implicitly: call it once at deployment (or start-up); it is
+// idempotent and safe to run from several processes at once.
 // Without the table every operation fails with kUnavailable (SQLSTATE 42P01).
 //
 // Each operation borrows one connection from the pool and runs ONE statement (autocommit), so

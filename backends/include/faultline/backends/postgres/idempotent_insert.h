@@ -35,7 +35,7 @@
 // it returns fewer than `limit`.
 //
 // Errors: kInvalidArgument naming the field before anything is sent (the table name: a lowercase
-// SQL identifier of 1..48 bytes; key: 1..512 bytes of printable ASCII; payload: at most 256 KiB;
+// SQL identifier of 1..48 bytes; key: 1..1024 bytes of printable ASCII; payload: at most 256 KiB;
 // limit in [1, 10000]; older_than in [1ms, 10 years]; timeout > 0). Otherwise as
 // Connection::query(): kUnavailable it did not happen, kOutcomeUnknown it may have (repeat:
 // insert_once is idempotent), kDeadlineExceeded no pooled connection in time.
@@ -56,7 +56,9 @@
 
 namespace faultline::backends::postgres {
 
-inline constexpr std::size_t kMaxInsertKeyBytes = 512;
+// 1 KiB: room for a dedup_key() of the longest consumer and message ids (521 bytes), far below
+// what a btree index entry may hold (about 2.7 KB).
+inline constexpr std::size_t kMaxInsertKeyBytes = 1024;
 inline constexpr std::size_t kMaxInsertPayloadBytes = 256 * 1024;
 inline constexpr std::size_t kMaxTableNameBytes = 48;
 inline constexpr std::size_t kMaxReapRows = 10'000;
