@@ -1,0 +1,83 @@
+// The in-process limiter on a hand-moved clock: per-key decisions, argument errors, and the
+// bound on keys held.
+#include <gtest/gtest.h>
+
+#include "faultline/ratelimit/local_limiter.h"
+#include "tests/ratelimit/ratelimit_support.h"
+
+namespace faultline::ratelimit {
+namespace {
+
+class HandClock final : public Clock {
+ public:
+  [[nodiscard]] TimePoint now() const override { return now_; }
+  Task<void> sleep_for(Duration duration) override {
+    now_ += std::max(duration, Duration::zero());
+    co_return;
+  }
+  void advance(Duration d) { now_ += d; }
+
+ private:
+  TimePoint now_{seconds(50)};
+};
+
+LocalLimiter make(Clock& clock, Policy policy, std::size_t max_keys = 100) {
+  Result<LocalLimiter> limiter =
+      LocalLimiter::create(clock, {.policy = policy, .max_keys = max_keys});
+  EXPECT_TRUE(limiter) << limiter.error().message;
+  return std::move(limiter).value();
+}
+
+TEST(LocalLimiter, DecidesPerKeyOnTheClock) {
+  HandClock clock;
+  LocalLimiter limiter = make(clock, GcraPolicy{.count = 10, .period = seconds(1), .max_burst = 1});
+  EXPECT_TRUE(limiter.decide("alice", 1)->allowed);
+  EXPECT_TRUE(limiter.decide("alice", 1)->allowed);
+  const Decision refused = *limiter.decide("alice", 1);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after, milliseconds(100));
+  EXPECT_TRUE(limiter.decide("bob", 2)->allowed);  // another key, its own budget
+  clock.advance(milliseconds(100));
+  EXPECT_TRUE(limiter.decide("alice", 1)->allowed);
+  EXPECT_EQ(limiter.size(), 2u);
+}
+
+TEST(LocalLimiter, RefusesBadArgumentsAndPolicies) {
+  HandClock clock;
+  LocalLimiter limiter = make(clock, FixedWindowPolicy{.limit = 3, .window = seconds(1)});
+  EXPECT_EQ(limiter.decide("", 1).error().message, "key: 0 characters; must be in [1, 512]");
+  EXPECT_EQ(limiter.decide("k", -1).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(limiter.decide("k", kMaxCost + 1).error().message,
+            "cost: 100001; must be in [0, 100000]");
+  EXPECT_EQ(
+      LocalLimiter::create(clock, {.policy = TokenBucketPolicy{.capacity = 0}}).error().message,
+      "capacity: 0; must be in [1, 100000]");
+  EXPECT_EQ(LocalLimiter::create(clock, {.max_keys = 0}).error().message,
+            "max_keys: 0; must be in [1, 10000000]");
+}
+
+TEST(LocalLimiter, HoldsAtMostMaxKeysEvictingTheLeastRecentlyAllowed) {
+  HandClock clock;
+  LocalLimiter limiter = make(clock, SlidingLogPolicy{.limit = 1, .window = seconds(1)}, 2);
+  EXPECT_TRUE(limiter.decide("a", 1)->allowed);
+  EXPECT_TRUE(limiter.decide("b", 1)->allowed);
+  // Refusals and peeks of unknown keys store nothing.
+  EXPECT_FALSE(limiter.decide("a", 2)->allowed);
+  EXPECT_TRUE(limiter.decide("z", 0)->allowed);
+  EXPECT_EQ(limiter.size(), 2u);
+  clock.advance(seconds(2));  // a and b at rest: evicting them loses nothing
+  EXPECT_TRUE(limiter.decide("c", 1)->allowed);
+  EXPECT_EQ(limiter.size(), 2u);
+  EXPECT_EQ(limiter.evicted_busy(), 0u);
+  // d evicts b (least recently allowed), which is at rest; c stays, and still refuses.
+  EXPECT_TRUE(limiter.decide("d", 1)->allowed);
+  EXPECT_FALSE(limiter.decide("c", 1)->allowed);
+  // e evicts c while it is busy: counted, and c is forgotten (lenient, never stricter).
+  EXPECT_TRUE(limiter.decide("e", 1)->allowed);
+  EXPECT_EQ(limiter.evicted_busy(), 1u);
+  EXPECT_EQ(limiter.size(), 2u);
+  EXPECT_TRUE(limiter.decide("c", 1)->allowed);
+}
+
+}  // namespace
+}  // namespace faultline::ratelimit
