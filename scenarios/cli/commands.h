@@ -1,6 +1,6 @@
 // The commands `faultline` adds to the harness's command line (faultline/harness/cli.h has
 // list, run, replay, explore, merge and check): the studies `faultline study NAME` runs
-// (studies.cc lists them).
+// (studies.cc lists them) and `faultline limit`, the rate-limit trace replay.
 #pragma once
 
 #include <span>
@@ -14,6 +14,9 @@ using namespace harness::cli;  // NOLINT(google-build-using-namespace): one name
 
 // faultline study NAME [the study's own options]
 [[nodiscard]] Command study_command();
+
+// faultline limit --policy SPEC --trace FILE [--json] (limit.cc)
+[[nodiscard]] Command limit_command();
 
 // The studies, by name: adding one is a Command (its file) and one entry in studies().
 [[nodiscard]] std::span<const Command> studies();

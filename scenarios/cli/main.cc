@@ -1,4 +1,4 @@
-// faultline: the harness's command line over the built-in catalogue, plus `study`.
+// faultline: the harness's command line over the built-in catalogue, plus `study` and `limit`.
 //
 //   faultline list
 //   faultline run PATTERN [--seeds N] [--seed S] [--jobs J] [--shard I/N|auto] [--swarm] [--json]
@@ -6,7 +6,8 @@
 //   faultline explore PATTERN --for DURATION --out DIR [--jobs J]
 //   faultline merge [--json] FILE...
 //   faultline check --model cas-register|kv|mutex FILE [--max-steps N]
-//   faultline study NAME [options]        (studies.cc lists the studies; backoff so far)
+//   faultline study NAME [options]        (studies.cc lists the studies)
+//   faultline limit --policy SPEC --trace FILE [--json]   (limit.cc: rate-limit trace replay)
 //
 // Exit statuses are the harness's (faultline/harness/cli.h).
 #include "faultline/harness/cli.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   options.program = "faultline";
   options.description =
       "faultline: distributed-systems patterns under a deterministic, fault-injecting simulator";
-  options.extra_commands = {faultline::scenarios::cli::study_command()};
+  options.extra_commands = {faultline::scenarios::cli::study_command(),
+                            faultline::scenarios::cli::limit_command()};
   return harness::run_cli(argc, argv, catalogue, options);
 }

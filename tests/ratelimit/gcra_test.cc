@@ -19,7 +19,7 @@ struct Case {
 };
 
 // redis-cell's test: limit 5 (max_burst 4), one per second.
-TEST(Gcra, MatchesRedisCellsTable) {
+TEST(RateLimitGcra, MatchesRedisCellsTable) {
   const GcraPolicy policy{.count = 1, .period = seconds(1), .max_burst = 4};
   const Case cases[] = {
       {0, 6, false, 5, 0, -1},  // more than the limit: never
@@ -49,7 +49,7 @@ TEST(Gcra, MatchesRedisCellsTable) {
 }
 
 // README: CL.THROTTLE user123 15 30 60 1 -> 0, 16, 15, -1, 2.
-TEST(Gcra, MatchesRedisCellsReadme) {
+TEST(RateLimitGcra, MatchesRedisCellsReadme) {
   const GcraPolicy policy{.count = 30, .period = seconds(60), .max_burst = 15};
   GcraState state;
   const Decision d = decide(state, policy, at_ms(5'000), 1);
@@ -60,7 +60,7 @@ TEST(Gcra, MatchesRedisCellsReadme) {
   EXPECT_EQ(emission_interval(policy), seconds(2));
 }
 
-TEST(Gcra, RefusalsAndPeeksWriteNothing) {
+TEST(RateLimitGcra, RefusalsAndPeeksWriteNothing) {
   const GcraPolicy policy{.count = 10, .period = seconds(1), .max_burst = 1};
   GcraState state;
   ASSERT_TRUE(decide(state, policy, at_ms(0), 2).allowed);
@@ -78,7 +78,7 @@ TEST(Gcra, RefusalsAndPeeksWriteNothing) {
   EXPECT_TRUE(decide(state, policy, at_ms(100), 1).allowed);
 }
 
-TEST(Gcra, ACostAboveTheLimitIsNeverAllowed) {
+TEST(RateLimitGcra, ACostAboveTheLimitIsNeverAllowed) {
   const GcraPolicy policy{.count = 1, .period = seconds(1), .max_burst = 2};
   GcraState state;
   const Decision d = decide(state, policy, at_ms(0), 4);
@@ -90,7 +90,7 @@ TEST(Gcra, ACostAboveTheLimitIsNeverAllowed) {
 }
 
 // Over any interval of length d, at most limit + d / T units (T the emission interval).
-RC_GTEST_PROP(Gcra, NeverExceedsItsBound, ()) {
+RC_GTEST_PROP(RateLimitGcra, NeverExceedsItsBound, ()) {
   const GcraPolicy policy{.count = *rc::gen::inRange<std::int64_t>(1, 20),
                           .period = milliseconds(*rc::gen::inRange<std::int64_t>(1, 2000)),
                           .max_burst = *rc::gen::inRange<std::int64_t>(0, 6)};

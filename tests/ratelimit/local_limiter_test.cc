@@ -28,7 +28,7 @@ LocalLimiter make(Clock& clock, Policy policy, std::size_t max_keys = 100) {
   return std::move(limiter).value();
 }
 
-TEST(LocalLimiter, DecidesPerKeyOnTheClock) {
+TEST(RateLimitLocalLimiter, DecidesPerKeyOnTheClock) {
   HandClock clock;
   LocalLimiter limiter = make(clock, GcraPolicy{.count = 10, .period = seconds(1), .max_burst = 1});
   EXPECT_TRUE(limiter.decide("alice", 1)->allowed);
@@ -42,7 +42,7 @@ TEST(LocalLimiter, DecidesPerKeyOnTheClock) {
   EXPECT_EQ(limiter.size(), 2u);
 }
 
-TEST(LocalLimiter, RefusesBadArgumentsAndPolicies) {
+TEST(RateLimitLocalLimiter, RefusesBadArgumentsAndPolicies) {
   HandClock clock;
   LocalLimiter limiter = make(clock, FixedWindowPolicy{.limit = 3, .window = seconds(1)});
   EXPECT_EQ(limiter.decide("", 1).error().message, "key: 0 characters; must be in [1, 512]");
@@ -56,7 +56,7 @@ TEST(LocalLimiter, RefusesBadArgumentsAndPolicies) {
             "max_keys: 0; must be in [1, 10000000]");
 }
 
-TEST(LocalLimiter, HoldsAtMostMaxKeysEvictingTheLeastRecentlyAllowed) {
+TEST(RateLimitLocalLimiter, HoldsAtMostMaxKeysEvictingTheLeastRecentlyAllowed) {
   HandClock clock;
   LocalLimiter limiter = make(clock, SlidingLogPolicy{.limit = 1, .window = seconds(1)}, 2);
   EXPECT_TRUE(limiter.decide("a", 1)->allowed);

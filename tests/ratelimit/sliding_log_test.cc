@@ -10,7 +10,7 @@ namespace {
 
 const SlidingLogPolicy kPolicy{.limit = 3, .window = seconds(1)};
 
-TEST(SlidingLog, CountsTheLastWindowExactly) {
+TEST(RateLimitSlidingLog, CountsTheLastWindowExactly) {
   SlidingLogState state;
   EXPECT_TRUE(decide(state, kPolicy, at_ms(0), 1).allowed);
   EXPECT_TRUE(decide(state, kPolicy, at_ms(400), 2).allowed);
@@ -28,7 +28,7 @@ TEST(SlidingLog, CountsTheLastWindowExactly) {
   EXPECT_EQ(decide(state, kPolicy, at_ms(5000), 0).reset_after, Micros::zero());
 }
 
-TEST(SlidingLog, RefusalsWriteNothingAndCostAboveTheLimitIsNever) {
+TEST(RateLimitSlidingLog, RefusalsWriteNothingAndCostAboveTheLimitIsNever) {
   SlidingLogState state;
   ASSERT_TRUE(decide(state, kPolicy, at_ms(0), 3).allowed);
   EXPECT_FALSE(decide(state, kPolicy, at_ms(10), 1).allowed);
@@ -42,7 +42,7 @@ TEST(SlidingLog, RefusalsWriteNothingAndCostAboveTheLimitIsNever) {
 
 // The claim: for every trace, the admitted units in every window of length W never exceed the
 // limit (checked by brute force), and the log never holds more than `limit` entries.
-RC_GTEST_PROP(SlidingLog, NeverAdmitsMoreThanTheLimitInAnyWindow, ()) {
+RC_GTEST_PROP(RateLimitSlidingLog, NeverAdmitsMoreThanTheLimitInAnyWindow, ()) {
   const SlidingLogPolicy policy{.limit = *rc::gen::inRange<std::int64_t>(1, 8),
                                 .window = milliseconds(*rc::gen::inRange<std::int64_t>(1, 300))};
   const auto trace = *gen_trace(100'000, 3);
@@ -57,7 +57,7 @@ RC_GTEST_PROP(SlidingLog, NeverAdmitsMoreThanTheLimitInAnyWindow, ()) {
 
 // Exact also means it refuses nothing it could allow: a refused request would have broken the
 // limit in the window ending at it.
-RC_GTEST_PROP(SlidingLog, RefusesOnlyWhatWouldExceedTheLimit, ()) {
+RC_GTEST_PROP(RateLimitSlidingLog, RefusesOnlyWhatWouldExceedTheLimit, ()) {
   const SlidingLogPolicy policy{.limit = *rc::gen::inRange<std::int64_t>(1, 8),
                                 .window = milliseconds(*rc::gen::inRange<std::int64_t>(1, 300))};
   SlidingLogState state;

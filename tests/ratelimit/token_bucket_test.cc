@@ -11,7 +11,7 @@ namespace {
 // Capacity 3, 1 token per 100ms.
 const TokenBucketPolicy kPolicy{.capacity = 3, .count = 1, .period = milliseconds(100)};
 
-TEST(TokenBucket, StartsFullAndRefillsContinuously) {
+TEST(RateLimitTokenBucket, StartsFullAndRefillsContinuously) {
   TokenBucketState state;
   Decision d = decide(state, kPolicy, at_ms(1000), 3);
   EXPECT_TRUE(d.allowed);
@@ -34,7 +34,7 @@ TEST(TokenBucket, StartsFullAndRefillsContinuously) {
   EXPECT_EQ(d.reset_after, Micros::zero());
 }
 
-TEST(TokenBucket, RefusalsAndPeeksWriteNothingAndLoseNoRefill) {
+TEST(RateLimitTokenBucket, RefusalsAndPeeksWriteNothingAndLoseNoRefill) {
   TokenBucketState state;
   ASSERT_TRUE(decide(state, kPolicy, at_ms(0), 3).allowed);
   const TokenBucketState before = state;
@@ -47,7 +47,7 @@ TEST(TokenBucket, RefusalsAndPeeksWriteNothingAndLoseNoRefill) {
   EXPECT_TRUE(decide(state, kPolicy, at_ms(100), 1).allowed);
 }
 
-TEST(TokenBucket, ACostAboveTheCapacityIsNeverAllowed) {
+TEST(RateLimitTokenBucket, ACostAboveTheCapacityIsNeverAllowed) {
   TokenBucketState state;
   const Decision d = decide(state, kPolicy, at_ms(0), 4);
   EXPECT_FALSE(d.allowed);
@@ -57,7 +57,7 @@ TEST(TokenBucket, ACostAboveTheCapacityIsNeverAllowed) {
 
 // Over any interval of length d: at most capacity + d * count / period (+1 for the
 // microsecond rounding).
-RC_GTEST_PROP(TokenBucket, NeverExceedsCapacityPlusRefill, ()) {
+RC_GTEST_PROP(RateLimitTokenBucket, NeverExceedsCapacityPlusRefill, ()) {
   const TokenBucketPolicy policy{.capacity = *rc::gen::inRange<std::int64_t>(1, 8),
                                  .count = *rc::gen::inRange<std::int64_t>(1, 5),
                                  .period = milliseconds(*rc::gen::inRange<std::int64_t>(1, 500))};

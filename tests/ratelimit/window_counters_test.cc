@@ -13,7 +13,7 @@ namespace {
 const SlidingCounterPolicy kCounter{.limit = 10, .window = seconds(1)};
 const FixedWindowPolicy kFixed{.limit = 5, .window = seconds(1)};
 
-TEST(SlidingCounter, WeighsThePreviousWindowAndCountsTheRequestFirst) {
+TEST(RateLimitSlidingCounter, WeighsThePreviousWindowAndCountsTheRequestFirst) {
   SlidingCounterState state;
   ASSERT_TRUE(decide(state, kCounter, at_ms(500), 6).allowed);
   // At 1250: estimate = 6 * 750/1000 + 0 = 4.5; 4.5 + 5 <= 10.
@@ -36,7 +36,7 @@ TEST(SlidingCounter, WeighsThePreviousWindowAndCountsTheRequestFirst) {
   EXPECT_TRUE(decide(state, kCounter, at_ms(3000), 10).allowed);
 }
 
-TEST(SlidingCounter, CostAboveTheLimitIsNeverAndPeeksWriteNothing) {
+TEST(RateLimitSlidingCounter, CostAboveTheLimitIsNeverAndPeeksWriteNothing) {
   SlidingCounterState state;
   const Decision d = decide(state, kCounter, at_ms(0), 11);
   EXPECT_FALSE(d.allowed);
@@ -48,7 +48,7 @@ TEST(SlidingCounter, CostAboveTheLimitIsNeverAndPeeksWriteNothing) {
 
 // The approximation's worst case: never more than twice the limit in a window's length, and a
 // retry_after that is honoured is allowed.
-RC_GTEST_PROP(SlidingCounter, StaysWithinTwiceTheLimitAndHonoursRetryAfter, ()) {
+RC_GTEST_PROP(RateLimitSlidingCounter, StaysWithinTwiceTheLimitAndHonoursRetryAfter, ()) {
   const SlidingCounterPolicy policy{
       .limit = *rc::gen::inRange<std::int64_t>(1, 8),
       .window = milliseconds(*rc::gen::inRange<std::int64_t>(1, 300))};
@@ -70,7 +70,7 @@ RC_GTEST_PROP(SlidingCounter, StaysWithinTwiceTheLimitAndHonoursRetryAfter, ()) 
   RC_ASSERT(max_units_in_window(in, policy.window) <= 2 * policy.limit);
 }
 
-TEST(FixedWindow, CountsPerAlignedWindow) {
+TEST(RateLimitFixedWindow, CountsPerAlignedWindow) {
   FixedWindowState state;
   Decision d = decide(state, kFixed, at_ms(200), 5);
   EXPECT_TRUE(d.allowed);
@@ -88,7 +88,7 @@ TEST(FixedWindow, CountsPerAlignedWindow) {
 
 // The hazard: the limit at the end of one window and again at the start of the next, twice the
 // limit within one window's length (here within 2ms).
-TEST(FixedWindow, AdmitsTwiceTheLimitAcrossABoundary) {
+TEST(RateLimitFixedWindow, AdmitsTwiceTheLimitAcrossABoundary) {
   std::vector<Request> trace;
   for (int i = 0; i < 5; ++i) trace.push_back({.at = at_ms(999), .cost = 1});
   for (int i = 0; i < 5; ++i) trace.push_back({.at = at_ms(1000), .cost = 1});
