@@ -1,5 +1,7 @@
 #include "faultline/ratelimit/policy.h"
 
+#include <type_traits>
+
 #include "faultline/invariant.h"
 
 namespace faultline::ratelimit {
@@ -12,29 +14,24 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
-// The State alternative of each Policy alternative.
+// The State alternative of each Policy alternative: the one at the same index.
+template <class P, std::size_t I = 0>
+constexpr std::size_t policy_index() {
+  if constexpr (std::is_same_v<P, std::variant_alternative_t<I, Policy>>) {
+    return I;
+  } else {
+    return policy_index<P, I + 1>();
+  }
+}
 template <class P>
-struct StateOf;
-template <>
-struct StateOf<GcraPolicy> {
-  using type = GcraState;
+struct StateOf {
+  using type = std::variant_alternative_t<policy_index<P>(), State>;
 };
-template <>
-struct StateOf<TokenBucketPolicy> {
-  using type = TokenBucketState;
-};
-template <>
-struct StateOf<SlidingLogPolicy> {
-  using type = SlidingLogState;
-};
-template <>
-struct StateOf<SlidingCounterPolicy> {
-  using type = SlidingCounterState;
-};
-template <>
-struct StateOf<FixedWindowPolicy> {
-  using type = FixedWindowState;
-};
+static_assert(std::is_same_v<StateOf<FixedWindowPolicy>::type, FixedWindowState>);
+static_assert(std::is_same_v<StateOf<GcraPolicy>::type, GcraState>);
+static_assert(std::is_same_v<StateOf<TokenBucketPolicy>::type, TokenBucketState>);
+static_assert(std::is_same_v<StateOf<SlidingLogPolicy>::type, SlidingLogState>);
+static_assert(std::is_same_v<StateOf<SlidingCounterPolicy>::type, SlidingCounterState>);
 
 }  // namespace
 

@@ -9,6 +9,8 @@
 //   reset_after until the window ends, or 0 when the count is 0
 //   limit       limit
 //
+// An instant in a window before the state's (time read back) counts in the state's window.
+//
 // Memory per key: a window index and a count (16 bytes; in Redis one integer with a TTL).
 #pragma once
 

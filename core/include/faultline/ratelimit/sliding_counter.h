@@ -20,6 +20,9 @@
 //               of this one if only previous > 0, else 0
 //   limit       limit
 //
+// An instant in a window before the state's (time read back) is taken as the start of the
+// state's window.
+//
 // Memory per key: a window index and two counts (24 bytes; in Redis two integers with TTLs).
 #pragma once
 
