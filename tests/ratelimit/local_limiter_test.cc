@@ -1,6 +1,9 @@
 // The in-process limiter on a hand-moved clock: per-key decisions, argument errors, and the
 // bound on keys held.
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <map>
 
 #include "faultline/ratelimit/local_limiter.h"
 #include "tests/ratelimit/ratelimit_support.h"
@@ -77,6 +80,30 @@ TEST(RateLimitLocalLimiter, HoldsAtMostMaxKeysEvictingTheLeastRecentlyAllowed) {
   EXPECT_EQ(limiter.evicted_busy(), 1u);
   EXPECT_EQ(limiter.size(), 2u);
   EXPECT_TRUE(limiter.decide("c", 1)->allowed);
+}
+
+// Never more than max_keys keys; and with room for every key, exactly the pure functions' decisions
+// per key.
+RC_GTEST_PROP(RateLimitLocalLimiter, BoundedAndFaithfulToThePureModel, ()) {
+  const auto max_keys = *rc::gen::inRange<std::size_t>(1, 6);
+  const Policy policy = SlidingLogPolicy{.limit = 2, .window = milliseconds(50)};
+  const auto steps = *rc::gen::container<std::vector<std::pair<int, int>>>(
+      rc::gen::pair(rc::gen::inRange(0, 6), rc::gen::inRange(0, 20)));
+  HandClock bounded_clock;
+  HandClock roomy_clock;
+  LocalLimiter bounded = make(bounded_clock, policy, max_keys);
+  LocalLimiter roomy = make(roomy_clock, policy, 6);
+  std::map<std::string, State> pure;
+  for (const auto& [key_index, gap_ms] : steps) {
+    bounded_clock.advance(milliseconds(gap_ms));
+    roomy_clock.advance(milliseconds(gap_ms));
+    const std::string key = "k" + std::to_string(key_index);
+    RC_ASSERT(bounded.decide(key, 1).ok());
+    RC_ASSERT(bounded.size() <= max_keys);
+    const Instant now(std::chrono::floor<Micros>(roomy_clock.now().time_since_epoch()));
+    State& state = pure.try_emplace(key, initial_state(policy)).first->second;
+    RC_ASSERT(roomy.decide(key, 1)->allowed == decide(state, policy, now, 1).allowed);
+  }
 }
 
 }  // namespace

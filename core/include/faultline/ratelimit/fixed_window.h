@@ -28,6 +28,8 @@ struct FixedWindowPolicy {
 struct FixedWindowState {
   std::int64_t window_index{0};  // floor(instant / window) of the last allowed request
   std::int64_t count{0};         // units allowed in that window
+
+  friend bool operator==(const FixedWindowState&, const FixedWindowState&) = default;
 };
 
 // Ok, or kInvalidArgument naming the first field out of range.

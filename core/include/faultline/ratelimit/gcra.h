@@ -36,6 +36,8 @@ struct GcraPolicy {
 struct GcraState {
   // The theoretical arrival time; min() for a key never seen (treated as `now`).
   Instant tat{Instant::min()};
+
+  friend bool operator==(const GcraState&, const GcraState&) = default;
 };
 
 // Ok, or kInvalidArgument naming the first field out of range: "period: 0; must be in [1ms, 24h]",

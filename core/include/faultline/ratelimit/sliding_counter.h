@@ -41,6 +41,8 @@ struct SlidingCounterState {
   std::int64_t window_index{0};  // floor(instant / window) of the last allowed request
   std::int64_t current{0};       // units allowed in that window
   std::int64_t previous{0};      // units allowed in the window before it
+
+  friend bool operator==(const SlidingCounterState&, const SlidingCounterState&) = default;
 };
 
 // Ok, or kInvalidArgument naming the first field out of range.

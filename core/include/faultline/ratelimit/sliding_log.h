@@ -33,9 +33,12 @@ struct SlidingLogState {
   struct Entry {
     Instant at{};
     std::int64_t units{0};
+    friend bool operator==(const Entry&, const Entry&) = default;
   };
   std::deque<Entry> entries;  // oldest first; at most `limit` of them
   std::int64_t units{0};      // the sum over `entries`, live or not
+
+  friend bool operator==(const SlidingLogState&, const SlidingLogState&) = default;
 };
 
 // Ok, or kInvalidArgument naming the first field out of range.

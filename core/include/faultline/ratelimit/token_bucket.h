@@ -31,6 +31,8 @@ struct TokenBucketPolicy {
 struct TokenBucketState {
   Instant updated{Instant::min()};  // when `level` was written; min() for a key never seen
   std::int64_t level{0};            // in 1/period_us tokens
+
+  friend bool operator==(const TokenBucketState&, const TokenBucketState&) = default;
 };
 
 // Ok, or kInvalidArgument naming the first field out of range.

@@ -1,0 +1,57 @@
+// What every algorithm promises, as properties over generated policies and traces: a refusal or a
+// peek leaves the state as it was, a cost above the limit is "never", and retry_after is exact (a
+// request retried after it is allowed, one a microsecond earlier is not).
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "tests/ratelimit/ratelimit_support.h"
+
+namespace faultline::ratelimit {
+namespace {
+
+template <class P>
+rc::Gen<Policy> as_policy(rc::Gen<P> gen) {
+  return rc::gen::map(std::move(gen), [](P p) { return Policy(p); });
+}
+
+// Small limits and windows of 1 to 300ms, so that generated traces hit every branch.
+rc::Gen<Policy> gen_policy() {
+  const auto limit = rc::gen::inRange<std::int64_t>(1, 8);
+  const auto window = rc::gen::map(rc::gen::inRange<std::int64_t>(1, 300),
+                                   [](std::int64_t ms) { return Micros(milliseconds(ms)); });
+  return rc::gen::oneOf(
+      as_policy(rc::gen::construct<GcraPolicy>(rc::gen::inRange<std::int64_t>(1, 8), window,
+                                               rc::gen::inRange<std::int64_t>(0, 7))),
+      as_policy(rc::gen::construct<TokenBucketPolicy>(limit, rc::gen::inRange<std::int64_t>(1, 8),
+                                                      window)),
+      as_policy(rc::gen::construct<SlidingLogPolicy>(limit, window)),
+      as_policy(rc::gen::construct<SlidingCounterPolicy>(limit, window)),
+      as_policy(rc::gen::construct<FixedWindowPolicy>(limit, window)));
+}
+
+RC_GTEST_PROP(RateLimitDecisions, RefusalsChangeNothingAndRetryAfterIsExact, ()) {
+  const Policy policy = *gen_policy();
+  RC_TAG(algorithm_name(policy));
+  State state = initial_state(policy);
+  for (const Request& r : *gen_trace(100'000, 4)) {
+    const State before = state;
+    const Decision d = decide(state, policy, r.at, r.cost);
+    RC_ASSERT(d.remaining >= 0 && d.remaining <= d.limit);
+    RC_ASSERT(d.reset_after >= Micros::zero());
+    if (d.allowed) continue;
+    RC_ASSERT(state == before);
+    State peeked = state;
+    RC_ASSERT(decide(peeked, policy, r.at, 0).allowed);
+    RC_ASSERT(peeked == state);
+    RC_ASSERT(d.retry_after.has_value() == (r.cost <= d.limit));
+    if (!d.retry_after) continue;
+    RC_ASSERT(*d.retry_after > Micros::zero());
+    State later = state;
+    RC_ASSERT(decide(later, policy, r.at + *d.retry_after, r.cost).allowed);
+    State earlier = state;
+    RC_ASSERT(!decide(earlier, policy, r.at + *d.retry_after - Micros(1), r.cost).allowed);
+  }
+}
+
+}  // namespace
+}  // namespace faultline::ratelimit
