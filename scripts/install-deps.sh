@@ -2,14 +2,14 @@
 # Installs, from Debian's packages, whatever faultline needs that is missing, and says what it
 # did. Idempotent: on a machine that has everything it installs nothing.
 #   scripts/install-deps.sh          build + simulator dependencies (and curl, for the
-#                                    payments service's test)
+#                                    payments service's test, and jq, for faultline limit's)
 #   scripts/install-deps.sh --servers   also redis-server, PostgreSQL 15, and Slurm with munge
 #                                       (scripts/slurm-cluster.sh) for the tests, and chromium
 #                                       for the HTML timeline's test (ctest -L html)
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libboost1.81-dev librapidcheck-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev libpq-dev libcli11-dev
-          nlohmann-json3-dev curl)
+          nlohmann-json3-dev curl jq)
 if [[ "${1:-}" == "--servers" ]]; then
   packages+=(redis-server redis-tools postgresql-15 slurm-wlm munge chromium)
 fi
