@@ -1,0 +1,56 @@
+// LimitStore: the one atomic operation a shared rate limiter needs from its store.
+//
+// decide(key, policy, cost) is the policy's algorithm (the pure `decide` of policy.h, the single
+// source of truth for the semantics) run as one atomic step on the key's state in the store, at
+// `now` read from the store's own clock (Redis `TIME`; the simulated node's wall clock), never
+// the caller's: every client of one store shares one clock. A refusal or a cost-0 peek changes
+// nothing; an allowed request writes the new state with a TTL of the decision's reset_after, so
+// a key's state disappears once it could no longer change a decision.
+//
+// Keys: the state lives under limit_key(key, policy), which names the algorithm, so two
+// algorithms never share a key's state. Two policies of the same algorithm with different
+// parameters on the same key do share it (the caller's key names the limit).
+//
+// Errors: `timeout` bounds the whole round trip. kUnavailable: the decision did not happen;
+// kOutcomeUnknown: it may have happened (an allowed request may have consumed units). A store
+// error is never a refusal: the caller chooses to fail open or closed. Bad arguments give
+// kInvalidArgument naming the field before anything is sent (validate_decide).
+// Thread-safety: an instance is used from one executor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "faultline/clock.h"
+#include "faultline/ratelimit/decision.h"
+#include "faultline/ratelimit/policy.h"
+#include "faultline/result.h"
+#include "faultline/task.h"
+
+namespace faultline::ratelimit {
+
+// A caller's key: 1..kMaxLimitKeyBytes bytes of printable ASCII.
+inline constexpr std::size_t kMaxLimitKeyBytes = 255;
+inline constexpr std::string_view kLimitKeyPrefix = "rl:";
+
+class LimitStore {
+ public:
+  virtual ~LimitStore() = default;
+
+  // The decision for a request of `cost` units (0 peeks) on `key` under `policy`.
+  virtual Task<Result<Decision>> decide(std::string_view key, const Policy& policy,
+                                        std::int64_t cost, Duration timeout) = 0;
+};
+
+// In order: key ("key: must not be empty", too long, a byte not printable), the policy's own
+// validate, cost (check_cost), timeout (validate_timeout). kInvalidArgument naming the field, or
+// Ok.
+[[nodiscard]] Result<void> validate_decide(std::string_view key, const Policy& policy,
+                                           std::int64_t cost, Duration timeout);
+
+// Where a key's state lives: "rl:<algorithm>:<bytes of key>:<key>", e.g. "rl:gcra:3:api".
+[[nodiscard]] std::string limit_key(std::string_view key, const Policy& policy);
+
+}  // namespace faultline::ratelimit
