@@ -30,6 +30,8 @@ class LimitStoreHarness {
   // The store's instant of `client`'s last decision (the store's clock, microseconds), so that
   // the model can be fed the same instants.
   virtual ratelimit::Instant last_instant(int client) = 0;
+  // Whether the backend runs `policy`'s algorithm (the suite skips the others).
+  virtual bool supports(const ratelimit::Policy& policy) const = 0;
   // A key no other test has used.
   virtual std::string unique_key() = 0;
   virtual std::string name() const = 0;

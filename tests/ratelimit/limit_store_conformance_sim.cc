@@ -41,6 +41,7 @@ class SimHarness final : public LimitStoreHarness {
   ratelimit::Instant last_instant(int client) override { return at(client).last_instant(); }
   std::string unique_key() override { return fmt::format("conformance-{}", next_key_++); }
   std::string name() const override { return "simulated redis node"; }
+  bool supports(const ratelimit::Policy&) const override { return true; }
 
  private:
   static Task<void> wrap(std::function<Task<void>()> body, std::size_t& done) {

@@ -1,0 +1,67 @@
+// RedisLimitStore: the LimitStore (faultline/ratelimit/limit_store.h) on one Redis server, one
+// Lua script per algorithm (limit_scripts.h), run by EVALSHA with a reload on NOSCRIPT.
+//
+// Contract: that of ratelimit::LimitStore, for GCRA (a string holding the TAT) and the sliding
+// log (a sorted set bounded by the limit); the other three algorithms are not transcribed yet:
+// decide refuses them with kInvalidArgument "policy: <algorithm> is not supported by the Redis
+// store yet" before anything is sent. `now` is the server's TIME, to the microsecond. Arguments
+// are checked with ratelimit::validate_decide first. Errors otherwise as Script::run() (kUnavailable
+// when nothing was sent, kOutcomeUnknown when the script may have run), within `timeout`; a
+// reply of an unexpected shape is kProtocol naming what was wrong.
+//
+// Ownership: borrows its Connection (which must outlive the store and every call in progress);
+// create() makes a store that owns a new one. Not movable.
+// Thread-safety: one executor (the Connection's); concurrent calls are allowed.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+
+#include "faultline/backends/redis/connection.h"
+#include "faultline/backends/redis/reply.h"
+#include "faultline/backends/redis/script.h"
+#include "faultline/ratelimit/limit_store.h"
+
+namespace faultline::backends::redis {
+
+class RedisLimitStore final : public ratelimit::LimitStore {
+ public:
+  explicit RedisLimitStore(Connection& connection);
+  RedisLimitStore(const RedisLimitStore&) = delete;
+  RedisLimitStore& operator=(const RedisLimitStore&) = delete;
+
+  // A store that owns a new Connection with `options` (opened lazily by the first call).
+  [[nodiscard]] static Result<std::unique_ptr<RedisLimitStore>> create(
+      boost::asio::io_context& io, ConnectionOptions options);
+
+  // Whether decide() runs `policy`'s algorithm here (GCRA and the sliding log).
+  [[nodiscard]] static bool supports(const ratelimit::Policy& policy);
+
+  Task<Result<ratelimit::Decision>> decide(std::string_view key, const ratelimit::Policy& policy,
+                                           std::int64_t cost, Duration timeout) override;
+
+  // The server's TIME of this store's last decision that came back (for tests; the epoch before
+  // any): the instant to feed the pure model for the same decision.
+  [[nodiscard]] ratelimit::Instant last_instant() const noexcept { return last_instant_; }
+
+ private:
+  explicit RedisLimitStore(std::unique_ptr<Connection> owned);
+
+  std::unique_ptr<Connection> owned_;  // set only by create(); declared first: outlives uses
+  Connection* connection_;             // never null: borrowed, or owned_.get()
+  Script gcra_;
+  Script sliding_log_;
+  ratelimit::Instant last_instant_{};
+};
+
+// A script's reply {allowed, limit, remaining, retry_us (-1: never), reset_us, now_us} as a
+// decision and its instant, or kProtocol naming what was wrong. Public for its tests.
+struct TimedDecision {
+  ratelimit::Decision decision{};
+  ratelimit::Instant at{};
+};
+[[nodiscard]] Result<TimedDecision> decode_decision_reply(const RedisReply& reply);
+
+}  // namespace faultline::backends::redis
