@@ -2,7 +2,7 @@
 //
 // Linked once per backend (tests/ratelimit/CMakeLists.txt, tests/backends/CMakeLists.txt), so
 // the simulated module cannot drift from the Redis scripts. Policies whose period or window is
-// an hour keep time's progress during a test from changing a remaining count; the ones a test
+// a day keep time's progress during a test from changing a remaining count; the ones a test
 // waits on are short, with every duration in whole milliseconds (the simulated node's clock).
 #include <gtest/gtest.h>
 
@@ -57,21 +57,23 @@ std::vector<Policy> supported(std::vector<Policy> all) {
   return all;
 }
 
-// Each algorithm with a limit of 3 over an hour (nothing refills during a test).
+// Each algorithm with a limit of 3 over a day (nothing refills during a test; the window
+// algorithms' windows, aligned on the epoch, roll over only at midnight UTC).
 std::vector<Policy> slow_policies() {
-  return supported({GcraPolicy{.count = 3, .period = 1h, .max_burst = 2},
-          TokenBucketPolicy{.capacity = 3, .count = 3, .period = 1h},
-          SlidingLogPolicy{.limit = 3, .window = 1h}, SlidingCounterPolicy{.limit = 3, .window = 1h},
-          FixedWindowPolicy{.limit = 3, .window = 1h}});
+  return supported({GcraPolicy{.count = 3, .period = 24h, .max_burst = 2},
+                    TokenBucketPolicy{.capacity = 3, .count = 3, .period = 24h},
+                    SlidingLogPolicy{.limit = 3, .window = 24h},
+                    SlidingCounterPolicy{.limit = 3, .window = 24h},
+                    FixedWindowPolicy{.limit = 3, .window = 24h}});
 }
 
 // Each algorithm with a limit of 3 over 300ms (every wait a whole number of milliseconds).
 std::vector<Policy> fast_policies() {
   return supported({GcraPolicy{.count = 3, .period = 300ms, .max_burst = 2},
-          TokenBucketPolicy{.capacity = 3, .count = 3, .period = 300ms},
-          SlidingLogPolicy{.limit = 3, .window = 300ms},
-          SlidingCounterPolicy{.limit = 3, .window = 300ms},
-          FixedWindowPolicy{.limit = 3, .window = 300ms}});
+                    TokenBucketPolicy{.capacity = 3, .count = 3, .period = 300ms},
+                    SlidingLogPolicy{.limit = 3, .window = 300ms},
+                    SlidingCounterPolicy{.limit = 3, .window = 300ms},
+                    FixedWindowPolicy{.limit = 3, .window = 300ms}});
 }
 
 void expect_same(const Decision& got, const Decision& want, const std::string& where) {
@@ -215,7 +217,7 @@ TEST(LimitStoreConformance, AgreesWithThePureModel) {
     std::chrono::milliseconds delay;
     std::int64_t cost;
   };
-  const std::vector<Step> steps = {{0ms, 1},   {0ms, 2},   {10ms, 1}, {40ms, 0}, {90ms, 2},
+  const std::vector<Step> steps = {{0ms, 1},   {0ms, 2},   {10ms, 1}, {40ms, 0},  {90ms, 2},
                                    {0ms, 4},   {120ms, 1}, {5ms, 3},  {250ms, 2}, {30ms, 1},
                                    {310ms, 3}, {0ms, 1},   {60ms, 0}, {100ms, 2}};
   for (const Policy& policy : fast_policies()) {

@@ -2,8 +2,10 @@
 
 #include <array>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "faultline/backends/redis/limit_scripts.h"
 
@@ -53,7 +55,10 @@ Result<TimedDecision> decode_decision_reply(const RedisReply& reply) {
 RedisLimitStore::RedisLimitStore(Connection& connection)
     : connection_(&connection),
       gcra_(with_prelude(limit_scripts::kGcra)),
-      sliding_log_(with_prelude(limit_scripts::kSlidingLog)) {}
+      token_bucket_(with_prelude(limit_scripts::kTokenBucket)),
+      sliding_log_(with_prelude(limit_scripts::kSlidingLog)),
+      sliding_counter_(with_prelude(limit_scripts::kSlidingCounter)),
+      fixed_window_(with_prelude(limit_scripts::kFixedWindow)) {}
 
 RedisLimitStore::RedisLimitStore(std::unique_ptr<Connection> owned) : RedisLimitStore(*owned) {
   owned_ = std::move(owned);
@@ -68,9 +73,25 @@ Result<std::unique_ptr<RedisLimitStore>> RedisLimitStore::create(boost::asio::io
   return std::unique_ptr<RedisLimitStore>(new RedisLimitStore(std::move(owned)));
 }
 
-bool RedisLimitStore::supports(const ratelimit::Policy& policy) {
-  return std::holds_alternative<ratelimit::GcraPolicy>(policy) ||
-         std::holds_alternative<ratelimit::SlidingLogPolicy>(policy);
+RedisLimitStore::Call RedisLimitStore::call_for(const ratelimit::Policy& policy,
+                                                std::int64_t cost) {
+  const auto n = [](std::int64_t v) { return std::to_string(v); };
+  return std::visit(
+      [&](const auto& p) -> Call {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, ratelimit::GcraPolicy>) {
+          return {&gcra_, {n(ratelimit::emission_interval(p).count()), n(p.max_burst), n(cost)}};
+        } else if constexpr (std::is_same_v<P, ratelimit::TokenBucketPolicy>) {
+          return {&token_bucket_, {n(p.capacity), n(p.count), n(p.period.count()), n(cost)}};
+        } else if constexpr (std::is_same_v<P, ratelimit::SlidingLogPolicy>) {
+          return {&sliding_log_, {n(p.limit), n(p.window.count()), n(cost)}};
+        } else if constexpr (std::is_same_v<P, ratelimit::SlidingCounterPolicy>) {
+          return {&sliding_counter_, {n(p.limit), n(p.window.count()), n(cost)}};
+        } else {
+          return {&fixed_window_, {n(p.limit), n(p.window.count()), n(cost)}};
+        }
+      },
+      policy);
 }
 
 Task<Result<ratelimit::Decision>> RedisLimitStore::decide(std::string_view key,
@@ -81,26 +102,12 @@ Task<Result<ratelimit::Decision>> RedisLimitStore::decide(std::string_view key,
   if (auto r = ratelimit::validate_decide(name, rule, cost, timeout); !r) {
     co_return std::move(r).error();
   }
-  if (!supports(rule)) {
-    co_return invalid_argument("policy: " + std::string(ratelimit::algorithm_name(rule)) +
-                               " is not supported by the Redis store yet");
-  }
   const std::string store_key = ratelimit::limit_key(name, rule);
-  std::array<std::string, 3> numbers;
-  Script* script = &gcra_;
-  if (const auto* gcra = std::get_if<ratelimit::GcraPolicy>(&rule)) {
-    numbers = {std::to_string(ratelimit::emission_interval(*gcra).count()),
-               std::to_string(gcra->max_burst), std::to_string(cost)};
-  } else {
-    const auto& log = std::get<ratelimit::SlidingLogPolicy>(rule);
-    numbers = {std::to_string(log.limit), std::to_string(log.window.count()),
-               std::to_string(cost)};
-    script = &sliding_log_;
-  }
+  const Call what = call_for(rule, cost);
   const std::array<std::string_view, 1> keys{store_key};
-  const std::array<std::string_view, 3> args{numbers[0], numbers[1], numbers[2]};
+  const std::vector<std::string_view> args(what.args.begin(), what.args.end());
   // A named task: g++ 12 mishandles temporaries with destructors inside a co_await operand.
-  auto call = script->run(*connection_, keys, args, timeout);
+  auto call = what.script->run(*connection_, keys, args, timeout);
   Result<RedisReply> reply = co_await std::move(call);
   if (!reply.ok()) co_return std::move(reply).error();
   Result<TimedDecision> timed = decode_decision_reply(*reply);

@@ -101,4 +101,112 @@ if units > 0 then reset = tonumber(live[#live]) + window - now end
 return {allowed, limit, limit - units, retry, reset, now}
 )lua";
 
+// Token bucket (token_bucket.cc). KEYS[1]: a hash {updated (microseconds), level (in
+// 1/period_us tokens)}; a missing key is a full bucket. ARGV: capacity, count, period_us, cost.
+inline constexpr std::string_view kTokenBucket = R"lua(
+local capacity, count, unit, cost =
+  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local full = capacity * unit
+local function ceil_div(a, b) return idiv(a + b - 1, b) end
+local stored = redis.call('HMGET', KEYS[1], 'updated', 'level')
+local level, updated = full, nil
+if stored[1] then
+  updated, level = tonumber(stored[1]), tonumber(stored[2])
+  if now > updated then
+    local to_full = ceil_div(full - level, count)
+    local elapsed = now - updated
+    if elapsed >= to_full then level = full else level = level + elapsed * count end
+  end
+end
+local wanted = cost * unit
+local allowed, retry = 0, -1
+if cost > capacity then
+  retry = -1
+elseif level < wanted then
+  retry = ceil_div(wanted - level, count)
+else
+  allowed, retry = 1, 0
+  if cost > 0 then
+    level = level - wanted
+    local at = now
+    if updated and updated > now then at = updated end
+    redis.call('HSET', KEYS[1], 'updated', int(at), 'level', int(level))
+    redis.call('PEXPIRE', KEYS[1], ttl_ms(ceil_div(full - level, count)))
+  end
+end
+return {allowed, capacity, idiv(level, unit), retry, ceil_div(full - level, count), now}
+)lua";
+
+// Fixed window (fixed_window.cc; windows aligned on multiples of the window since the Unix
+// epoch). KEYS[1]: a hash {index, count} of the last allowed request's window. ARGV: limit,
+// window_us, cost.
+inline constexpr std::string_view kFixedWindow = R"lua(
+local limit, w, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local index = idiv(now, w)
+local elapsed = now - index * w
+local stored = redis.call('HMGET', KEYS[1], 'index', 'count')
+local si, sc = 0, 0
+if stored[1] then si, sc = tonumber(stored[1]), tonumber(stored[2]) end
+local count, to_end = 0, w - elapsed
+if index <= si then
+  count = sc
+  if index < si then to_end = w * (si - index + 1) - elapsed end
+end
+local allowed, retry = 0, -1
+if cost > limit then
+  retry = -1
+elseif count + cost > limit then
+  retry = to_end
+else
+  allowed, retry = 1, 0
+  if cost > 0 then
+    count = count + cost
+    redis.call('HSET', KEYS[1], 'index', int(math.max(index, si)), 'count', int(count))
+    redis.call('PEXPIRE', KEYS[1], ttl_ms(to_end))
+  end
+end
+local reset = 0
+if count > 0 then reset = to_end end
+return {allowed, limit, limit - count, retry, reset, now}
+)lua";
+
+// Sliding counter (sliding_counter.cc). KEYS[1]: a hash {index, current, previous} of the last
+// allowed request's window. ARGV: limit, window_us, cost.
+inline constexpr std::string_view kSlidingCounter = R"lua(
+local limit, w, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local index = idiv(now, w)
+local e = now - index * w
+local stored = redis.call('HMGET', KEYS[1], 'index', 'current', 'previous')
+local si, cur, prev = 0, 0, 0
+if stored[1] then si, cur, prev = tonumber(stored[1]), tonumber(stored[2]), tonumber(stored[3]) end
+if index < si then index, e = si, 0 end
+if index == si + 1 then cur, prev = 0, cur elseif index > si + 1 then cur, prev = 0, 0 end
+local function fits_after(p, c)
+  local room = limit - c - cost
+  if room < 0 then return w end
+  if p == 0 then return 0 end
+  return math.max(0, w - idiv(room * w, p))
+end
+local here = fits_after(prev, cur)
+local allowed, retry = 0, -1
+if cost > limit then
+  retry = -1
+elseif here > e then
+  local start = here
+  if here >= w then start = w + fits_after(cur, 0) end
+  retry = start - e
+else
+  allowed, retry = 1, 0
+  if cost > 0 then cur = cur + cost end
+end
+local reset = 0
+if cur > 0 then reset = 2 * w - e elseif prev > 0 then reset = w - e end
+if allowed == 1 and cost > 0 then
+  redis.call('HSET', KEYS[1], 'index', int(index), 'current', int(cur), 'previous', int(prev))
+  redis.call('PEXPIRE', KEYS[1], ttl_ms(reset))
+end
+local remaining = math.max(0, limit - cur - idiv(prev * (w - e) + w - 1, w))
+return {allowed, limit, remaining, retry, reset, now}
+)lua";
+
 }  // namespace faultline::backends::redis::limit_scripts

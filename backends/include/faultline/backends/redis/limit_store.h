@@ -1,13 +1,12 @@
 // RedisLimitStore: the LimitStore (faultline/ratelimit/limit_store.h) on one Redis server, one
 // Lua script per algorithm (limit_scripts.h), run by EVALSHA with a reload on NOSCRIPT.
 //
-// Contract: that of ratelimit::LimitStore, for GCRA (a string holding the TAT) and the sliding
-// log (a sorted set bounded by the limit); the other three algorithms are not transcribed yet:
-// decide refuses them with kInvalidArgument "policy: <algorithm> is not supported by the Redis
-// store yet" before anything is sent. `now` is the server's TIME, to the microsecond. Arguments
-// are checked with ratelimit::validate_decide first. Errors otherwise as Script::run() (kUnavailable
-// when nothing was sent, kOutcomeUnknown when the script may have run), within `timeout`; a
-// reply of an unexpected shape is kProtocol naming what was wrong.
+// Contract: that of ratelimit::LimitStore, for all five algorithms: GCRA (a string holding the
+// TAT), the sliding log (a sorted set bounded by the limit), the token bucket, the sliding
+// counter and the fixed window (small hashes). `now` is the server's TIME, to the microsecond.
+// Arguments are checked with ratelimit::validate_decide first. Errors otherwise as Script::run()
+// (kUnavailable when nothing was sent, kOutcomeUnknown when the script may have run), within
+// `timeout`; a reply of an unexpected shape is kProtocol naming what was wrong.
 //
 // Ownership: borrows its Connection (which must outlive the store and every call in progress);
 // create() makes a store that owns a new one. Not movable.
@@ -15,7 +14,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -36,9 +37,6 @@ class RedisLimitStore final : public ratelimit::LimitStore {
   [[nodiscard]] static Result<std::unique_ptr<RedisLimitStore>> create(
       boost::asio::io_context& io, ConnectionOptions options);
 
-  // Whether decide() runs `policy`'s algorithm here (GCRA and the sliding log).
-  [[nodiscard]] static bool supports(const ratelimit::Policy& policy);
-
   Task<Result<ratelimit::Decision>> decide(std::string_view key, const ratelimit::Policy& policy,
                                            std::int64_t cost, Duration timeout) override;
 
@@ -51,8 +49,18 @@ class RedisLimitStore final : public ratelimit::LimitStore {
 
   std::unique_ptr<Connection> owned_;  // set only by create(); declared first: outlives uses
   Connection* connection_;             // never null: borrowed, or owned_.get()
+  // The script for a policy's algorithm and its ARGV (see limit_scripts.h).
+  struct Call {
+    Script* script{nullptr};
+    std::vector<std::string> args{};
+  };
+  Call call_for(const ratelimit::Policy& policy, std::int64_t cost);
+
   Script gcra_;
+  Script token_bucket_;
   Script sliding_log_;
+  Script sliding_counter_;
+  Script fixed_window_;
   ratelimit::Instant last_instant_{};
 };
 
