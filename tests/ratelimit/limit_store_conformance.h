@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "faultline/clock.h"
@@ -30,6 +31,9 @@ class LimitStoreHarness {
   // The store's instant of `client`'s last decision (the store's clock, microseconds), so that
   // the model can be fed the same instants.
   virtual ratelimit::Instant last_instant(int client) = 0;
+  // PTTL of `name`, a key in the store (limit_key): nullopt when it is missing, Duration::max()
+  // when it has no expiry.
+  virtual std::optional<Duration> pttl(const std::string& name) = 0;
   // Whether the backend runs `policy`'s algorithm (the suite skips the others).
   virtual bool supports(const ratelimit::Policy& policy) const = 0;
   // A key no other test has used.

@@ -41,6 +41,12 @@ class SimHarness final : public LimitStoreHarness {
   ratelimit::Instant last_instant(int client) override { return at(client).last_instant(); }
   std::string unique_key() override { return fmt::format("conformance-{}", next_key_++); }
   std::string name() const override { return "simulated redis node"; }
+  std::optional<Duration> pttl(const std::string& name) override {
+    return topology_.redis("redis").step([&](sim::RedisKeyspace& keys) {
+      return keys.exists(name) ? std::optional(keys.pttl(name).value_or(Duration::max()))
+                               : std::nullopt;
+    });
+  }
   bool supports(const ratelimit::Policy&) const override { return true; }
 
  private:

@@ -57,24 +57,19 @@ std::vector<Policy> supported(std::vector<Policy> all) {
   return all;
 }
 
-// Each algorithm with a limit of 3 over a day (nothing refills during a test; the window
-// algorithms' windows, aligned on the epoch, roll over only at midnight UTC).
-std::vector<Policy> slow_policies() {
-  return supported({GcraPolicy{.count = 3, .period = 24h, .max_burst = 2},
-                    TokenBucketPolicy{.capacity = 3, .count = 3, .period = 24h},
-                    SlidingLogPolicy{.limit = 3, .window = 24h},
-                    SlidingCounterPolicy{.limit = 3, .window = 24h},
-                    FixedWindowPolicy{.limit = 3, .window = 24h}});
+// Each algorithm with a limit of 3 over `span` (a period or a window).
+std::vector<Policy> policies_over(Micros span) {
+  return supported({GcraPolicy{.count = 3, .period = span, .max_burst = 2},
+                    TokenBucketPolicy{.capacity = 3, .count = 3, .period = span},
+                    SlidingLogPolicy{.limit = 3, .window = span},
+                    SlidingCounterPolicy{.limit = 3, .window = span},
+                    FixedWindowPolicy{.limit = 3, .window = span}});
 }
-
-// Each algorithm with a limit of 3 over 300ms (every wait a whole number of milliseconds).
-std::vector<Policy> fast_policies() {
-  return supported({GcraPolicy{.count = 3, .period = 300ms, .max_burst = 2},
-                    TokenBucketPolicy{.capacity = 3, .count = 3, .period = 300ms},
-                    SlidingLogPolicy{.limit = 3, .window = 300ms},
-                    SlidingCounterPolicy{.limit = 3, .window = 300ms},
-                    FixedWindowPolicy{.limit = 3, .window = 300ms}});
-}
+// Over a day: nothing refills during a test, and the window algorithms' windows, aligned on the
+// epoch, roll over only at midnight UTC.
+std::vector<Policy> slow_policies() { return policies_over(24h); }
+// Over 300ms: every wait a whole number of milliseconds (the simulated node's clock).
+std::vector<Policy> fast_policies() { return policies_over(300ms); }
 
 void expect_same(const Decision& got, const Decision& want, const std::string& where) {
   EXPECT_EQ(got.allowed, want.allowed) << where;
@@ -208,6 +203,39 @@ TEST(LimitStoreConformance, BadInputIsNamedBeforeAnythingIsSent) {
   });
   ASSERT_FALSE(static_cast<bool>(*out));
   EXPECT_TRUE(out->error().message.starts_with("timeout")) << out->error().message;
+}
+
+// An allowed request leaves its state with a TTL of reset_after (whole ms, rounded up); a
+// refusal or a peek writes nothing, so a key never allowed has no state at all. (Slow policies:
+// a stalled test machine cannot see the TTL run out.)
+TEST(LimitStoreConformance, StateCarriesATtlOfResetAfter) {
+  REQUIRE_HARNESS(h);
+  for (const Policy& policy : slow_policies()) {
+    const std::string key = h->unique_key();
+    const std::string name = limit_key(key, policy);
+    ASSERT_FALSE(ok(decide(*h, key, policy, 4)).allowed) << algorithm_name(policy);
+    ASSERT_TRUE(ok(decide(*h, key, policy, 0)).allowed) << algorithm_name(policy);
+    EXPECT_EQ(h->pttl(name), std::nullopt) << algorithm_name(policy);
+    const Decision d = ok(decide(*h, key, policy, 1));
+    ASSERT_TRUE(d.allowed) << algorithm_name(policy);
+    const std::optional<Duration> ttl = h->pttl(name);
+    ASSERT_TRUE(ttl.has_value()) << algorithm_name(policy);
+    EXPECT_GT(*ttl, Duration::zero()) << algorithm_name(policy);
+    EXPECT_LE(*ttl, std::chrono::ceil<std::chrono::milliseconds>(d.reset_after))
+        << algorithm_name(policy);
+  }
+}
+
+// Once reset_after has passed, an idle key's state is gone from the store.
+TEST(LimitStoreConformance, IdleStateDisappears) {
+  REQUIRE_HARNESS(h);
+  for (const Policy& policy : fast_policies()) {
+    const std::string key = h->unique_key();
+    const Decision d = ok(decide(*h, key, policy, 1));
+    ASSERT_TRUE(d.allowed) << algorithm_name(policy);
+    h->wait(std::chrono::ceil<std::chrono::milliseconds>(d.reset_after) + 5ms);
+    EXPECT_EQ(h->pttl(limit_key(key, policy)), std::nullopt) << algorithm_name(policy);
+  }
 }
 
 // The store's decisions equal the pure model's, fed the instants the store decided at.

@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <array>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -64,6 +65,15 @@ class RedisHarness final : public LimitStoreHarness {
   ratelimit::Instant last_instant(int client) override { return at(client).last_instant(); }
   std::string unique_key() override { return fmt::format("{}:{}", prefix_, next_key_++); }
   std::string name() const override { return "redis-server"; }
+  std::optional<Duration> pttl(const std::string& name) override {
+    const std::array<std::string_view, 2> argv{"PTTL", name};
+    auto reply = backends::block_on(io_, at(0).connection().command(argv, std::chrono::seconds(2)));
+    if (!reply) throw std::runtime_error(reply.error().to_string());
+    if (!reply->is_integer()) throw std::runtime_error("PTTL did not answer an integer");
+    if (reply->as_integer() == -2) return std::nullopt;
+    if (reply->as_integer() < 0) return Duration::max();
+    return std::chrono::milliseconds(reply->as_integer());
+  }
   bool supports(const ratelimit::Policy&) const override { return true; }
 
  private:

@@ -40,6 +40,9 @@ class RedisLimitStore final : public ratelimit::LimitStore {
   Task<Result<ratelimit::Decision>> decide(std::string_view key, const ratelimit::Policy& policy,
                                            std::int64_t cost, Duration timeout) override;
 
+  // The connection the store runs on, borrowed or owned; other stores may share it.
+  [[nodiscard]] Connection& connection() noexcept { return *connection_; }
+
   // The server's TIME of this store's last decision that came back (for tests; the epoch before
   // any): the instant to feed the pure model for the same decision.
   [[nodiscard]] ratelimit::Instant last_instant() const noexcept { return last_instant_; }
