@@ -37,6 +37,9 @@
 // happen; kOutcomeUnknown: it may have happened (every operation is safe to repeat with the same
 // owner). Bad arguments give kInvalidArgument naming the field before anything is sent
 // (validate_* below).
+// Lifetimes: what a string_view (or reference) argument views must stay valid until the
+// returned task completes: a task starts only when it is awaited, so a temporary of the calling
+// expression may be gone by then (bind arguments to locals, then co_await the task).
 // Thread-safety: an instance is used from one executor.
 #pragma once
 

@@ -49,7 +49,8 @@
 // every operation is safe to repeat with the same owner.
 //
 // Ownership: the pool is borrowed and must outlive the store and every call in progress;
-// arguments are copied before the first suspension. Thread-safety: as Pool (one
+// arguments are borrowed until the returned task completes (the port's contract), then copied
+// into the statement. Thread-safety: as Pool (one
 // single-threaded io_context); calls may run concurrently, each on its own connection.
 #pragma once
 
