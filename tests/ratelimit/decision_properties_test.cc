@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include "faultline/ratelimit/tiered.h"
 #include "tests/ratelimit/ratelimit_support.h"
 
 namespace faultline::ratelimit {
@@ -50,6 +51,36 @@ RC_GTEST_PROP(RateLimitDecisions, RefusalsChangeNothingAndRetryAfterIsExact, ())
     RC_ASSERT(decide(later, policy, r.at + *d.retry_after, r.cost).allowed);
     State earlier = state;
     RC_ASSERT(!decide(earlier, policy, r.at + *d.retry_after - Micros(1), r.cost).allowed);
+  }
+}
+
+// Tiers are all-or-nothing: a tiered request is allowed exactly when every tier alone would
+// allow it, and then each tier's state is what its own decision makes it; otherwise no state
+// changes, and after the combined retry_after the same request is allowed.
+RC_GTEST_PROP(RateLimitDecisions, TiersAreAllOrNothing, ()) {
+  const auto policies = *rc::gen::container<std::vector<Policy>>(
+      *rc::gen::inRange<std::size_t>(1, 5), gen_policy());
+  std::vector<State> states;
+  for (const Policy& p : policies) states.push_back(initial_state(p));
+  for (const Request& r : *gen_trace(100'000, 4)) {
+    std::vector<State> alone = states;
+    bool each = true;
+    for (std::size_t i = 0; i < policies.size(); ++i) {
+      each = decide(alone[i], policies[i], r.at, r.cost).allowed && each;
+    }
+    const std::vector<State> before = states;
+    const TieredDecision d = decide_all(states, policies, r.at, r.cost);
+    RC_ASSERT(d.allowed == each);
+    RC_ASSERT(d.tiers.size() == policies.size());
+    if (d.allowed) {
+      RC_ASSERT(states == alone);
+      continue;
+    }
+    RC_ASSERT(states == before);
+    RC_ASSERT(!d.violated().empty());
+    if (!d.retry_after) continue;
+    std::vector<State> later = states;
+    RC_ASSERT(decide_all(later, policies, r.at + *d.retry_after, r.cost).allowed);
   }
 }
 

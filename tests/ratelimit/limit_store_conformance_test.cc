@@ -260,5 +260,162 @@ TEST(LimitStoreConformance, AgreesWithThePureModel) {
   }
 }
 
+// --- Several limits at once (tiered.h) ---
+
+Result<TieredDecision> decide_all(LimitStoreHarness& h, const std::vector<Tier>& tiers,
+                                  std::int64_t cost, int client = 0) {
+  std::optional<Result<TieredDecision>> out;
+  h.run([&]() -> Task<void> {
+    auto call = h.store(client).decide_all(tiers, cost, kTimeout);
+    out.emplace(co_await std::move(call));
+  });
+  return std::move(*out);
+}
+
+TieredDecision ok(Result<TieredDecision> r) {
+  EXPECT_TRUE(static_cast<bool>(r)) << (r ? std::string() : r.error().to_string());
+  return r ? *r : TieredDecision{};
+}
+
+// A caller tier (limit 2), a tenant tier (limit 3) and a global tier (limit 5), each of a
+// different algorithm when the backend runs several, over a day.
+std::vector<Tier> three_tiers(LimitStoreHarness& h) {
+  const std::vector<Policy> p = supported({SlidingLogPolicy{.limit = 2, .window = 24h},
+                                           GcraPolicy{.count = 3, .period = 24h, .max_burst = 2},
+                                           FixedWindowPolicy{.limit = 5, .window = 24h}});
+  const auto pick = [&](std::size_t i) { return p[std::min(i, p.size() - 1)]; };
+  return {{.key = h.unique_key(), .policy = pick(0)},
+          {.key = h.unique_key(), .policy = pick(1)},
+          {.key = h.unique_key(), .policy = pick(2)}};
+}
+
+// What a single decision on each tier's own key would say now, peeking.
+std::vector<std::int64_t> remaining_of(LimitStoreHarness& h, const std::vector<Tier>& tiers) {
+  std::vector<std::int64_t> out;
+  for (const Tier& t : tiers) out.push_back(ok(decide(h, t.key, t.policy, 0)).remaining);
+  return out;
+}
+
+TEST(LimitStoreConformance, TiersAllAllowAndAreAllCharged) {
+  REQUIRE_HARNESS(h);
+  std::vector<Tier> tiers = three_tiers(*h);
+  const TieredDecision d = ok(decide_all(*h, tiers, 2));
+  ASSERT_TRUE(d.allowed);
+  ASSERT_EQ(d.tiers.size(), 3u);
+  EXPECT_EQ(d.retry_after, Micros::zero());
+  EXPECT_EQ(d.tiers[0].remaining, 0);
+  EXPECT_EQ(d.tiers[1].remaining, 1);
+  EXPECT_EQ(d.tiers[2].remaining, 3);
+  EXPECT_EQ(remaining_of(*h, tiers), (std::vector<std::int64_t>{0, 1, 3}));
+}
+
+// The caller tier refuses: neither the tenant nor the global budget is drained, and the other
+// tiers report their state unchanged.
+TEST(LimitStoreConformance, ALaterRefusalChargesNoTier) {
+  REQUIRE_HARNESS(h);
+  std::vector<Tier> tiers = three_tiers(*h);
+  std::swap(tiers[0], tiers[2]);  // the tight tier last
+  ASSERT_TRUE(ok(decide(*h, tiers[2].key, tiers[2].policy, 2)).allowed);  // drain the caller
+  const std::vector<std::int64_t> before = remaining_of(*h, tiers);
+  const TieredDecision d = ok(decide_all(*h, tiers, 1));
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.violated(), (std::vector<std::size_t>{2}));
+  EXPECT_TRUE(d.tiers[0].allowed);
+  EXPECT_EQ(d.tiers[0].remaining, before[0]);
+  EXPECT_EQ(d.tiers[1].remaining, before[1]);
+  ASSERT_TRUE(d.retry_after.has_value());
+  EXPECT_EQ(d.retry_after, d.tiers[2].retry_after);
+  EXPECT_EQ(remaining_of(*h, tiers), before);
+}
+
+TEST(LimitStoreConformance, ATierThatCanNeverAllowMakesTheTieredWaitNever) {
+  REQUIRE_HARNESS(h);
+  const std::vector<Tier> tiers = three_tiers(*h);
+  const TieredDecision d = ok(decide_all(*h, tiers, 4));  // above the caller's 2 and tenant's 3
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.violated(), (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(d.retry_after, std::nullopt);
+  EXPECT_EQ(remaining_of(*h, tiers), (std::vector<std::int64_t>{2, 3, 5}));
+}
+
+// Two callers of one tenant, concurrently: every tier's usage afterwards is exactly what the
+// allowed requests charged, and no tier's limit is passed.
+TEST(LimitStoreConformance, ConcurrentTieredRequestsChargeAllOrNothing) {
+  REQUIRE_HARNESS(h);
+  const std::vector<Tier> base = three_tiers(*h);
+  std::vector<std::vector<Tier>> per_client;
+  for (int c = 0; c < LimitStoreHarness::kClients; ++c) {
+    per_client.push_back({{.key = h->unique_key(), .policy = base[0].policy}, base[1], base[2]});
+  }
+  std::vector<std::int64_t> admitted(LimitStoreHarness::kClients, 0);
+  std::vector<std::function<Task<void>()>> bodies;
+  for (int c = 0; c < LimitStoreHarness::kClients; ++c) {
+    bodies.push_back([&, c]() -> Task<void> {
+      for (int i = 0; i < 4; ++i) {
+        const std::vector<Tier>& tiers = per_client[static_cast<std::size_t>(c)];
+        auto call = h->store(c).decide_all(tiers, 1, kTimeout);
+        Result<TieredDecision> d = co_await std::move(call);
+        if (d && d->allowed) ++admitted[static_cast<std::size_t>(c)];
+      }
+    });
+  }
+  h->run_concurrently(std::move(bodies));
+  const std::int64_t total = admitted[0] + admitted[1];
+  EXPECT_EQ(total, 3);  // the tenant tier's limit: each caller could take 2
+  for (int c = 0; c < LimitStoreHarness::kClients; ++c) {
+    const std::vector<std::int64_t> left = remaining_of(*h, per_client[static_cast<std::size_t>(c)]);
+    EXPECT_EQ(left[0], 2 - admitted[static_cast<std::size_t>(c)]) << "caller " << c;
+    EXPECT_EQ(left[1], 3 - total);
+    EXPECT_EQ(left[2], 5 - total);
+  }
+}
+
+TEST(LimitStoreConformance, BadTiersAreNamedBeforeAnythingIsSent) {
+  REQUIRE_HARNESS(h);
+  const Policy good = slow_policies()[0];
+  const auto expect_named = [&](const std::vector<Tier>& tiers, std::int64_t cost,
+                                const std::string& field) {
+    Result<TieredDecision> d = decide_all(*h, tiers, cost);
+    ASSERT_FALSE(static_cast<bool>(d)) << field;
+    EXPECT_EQ(d.error().code, ErrorCode::kInvalidArgument) << field;
+    EXPECT_TRUE(d.error().message.starts_with(field + ":")) << d.error().message;
+  };
+  expect_named({}, 1, "tiers");
+  expect_named(std::vector<Tier>(kMaxTiers + 1, Tier{.key = "k", .policy = good}), 1, "tiers");
+  expect_named({{.key = "a", .policy = good}, {.key = "", .policy = good}}, 1, "tiers[1].key");
+  expect_named({{.key = "a", .policy = GcraPolicy{.count = 0}}}, 1, "tiers[0].count");
+  expect_named({{.key = "a", .policy = good}, {.key = "a", .policy = good}}, 1, "tiers[1]");
+  expect_named({{.key = "a", .policy = good}}, kMaxCost + 1, "cost");
+}
+
+// The tiered decisions equal the pure decide_all's, fed the instants the store decided at.
+TEST(LimitStoreConformance, TieredAgreesWithThePureModel) {
+  REQUIRE_HARNESS(h);
+  const std::vector<Policy> fast = fast_policies();
+  std::vector<Tier> tiers;
+  for (const Policy& p : fast) tiers.push_back({.key = h->unique_key(), .policy = p});
+  std::vector<Policy> policies;
+  std::vector<State> model;
+  for (const Tier& t : tiers) {
+    policies.push_back(t.policy);
+    model.push_back(initial_state(t.policy));
+  }
+  const std::vector<std::pair<std::chrono::milliseconds, std::int64_t>> steps = {
+      {0ms, 1}, {0ms, 2}, {10ms, 1}, {90ms, 2}, {0ms, 4}, {120ms, 1}, {250ms, 2}, {310ms, 3}};
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    h->wait(steps[i].first);
+    const TieredDecision got = ok(decide_all(*h, tiers, steps[i].second));
+    const TieredDecision want = ratelimit::decide_all(model, policies, h->last_instant(0),
+                                                      steps[i].second);
+    EXPECT_EQ(got.allowed, want.allowed) << "step " << i;
+    EXPECT_EQ(got.retry_after, want.retry_after) << "step " << i;
+    ASSERT_EQ(got.tiers.size(), want.tiers.size());
+    for (std::size_t t = 0; t < got.tiers.size(); ++t) {
+      expect_same(got.tiers[t], want.tiers[t],
+                  std::string(algorithm_name(policies[t])) + " step " + std::to_string(i));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace faultline::testing

@@ -1,5 +1,6 @@
 #include "faultline/backends/redis/limit_store.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <type_traits>
@@ -14,12 +15,86 @@ namespace {
 
 using ratelimit::Micros;
 
-std::string with_prelude(std::string_view body) {
-  return std::string(limit_scripts::kPrelude) + std::string(body);
-}
+// Each algorithm's name (ratelimit::algorithm_name), its Lua function's name and text.
+struct Function {
+  std::string_view algorithm;
+  std::string_view lua_name;
+  std::string_view text;
+};
+constexpr std::array<Function, 5> kFunctions{{
+    {"gcra", "gcra", limit_scripts::kGcra},
+    {"token-bucket", "token_bucket", limit_scripts::kTokenBucket},
+    {"sliding-log", "sliding_log", limit_scripts::kSlidingLog},
+    {"sliding-counter", "sliding_counter", limit_scripts::kSlidingCounter},
+    {"fixed-window", "fixed_window", limit_scripts::kFixedWindow},
+}};
 
 Error malformed(std::string what) {
   return Error{ErrorCode::kProtocol, "decide: unexpected reply: " + std::move(what)};
+}
+
+}  // namespace
+
+namespace limit_scripts {
+
+std::string single_script(std::string_view algorithm) {
+  std::string script(kPrelude);
+  for (const Function& f : kFunctions) {
+    if (f.algorithm != algorithm) continue;
+    script.append(f.text).append("local decide = ").append(f.lua_name).append("\n");
+  }
+  return script.append(kSingleMain);
+}
+
+std::string tiered_script() {
+  std::string script(kPrelude);
+  for (const Function& f : kFunctions) script.append(f.text);
+  return script.append(kTieredMain);
+}
+
+}  // namespace limit_scripts
+
+namespace {
+
+// Five integers from `e[at]`: allowed, limit, remaining, retry_after_us (-1: never),
+// reset_after_us.
+Result<ratelimit::Decision> decode_five(const std::vector<RedisReply>& e, std::size_t at) {
+  for (std::size_t i = at; i < at + 5; ++i) {
+    if (!e[i].is_integer()) return malformed("an element is not an integer");
+  }
+  const std::int64_t allowed = e[at].as_integer();
+  const std::int64_t retry = e[at + 3].as_integer();
+  if (allowed != 0 && allowed != 1) return malformed("allowed is not 0 or 1");
+  if (e[at + 1].as_integer() < 1 || e[at + 2].as_integer() < 0 || e[at + 4].as_integer() < 0 ||
+      retry < -1) {
+    return malformed("a negative limit, remaining, retry_after or reset_after");
+  }
+  ratelimit::Decision out;
+  out.allowed = allowed == 1;
+  out.limit = e[at + 1].as_integer();
+  out.remaining = e[at + 2].as_integer();
+  if (retry < 0) {
+    out.retry_after = std::nullopt;
+  } else {
+    out.retry_after = Micros(retry);
+  }
+  out.reset_after = Micros(e[at + 4].as_integer());
+  return out;
+}
+
+// Checks that `allowed` agrees with the tiers' and fills in retry_after.
+Result<TimedTieredDecision> finish_tiered(TimedTieredDecision timed) {
+  ratelimit::TieredDecision& d = timed.decision;
+  const bool all = std::all_of(d.tiers.begin(), d.tiers.end(),
+                               [](const ratelimit::Decision& t) { return t.allowed; });
+  if (all != d.allowed) return malformed("allowed disagrees with the tiers'");
+  d.retry_after = ratelimit::combined_retry_after(d.tiers);
+  return timed;
+}
+
+Result<ratelimit::Instant> decode_now(const RedisReply& element) {
+  if (!element.is_integer()) return malformed("now is not an integer");
+  return ratelimit::Instant(Micros(element.as_integer()));
 }
 
 }  // namespace
@@ -28,37 +103,44 @@ Result<TimedDecision> decode_decision_reply(const RedisReply& reply) {
   if (!reply.is_array() || reply.as_array().size() != 6) {
     return malformed("a " + std::string(to_string(reply.kind())) + ", expected an array of 6");
   }
+  Result<ratelimit::Decision> decision = decode_five(reply.as_array(), 0);
+  if (!decision.ok()) return std::move(decision).error();
+  Result<ratelimit::Instant> at = decode_now(reply.as_array()[5]);
+  if (!at.ok()) return std::move(at).error();
+  return TimedDecision{*decision, *at};
+}
+
+Result<TimedTieredDecision> decode_tiered_reply(const RedisReply& reply, std::size_t tiers) {
+  const std::size_t size = 2 + 5 * tiers;
+  if (!reply.is_array() || reply.as_array().size() != size) {
+    return malformed("a " + std::string(to_string(reply.kind())) + ", expected an array of " +
+                     std::to_string(size));
+  }
   const std::vector<RedisReply>& e = reply.as_array();
-  for (const RedisReply& element : e) {
-    if (!element.is_integer()) return malformed("an element is not an integer");
+  if (!e[0].is_integer() || (e[0].as_integer() != 0 && e[0].as_integer() != 1)) {
+    return malformed("allowed is not 0 or 1");
   }
-  const std::int64_t allowed = e[0].as_integer();
-  const std::int64_t retry = e[3].as_integer();
-  if (allowed != 0 && allowed != 1) return malformed("allowed is not 0 or 1");
-  if (e[1].as_integer() < 1 || e[2].as_integer() < 0 || e[4].as_integer() < 0 || retry < -1) {
-    return malformed("a negative limit, remaining, retry_after or reset_after");
+  Result<ratelimit::Instant> at = decode_now(e[1]);
+  if (!at.ok()) return std::move(at).error();
+  TimedTieredDecision out;
+  out.decision.allowed = e[0].as_integer() == 1;
+  out.at = *at;
+  for (std::size_t i = 0; i < tiers; ++i) {
+    Result<ratelimit::Decision> d = decode_five(e, 2 + 5 * i);
+    if (!d.ok()) return std::move(d).error();
+    out.decision.tiers.push_back(*d);
   }
-  TimedDecision out;
-  out.decision.allowed = allowed == 1;
-  out.decision.limit = e[1].as_integer();
-  out.decision.remaining = e[2].as_integer();
-  if (retry < 0) {
-    out.decision.retry_after = std::nullopt;
-  } else {
-    out.decision.retry_after = Micros(retry);
-  }
-  out.decision.reset_after = Micros(e[4].as_integer());
-  out.at = ratelimit::Instant(Micros(e[5].as_integer()));
-  return out;
+  return finish_tiered(std::move(out));
 }
 
 RedisLimitStore::RedisLimitStore(Connection& connection)
     : connection_(&connection),
-      gcra_(with_prelude(limit_scripts::kGcra)),
-      token_bucket_(with_prelude(limit_scripts::kTokenBucket)),
-      sliding_log_(with_prelude(limit_scripts::kSlidingLog)),
-      sliding_counter_(with_prelude(limit_scripts::kSlidingCounter)),
-      fixed_window_(with_prelude(limit_scripts::kFixedWindow)) {}
+      gcra_(limit_scripts::single_script("gcra")),
+      token_bucket_(limit_scripts::single_script("token-bucket")),
+      sliding_log_(limit_scripts::single_script("sliding-log")),
+      sliding_counter_(limit_scripts::single_script("sliding-counter")),
+      fixed_window_(limit_scripts::single_script("fixed-window")),
+      tiered_(limit_scripts::tiered_script()) {}
 
 RedisLimitStore::RedisLimitStore(std::unique_ptr<Connection> owned) : RedisLimitStore(*owned) {
   owned_ = std::move(owned);
@@ -73,22 +155,30 @@ Result<std::unique_ptr<RedisLimitStore>> RedisLimitStore::create(boost::asio::io
   return std::unique_ptr<RedisLimitStore>(new RedisLimitStore(std::move(owned)));
 }
 
-RedisLimitStore::Call RedisLimitStore::call_for(const ratelimit::Policy& policy,
-                                                std::int64_t cost) {
+Script& RedisLimitStore::script_for(const ratelimit::Policy& policy) {
+  std::array<Script*, 5> by_index{&gcra_, &token_bucket_, &sliding_log_, &sliding_counter_,
+                                  &fixed_window_};
+  static_assert(std::variant_size_v<ratelimit::Policy> == 5);
+  static_assert(std::is_same_v<std::variant_alternative_t<0, ratelimit::Policy>,
+                               ratelimit::GcraPolicy>);
+  return *by_index[policy.index()];
+}
+
+std::array<std::string, 3> script_params(const ratelimit::Policy& policy) {
   const auto n = [](std::int64_t v) { return std::to_string(v); };
   return std::visit(
-      [&](const auto& p) -> Call {
+      [&](const auto& p) -> std::array<std::string, 3> {
         using P = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<P, ratelimit::GcraPolicy>) {
-          return {&gcra_, {n(ratelimit::emission_interval(p).count()), n(p.max_burst), n(cost)}};
+          return {n(ratelimit::emission_interval(p).count()), n(p.max_burst), "0"};
         } else if constexpr (std::is_same_v<P, ratelimit::TokenBucketPolicy>) {
-          return {&token_bucket_, {n(p.capacity), n(p.count), n(p.period.count()), n(cost)}};
+          return {n(p.capacity), n(p.count), n(p.period.count())};
         } else if constexpr (std::is_same_v<P, ratelimit::SlidingLogPolicy>) {
-          return {&sliding_log_, {n(p.limit), n(p.window.count()), n(cost)}};
+          return {n(p.limit), n(p.window.count()), "0"};
         } else if constexpr (std::is_same_v<P, ratelimit::SlidingCounterPolicy>) {
-          return {&sliding_counter_, {n(p.limit), n(p.window.count()), n(cost)}};
+          return {n(p.limit), n(p.window.count()), "0"};
         } else {
-          return {&fixed_window_, {n(p.limit), n(p.window.count()), n(cost)}};
+          return {n(p.limit), n(p.window.count()), "0"};
         }
       },
       policy);
@@ -103,17 +193,42 @@ Task<Result<ratelimit::Decision>> RedisLimitStore::decide(std::string_view key,
     co_return std::move(r).error();
   }
   const std::string store_key = ratelimit::limit_key(name, rule);
-  const Call what = call_for(rule, cost);
+  const std::array<std::string, 3> params = script_params(rule);
+  const std::string units = std::to_string(cost);
   const std::array<std::string_view, 1> keys{store_key};
-  const std::vector<std::string_view> args(what.args.begin(), what.args.end());
+  const std::array<std::string_view, 4> args{params[0], params[1], params[2], units};
   // A named task: g++ 12 mishandles temporaries with destructors inside a co_await operand.
-  auto call = what.script->run(*connection_, keys, args, timeout);
+  auto call = script_for(rule).run(*connection_, keys, args, timeout);
   Result<RedisReply> reply = co_await std::move(call);
   if (!reply.ok()) co_return std::move(reply).error();
   Result<TimedDecision> timed = decode_decision_reply(*reply);
   if (!timed.ok()) co_return std::move(timed).error();
   last_instant_ = timed->at;
   co_return timed->decision;
+}
+
+Task<Result<ratelimit::TieredDecision>> RedisLimitStore::decide_all(
+    std::span<const ratelimit::Tier> tiers, std::int64_t cost, Duration timeout) {
+  const std::vector<ratelimit::Tier> copy(tiers.begin(), tiers.end());
+  if (auto r = ratelimit::validate_decide_all(copy, cost, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  std::vector<std::string> names;
+  std::vector<std::string> argv{std::to_string(cost)};
+  for (const ratelimit::Tier& tier : copy) {
+    names.push_back(ratelimit::limit_key(tier.key, tier.policy));
+    argv.emplace_back(ratelimit::algorithm_name(tier.policy));
+    for (std::string& p : script_params(tier.policy)) argv.push_back(std::move(p));
+  }
+  const std::vector<std::string_view> keys(names.begin(), names.end());
+  const std::vector<std::string_view> args(argv.begin(), argv.end());
+  auto call = tiered_.run(*connection_, keys, args, timeout);
+  Result<RedisReply> reply = co_await std::move(call);
+  if (!reply.ok()) co_return std::move(reply).error();
+  Result<TimedTieredDecision> timed = decode_tiered_reply(*reply, copy.size());
+  if (!timed.ok()) co_return std::move(timed).error();
+  last_instant_ = timed->at;
+  co_return std::move(timed->decision);
 }
 
 }  // namespace faultline::backends::redis

@@ -3,6 +3,7 @@
 #include <sstream>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "faultline/sim/rpc.h"
 
@@ -76,19 +77,33 @@ void decode(const std::string& text, State& state) {
       state);
 }
 
-TimedDecision decide_step(RedisKeyspace& keys, const std::string& key,
-                          const ratelimit::Policy& policy, std::int64_t cost) {
-  // The keyspace's clock is in whole milliseconds (see the header).
-  const Instant now(std::chrono::duration_cast<Micros>(keys.now().time_since_epoch()));
+// The keyspace's clock is in whole milliseconds (see the header).
+Instant now_of(RedisKeyspace& keys) {
+  return Instant(std::chrono::duration_cast<Micros>(keys.now().time_since_epoch()));
+}
+
+State load(RedisKeyspace& keys, const std::string& key, const ratelimit::Policy& policy) {
   State state = ratelimit::initial_state(policy);
   if (const std::string* stored = keys.get(key); stored != nullptr) decode(*stored, state);
+  return state;
+}
+
+// Writes `state` if the decision changed it, with a TTL of its reset_after.
+void store(RedisKeyspace& keys, const std::string& key, const State& before, const State& state,
+           const ratelimit::Decision& decision) {
+  if (state == before) return;
+  keys.set(key, encode(state));
+  const auto ttl = std::chrono::ceil<std::chrono::milliseconds>(decision.reset_after);
+  keys.pexpire(key, std::max(ttl, std::chrono::milliseconds(1)));
+}
+
+TimedDecision decide_step(RedisKeyspace& keys, const std::string& key,
+                          const ratelimit::Policy& policy, std::int64_t cost) {
+  const Instant now = now_of(keys);
+  State state = load(keys, key, policy);
   const State before = state;
   const ratelimit::Decision decision = ratelimit::decide(state, policy, now, cost);
-  if (state != before) {
-    keys.set(key, encode(state));
-    const auto ttl = std::chrono::ceil<std::chrono::milliseconds>(decision.reset_after);
-    keys.pexpire(key, std::max(ttl, std::chrono::milliseconds(1)));
-  }
+  store(keys, key, before, state, decision);
   return {decision, now};
 }
 
@@ -98,6 +113,27 @@ TimedDecision RedisLimits::decide(std::string_view key, const ratelimit::Policy&
                                   std::int64_t cost) {
   const std::string name = ratelimit::limit_key(key, policy);
   return node_.step([&](RedisKeyspace& keys) { return decide_step(keys, name, policy, cost); });
+}
+
+std::pair<ratelimit::TieredDecision, Instant> RedisLimits::decide_all(
+    std::span<const ratelimit::Tier> tiers, std::int64_t cost) {
+  return node_.step([&](RedisKeyspace& keys) {
+    const Instant now = now_of(keys);
+    std::vector<std::string> names;
+    std::vector<ratelimit::Policy> policies;
+    std::vector<State> states;
+    for (const ratelimit::Tier& tier : tiers) {
+      names.push_back(ratelimit::limit_key(tier.key, tier.policy));
+      policies.push_back(tier.policy);
+      states.push_back(load(keys, names.back(), tier.policy));
+    }
+    const std::vector<State> before = states;
+    ratelimit::TieredDecision d = ratelimit::decide_all(states, policies, now, cost);
+    for (std::size_t i = 0; i < tiers.size(); ++i) {
+      store(keys, names[i], before[i], states[i], d.tiers[i]);
+    }
+    return std::pair(std::move(d), now);
+  });
 }
 
 Task<Result<ratelimit::Decision>> SimLimitStore::decide(std::string_view key,
@@ -117,6 +153,24 @@ Task<Result<ratelimit::Decision>> SimLimitStore::decide(std::string_view key,
   if (!timed) co_return std::move(timed).error();
   last_instant_ = timed->at;
   co_return timed->decision;
+}
+
+Task<Result<ratelimit::TieredDecision>> SimLimitStore::decide_all(
+    std::span<const ratelimit::Tier> tiers, std::int64_t cost, Duration timeout) {
+  std::vector<ratelimit::Tier> copy(tiers.begin(), tiers.end());
+  if (auto r = ratelimit::validate_decide_all(copy, cost, timeout); !r) {
+    co_return std::move(r).error();
+  }
+  RedisNode* node = &node_;
+  using Timed = std::pair<ratelimit::TieredDecision, Instant>;
+  auto op = [node, copy, cost]() {
+    return Result<Timed>(RedisLimits(*node).decide_all(copy, cost));
+  };
+  auto reply = call<Timed>(network_, client_, node_.host(), timeout, std::move(op));
+  Result<Timed> timed = co_await std::move(reply);
+  if (!timed) co_return std::move(timed).error();
+  last_instant_ = timed->second;
+  co_return std::move(timed->first);
 }
 
 }  // namespace faultline::sim

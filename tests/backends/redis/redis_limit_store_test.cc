@@ -55,6 +55,33 @@ TEST(RedisLimitStoreReply, MalformedRepliesAreProtocolErrors) {
   }
 }
 
+TEST(RedisLimitStoreReply, DecodesATieredRefusalWithItsCombinedWait) {
+  Result<TimedTieredDecision> d =
+      decode_tiered_reply(reply_of({0, 7, 1, 3, 2, 0, 50, 0, 2, 0, 400, 90}), 2);
+  ASSERT_TRUE(d.ok()) << d.error().to_string();
+  EXPECT_FALSE(d->decision.allowed);
+  EXPECT_EQ(d->at.time_since_epoch(), Micros(7));
+  ASSERT_EQ(d->decision.tiers.size(), 2u);
+  EXPECT_EQ(d->decision.violated(), (std::vector<std::size_t>{1}));
+  EXPECT_EQ(d->decision.retry_after, Micros(400));
+}
+
+TEST(RedisLimitStoreReply, MalformedTieredRepliesAreProtocolErrors) {
+  const std::vector<RedisReply> bad = {
+      RedisReply::nil(),
+      reply_of({1, 7, 1, 3, 2, 0, 50}),                 // one tier short
+      reply_of({2, 7, 1, 3, 2, 0, 50, 1, 3, 2, 0, 5}),  // allowed not 0/1
+      reply_of({1, 7, 1, 3, 2, 0, 50, 0, 3, 2, 9, 5}),  // allowed, but a tier refused
+      reply_of({0, 7, 1, 3, 2, 0, 50, 1, 3, 2, 0, 5}),  // refused, but every tier allowed
+      reply_of({1, 7, 1, 3, 2, 0, 50, 1, 3, -2, 0, 5}),
+  };
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    Result<TimedTieredDecision> d = decode_tiered_reply(bad[i], 2);
+    ASSERT_FALSE(d.ok()) << i;
+    EXPECT_EQ(d.error().code, ErrorCode::kProtocol) << i;
+  }
+}
+
 TEST(RedisLimitStoreKeys, NameTheAlgorithmAndTheKeyLength) {
   EXPECT_EQ(ratelimit::limit_key("api", ratelimit::GcraPolicy{}), "rl:gcra:3:api");
   EXPECT_EQ(ratelimit::limit_key("a:b", ratelimit::SlidingLogPolicy{}), "rl:sliding-log:3:a:b");

@@ -1,7 +1,7 @@
 // RedisLimitStore: the LimitStore (faultline/ratelimit/limit_store.h) on one Redis server, one
 // Lua script per algorithm (limit_scripts.h), run by EVALSHA with a reload on NOSCRIPT.
 //
-// Contract: that of ratelimit::LimitStore, for all five algorithms: GCRA (a string holding the
+// Contract: that of ratelimit::LimitStore (single and tiered decisions), for all five algorithms: GCRA (a string holding the
 // TAT), the sliding log (a sorted set bounded by the limit), the token bucket, the sliding
 // counter and the fixed window (small hashes). `now` is the server's TIME, to the microsecond.
 // Arguments are checked with ratelimit::validate_decide first. Errors otherwise as Script::run()
@@ -13,7 +13,9 @@
 // Thread-safety: one executor (the Connection's); concurrent calls are allowed.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,10 @@ class RedisLimitStore final : public ratelimit::LimitStore {
 
   Task<Result<ratelimit::Decision>> decide(std::string_view key, const ratelimit::Policy& policy,
                                            std::int64_t cost, Duration timeout) override;
+  // One EVALSHA of the tiered script (limit_scripts.h) over every tier's key.
+  Task<Result<ratelimit::TieredDecision>> decide_all(std::span<const ratelimit::Tier> tiers,
+                                                     std::int64_t cost,
+                                                     Duration timeout) override;
 
   // The connection the store runs on, borrowed or owned; other stores may share it.
   [[nodiscard]] Connection& connection() noexcept { return *connection_; }
@@ -52,18 +58,15 @@ class RedisLimitStore final : public ratelimit::LimitStore {
 
   std::unique_ptr<Connection> owned_;  // set only by create(); declared first: outlives uses
   Connection* connection_;             // never null: borrowed, or owned_.get()
-  // The script for a policy's algorithm and its ARGV (see limit_scripts.h).
-  struct Call {
-    Script* script{nullptr};
-    std::vector<std::string> args{};
-  };
-  Call call_for(const ratelimit::Policy& policy, std::int64_t cost);
+  // The single-decision script of the policy's algorithm.
+  Script& script_for(const ratelimit::Policy& policy);
 
   Script gcra_;
   Script token_bucket_;
   Script sliding_log_;
   Script sliding_counter_;
   Script fixed_window_;
+  Script tiered_;
   ratelimit::Instant last_instant_{};
 };
 
@@ -74,5 +77,18 @@ struct TimedDecision {
   ratelimit::Instant at{};
 };
 [[nodiscard]] Result<TimedDecision> decode_decision_reply(const RedisReply& reply);
+
+// The tiered script's reply {allowed, now_us, then five integers per tier} for `tiers` tiers,
+// with retry_after combined (tiered.h), or kProtocol naming what was wrong (also when allowed
+// disagrees with the tiers'). Public for its tests.
+struct TimedTieredDecision {
+  ratelimit::TieredDecision decision{};
+  ratelimit::Instant at{};
+};
+[[nodiscard]] Result<TimedTieredDecision> decode_tiered_reply(const RedisReply& reply,
+                                                              std::size_t tiers);
+
+// A policy's script parameters p1 p2 p3 (limit_scripts.h), as decimal strings.
+[[nodiscard]] std::array<std::string, 3> script_params(const ratelimit::Policy& policy);
 
 }  // namespace faultline::backends::redis

@@ -10,12 +10,16 @@
 // microseconds (real Redis reads TIME, to the microsecond). A decision that changed the state
 // writes it (SET) and gives it a PEXPIRE of reset_after rounded up to whole milliseconds, so an
 // idle key's state disappears once it is back to rest; a refusal or a peek writes nothing.
+// decide_all reads every tier's key, runs the pure decide_all and writes the states that
+// changed, all in one node step.
 //
 // Arguments are assumed valid here (SimLimitStore validates them first, as the real store does).
 // Thread-safety: none. Ownership: borrows the node, which must outlive it.
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <utility>
 #include <string_view>
 
 #include "faultline/ratelimit/limit_store.h"
@@ -37,6 +41,9 @@ class RedisLimits {
 
   [[nodiscard]] TimedDecision decide(std::string_view key, const ratelimit::Policy& policy,
                                      std::int64_t cost);
+  // Every tier in one node step (tiered.h); `at` is the instant of all of them.
+  [[nodiscard]] std::pair<ratelimit::TieredDecision, ratelimit::Instant> decide_all(
+      std::span<const ratelimit::Tier> tiers, std::int64_t cost);
 
  private:
   RedisNode& node_;
@@ -49,6 +56,9 @@ class SimLimitStore final : public ratelimit::LimitStore {
 
   Task<Result<ratelimit::Decision>> decide(std::string_view key, const ratelimit::Policy& policy,
                                            std::int64_t cost, Duration timeout) override;
+  Task<Result<ratelimit::TieredDecision>> decide_all(std::span<const ratelimit::Tier> tiers,
+                                                     std::int64_t cost,
+                                                     Duration timeout) override;
 
   // The instant of this store's last decision that came back (for tests; the epoch before any).
   [[nodiscard]] ratelimit::Instant last_instant() const noexcept { return last_instant_; }
