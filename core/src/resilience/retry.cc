@@ -21,6 +21,9 @@ Result<Retry> Retry::create(Clock& clock, Random& random, RetryOptions options,
 }
 
 bool Retry::retryable(const Error& error) const {
+  if (error.code == ErrorCode::kRateLimited && options_.honour_rate_limit) {
+    return error.retry_after.has_value();
+  }
   if (never_retried(error.code)) return false;
   if (options_.retryable) return options_.retryable(error);
   return default_retryable(error.code, options_.idempotent);

@@ -107,6 +107,13 @@ TimedDecision decide_step(RedisKeyspace& keys, const std::string& key,
   return {decision, now};
 }
 
+// A service outage (Network::begin_outage) on the node: the module does no work (in a timeout
+// outage nobody hears the refusal).
+Result<void> refuse_in_outage(const Network& network, RedisNode& node) {
+  if (!network.outage(node.host().id())) return Ok{};
+  return unavailable("redis: the service is in an outage");
+}
+
 }  // namespace
 
 TimedDecision RedisLimits::decide(std::string_view key, const ratelimit::Policy& policy,
@@ -145,8 +152,10 @@ Task<Result<ratelimit::Decision>> SimLimitStore::decide(std::string_view key,
     co_return std::move(r).error();
   }
   RedisNode* node = &node_;
-  auto op = [node, name, rule, cost]() {
-    return Result<TimedDecision>(RedisLimits(*node).decide(name, rule, cost));
+  Network* network = &network_;
+  auto op = [network, node, name, rule, cost]() -> Result<TimedDecision> {
+    if (auto refused = refuse_in_outage(*network, *node); !refused) return refused.error();
+    return RedisLimits(*node).decide(name, rule, cost);
   };
   auto reply = call<TimedDecision>(network_, client_, node_.host(), timeout, std::move(op));
   Result<TimedDecision> timed = co_await std::move(reply);
@@ -162,9 +171,11 @@ Task<Result<ratelimit::TieredDecision>> SimLimitStore::decide_all(
     co_return std::move(r).error();
   }
   RedisNode* node = &node_;
+  Network* network = &network_;
   using Timed = std::pair<ratelimit::TieredDecision, Instant>;
-  auto op = [node, copy, cost]() {
-    return Result<Timed>(RedisLimits(*node).decide_all(copy, cost));
+  auto op = [network, node, copy, cost]() -> Result<Timed> {
+    if (auto refused = refuse_in_outage(*network, *node); !refused) return refused.error();
+    return RedisLimits(*node).decide_all(copy, cost);
   };
   auto reply = call<Timed>(network_, client_, node_.host(), timeout, std::move(op));
   Result<Timed> timed = co_await std::move(reply);

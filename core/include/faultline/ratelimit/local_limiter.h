@@ -8,6 +8,10 @@
 //   - decide(key, cost): the policy's decision at clock.now() (truncated to microseconds).
 //     kInvalidArgument for an empty key, one longer than kMaxKeyLength, or a cost outside
 //     [0, kMaxCost]; otherwise always a Decision (a refusal is a Decision, not an error).
+//   - decide_all(tiers, cost): several limits at once, all-or-nothing (tiered.h), each tier with
+//     its own policy (options.policy is not used). A tier's state is held under
+//     limit_key(tier.key, tier.policy), as the store does, so it never meets decide()'s keys.
+//     kInvalidArgument as LimitStore::validate_decide_all (timeout aside).
 //   - Bounded memory: at most `max_keys` keys are held. Only an allowed request with cost > 0
 //     stores a key (a refusal or a peek of an unknown key stores nothing). When a new key must be
 //     stored and the map is full, the least recently allowed key is evicted. A key is "at rest"
@@ -24,11 +28,13 @@
 #include <cstddef>
 #include <list>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "faultline/clock.h"
 #include "faultline/ratelimit/policy.h"
+#include "faultline/ratelimit/tiered.h"
 
 namespace faultline::ratelimit {
 
@@ -46,6 +52,7 @@ class LocalLimiter {
   [[nodiscard]] static Result<LocalLimiter> create(Clock& clock, LocalLimiterOptions options);
 
   [[nodiscard]] Result<Decision> decide(std::string_view key, std::int64_t cost);
+  [[nodiscard]] Result<TieredDecision> decide_all(std::span<const Tier> tiers, std::int64_t cost);
 
   // Keys held now (<= max_keys).
   [[nodiscard]] std::size_t size() const { return by_key_.size(); }
@@ -64,6 +71,9 @@ class LocalLimiter {
       : clock_(&clock), options_(std::move(options)) {}
   [[nodiscard]] Instant now() const;
   void make_room(Instant now);
+  // Stores `state` under `key` as the most recently allowed (at `now`), at rest at `rest_at`,
+  // evicting the least recently allowed key if a new key finds the map full.
+  void keep(std::string_view key, State state, Instant now, Instant rest_at);
 
   Clock* clock_;
   LocalLimiterOptions options_;

@@ -1,5 +1,5 @@
-// Pipeline: timeout, retry (with an optional budget), bulkhead and circuit breaker around one
-// operation, always composed in one order, so that they cannot be combined wrongly.
+// Pipeline: timeout, retry (with an optional budget), rate limiter, bulkhead and circuit breaker
+// around one operation, always composed in one order, so that they cannot be combined wrongly.
 //
 // The order, outermost first, and why each stage sits where it does:
 //   1. timeout          the caller's bound on the whole call, sleeps and retries included. Its
@@ -10,12 +10,21 @@
 //                       kRateLimited) nor caller errors, whatever its classifier says (retry.h):
 //                       the catalogue's "retry outside the breaker retries the open circuit"
 //                       cannot happen here. Its sleeps hold no bulkhead slot and no probe.
-//   3. bulkhead         a slot per attempt (waiting in the tier's queue if the options allow),
+//                       It honours a refusal's retry_after only when told to
+//                       (RetryOptions::honour_rate_limit).
+//   3. rate limiter     each attempt is charged (each is a call the dependency sees), inside the
+//                       retry so that retries cannot exceed the limit. A refusal is
+//                       kRateLimited carrying the limiter's retry_after (none when the cost can
+//                       never be allowed); the limiter's own outage policy decides when its
+//                       store is away (rate_limiter.h), and failing closed is kUnavailable,
+//                       never kRateLimited. Before the bulkhead: a refused attempt holds no
+//                       slot and waits in no queue.
+//   4. bulkhead         a slot per attempt (waiting in the tier's queue if the options allow),
 //                       held only while the attempt runs.
-//   4. circuit breaker  judges each attempt, not each call: its window sees the dependency's real
+//   5. circuit breaker  judges each attempt, not each call: its window sees the dependency's real
 //                       failure rate, and a half-open probe is one attempt. Inside the bulkhead,
 //                       so time spent queueing is not counted as the dependency's slowness.
-//   5. attempt timeout  the deadline of one attempt, passed to the operation.
+//   6. attempt timeout  the deadline of one attempt, passed to the operation.
 // Any stage may be left out. The Resilience4j documentation recommends the same nesting
 // (Retry(CircuitBreaker(Bulkhead(call)))).
 //
@@ -45,9 +54,11 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "faultline/clock.h"
 #include "faultline/random.h"
+#include "faultline/ratelimit/rate_limiter.h"
 #include "faultline/resilience/bulkhead.h"
 #include "faultline/resilience/call.h"
 #include "faultline/resilience/circuit_breaker.h"
@@ -58,15 +69,28 @@
 
 namespace faultline::resilience {
 
+// The rate limiter's stage: which budgets an attempt charges (one key per tier of the limiter,
+// rate_limiter.h) and how many units. Off while `limiter` is null.
+struct RateLimitStage {
+  ratelimit::RateLimiter* limiter = nullptr;
+  std::vector<std::string> keys{};
+  std::int64_t cost = 1;
+};
+
+// The attempt's admission by the rate limiter: Ok, or kRateLimited naming the violated tiers
+// with the verdict's retry_after, or the limiter's own error.
+[[nodiscard]] Result<void> admission(const RateLimitStage& stage, Result<ratelimit::Verdict> verdict);
+
 struct PipelineOptions {
-  std::optional<Duration> timeout;           // 1. the whole call
-  std::optional<RetryOptions> retry;         // 2.
+  std::optional<Duration> timeout{};         // 1. the whole call
+  std::optional<RetryOptions> retry{};       // 2.
   RetryBudget* retry_budget = nullptr;       //    shared by the retries of many pipelines
-  Bulkhead* bulkhead = nullptr;              // 3.
+  RateLimitStage rate_limit{};               // 3.
+  Bulkhead* bulkhead = nullptr;              // 4.
   Tier tier = Tier::kStandard;
   bool bulkhead_queue = true;                //    wait in the tier's queue, or fail fast
-  CircuitBreaker* circuit_breaker = nullptr;  // 4.
-  std::optional<Duration> attempt_timeout;   // 5. each attempt
+  CircuitBreaker* circuit_breaker = nullptr;  // 5.
+  std::optional<Duration> attempt_timeout{};  // 6. each attempt
 };
 
 class Pipeline {
@@ -108,7 +132,7 @@ Task<Result<T>> Pipeline::execute(Op op, IsFailure is_failure, TimePoint deadlin
   if (retry_) retry_->on_call();
   Duration previous = Duration::zero();
   for (int number = 1;; ++number) {
-    // 5. the attempt's deadline (the first attempt reuses the clock reading above).
+    // 6. the attempt's deadline (the first attempt reuses the clock reading above).
     CallContext context{deadline, number};
     std::optional<Result<T>> outcome;
     if (timed) {
@@ -122,7 +146,16 @@ Task<Result<T>> Pipeline::execute(Op op, IsFailure is_failure, TimePoint deadlin
                                   " could start; not attempted"});
       }
     }
-    // 3. a bulkhead slot, held until the attempt ends.
+    // 3. the rate limiter's charge for this attempt.
+    if (!outcome && options_.rate_limit.limiter != nullptr) {
+      auto check = options_.rate_limit.limiter->check(options_.rate_limit.keys,
+                                                      options_.rate_limit.cost);
+      Result<ratelimit::Verdict> verdict = co_await std::move(check);
+      if (Result<void> admitted = admission(options_.rate_limit, std::move(verdict)); !admitted) {
+        outcome.emplace(std::move(admitted).error());
+      }
+    }
+    // 4. a bulkhead slot, held until the attempt ends.
     std::optional<Slot> slot;
     if (!outcome && options_.bulkhead != nullptr) {
       // Only one of the two is asked, so that one refusal is counted once in the metrics.
@@ -138,7 +171,7 @@ Task<Result<T>> Pipeline::execute(Op op, IsFailure is_failure, TimePoint deadlin
         outcome.emplace(std::move(*taken).error());
       }
     }
-    // 4. the breaker's permission, and its judgement of the attempt.
+    // 5. the breaker's permission, and its judgement of the attempt.
     if (!outcome) {
       if (options_.circuit_breaker == nullptr) {
         outcome.emplace(co_await op(std::as_const(context)));

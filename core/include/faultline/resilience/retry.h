@@ -15,7 +15,10 @@
 //     next attempt is at least that long: max(backoff delay, retry_after). The bounds below
 //     apply to that longer sleep, so a retry-after that would end at or after the deadline (or
 //     max_total) makes the retry give up at once, saying so, rather than retry early or sleep
-//     past the deadline. A retry-after never makes a non-retryable error retryable.
+//     past the deadline. A retry-after never makes a non-retryable error retryable, with one
+//     opt-in exception: with `honour_rate_limit`, a kRateLimited refusal that carries a
+//     retry_after is retried after it (never sooner, and never blindly: a refusal without one,
+//     a cost that can never be allowed, is not retried).
 //   - Bounds. At most `max_attempts` attempts. Never sleeps past the caller's deadline, nor past
 //     `max_total` from the start of the call: if the next sleep would end at or after either,
 //     it gives up at once rather than sleep and fail. Each attempt is told the deadline
@@ -79,6 +82,7 @@ struct RetryOptions {
   Duration max_total = Duration::max();    // from the first attempt's start, sleeps included
   BackoffOptions backoff{};                // full jitter, 100ms .. 10s
   bool idempotent = false;                 // may an attempt that may have happened be repeated?
+  bool honour_rate_limit = false;          // retry kRateLimited after its retry_after (above)
   // Overrides default_retryable() for the codes that are not never_retried().
   std::function<bool(const Error&)> retryable{};
 };

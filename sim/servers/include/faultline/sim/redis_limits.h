@@ -13,6 +13,8 @@
 // decide_all reads every tier's key, runs the pure decide_all and writes the states that
 // changed, all in one node step.
 //
+// While the node is in a service outage (Network::begin_outage) SimLimitStore's requests do no
+// work and fail (kUnavailable at once in a fail-fast outage; no reply in a timeout outage).
 // Arguments are assumed valid here (SimLimitStore validates them first, as the real store does).
 // Thread-safety: none. Ownership: borrows the node, which must outlive it.
 #pragma once
