@@ -97,7 +97,13 @@ TimedDecision decide_step(RedisKeyspace& keys, const std::string& key,
 TimedDecision RedisLimits::decide(std::string_view key, const ratelimit::Policy& policy,
                                   std::int64_t cost) {
   const std::string name = ratelimit::limit_key(key, policy);
-  return node_.step([&](RedisKeyspace& keys) { return decide_step(keys, name, policy, cost); });
+  return node_.step([&](RedisKeyspace& keys) {
+    const TimedDecision timed = decide_step(keys, name, policy, cost);
+    if (const LimitObserver& observe = node_.limit_observer()) {
+      observe(LimitEvent{key, &policy, cost, timed.decision, timed.at});
+    }
+    return timed;
+  });
 }
 
 Task<Result<ratelimit::Decision>> SimLimitStore::decide(std::string_view key,

@@ -10,6 +10,8 @@
 // microseconds (real Redis reads TIME, to the microsecond). A decision that changed the state
 // writes it (SET) and gives it a PEXPIRE of reset_after rounded up to whole milliseconds, so an
 // idle key's state disappears once it is back to rest; a refusal or a peek writes nothing.
+// Every decision is told, inside its step, to the node's limit observer if one is set
+// (RedisNode::set_limit_observer, limit_events.h): scenarios judge admissions from there.
 //
 // Arguments are assumed valid here (SimLimitStore validates them first, as the real store does).
 // Thread-safety: none. Ownership: borrows the node, which must outlive it.
