@@ -1,0 +1,50 @@
+// The rate-limit family's claims as RapidCheck properties over generated fault plans (lost,
+// delayed and duplicated messages, lost replies, pauses, partitions; the instances' clocks
+// skewed, drifting and stepped as each seed draws them), and the hazards one mistake away
+// failing the same property: the runs are strong enough to break what is unsafe.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "faultline/harness/rapidcheck.h"
+#include "scenarios/framework/catalogue.h"
+
+namespace faultline::scenarios {
+namespace {
+
+const Scenario& named(const std::string& name) {
+  static harness::Catalogue all = catalogue();
+  const Scenario* scenario = all.find(name);
+  if (scenario == nullptr) throw std::runtime_error("no scenario " + name);
+  return *scenario;
+}
+
+RC_GTEST_PROP(SharedSlidingLog, NeverOverTheLimitInAnyWindowUnderAnyGeneratedPlan, ()) {
+  harness::check_generated_plan(named("ratelimit/shared-sliding-log"), "faultline");
+}
+
+RC_GTEST_PROP(SharedGcra, WithinLimitPlusDOverTUnderAnyGeneratedPlan, ()) {
+  harness::check_generated_plan(named("ratelimit/shared-gcra"), "faultline");
+}
+
+// Each hazard fails the property it is one mistake away from.
+void expect_broken(const std::string& name) {
+  const bool held = rc::check(name + " (expected to fail)", [&name] {
+    harness::check_generated_plan(named(name), "faultline");
+  });
+  EXPECT_FALSE(held) << "no generated run broke " << name;
+}
+
+TEST(RateLimitHazards, GeneratedRunsBreakEachMistake) {
+  expect_broken("ratelimit/read-then-write");
+  expect_broken("ratelimit/app-clock-limiter");
+  expect_broken("ratelimit/fixed-window-boundary");
+  expect_broken("ratelimit/in-memory-counters");
+}
+
+}  // namespace
+}  // namespace faultline::scenarios
