@@ -7,34 +7,27 @@
 #include <rapidcheck/gtest.h>
 
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 #include "faultline/harness/rapidcheck.h"
 #include "scenarios/framework/catalogue.h"
+#include "tests/support/catalogue_params.h"
 
 namespace faultline::scenarios {
 namespace {
 
-const Scenario& named(const std::string& name) {
-  static harness::Catalogue all = catalogue();
-  const Scenario* scenario = all.find(name);
-  if (scenario == nullptr) throw std::runtime_error("no scenario " + name);
-  return *scenario;
-}
-
 RC_GTEST_PROP(SharedSlidingLog, NeverOverTheLimitInAnyWindowUnderAnyGeneratedPlan, ()) {
-  harness::check_generated_plan(named("ratelimit/shared-sliding-log"), "faultline");
+  harness::check_generated_plan(catalogue_scenario("ratelimit/shared-sliding-log"), "faultline");
 }
 
 RC_GTEST_PROP(SharedGcra, WithinLimitPlusDOverTUnderAnyGeneratedPlan, ()) {
-  harness::check_generated_plan(named("ratelimit/shared-gcra"), "faultline");
+  harness::check_generated_plan(catalogue_scenario("ratelimit/shared-gcra"), "faultline");
 }
 
 // Each hazard fails the property it is one mistake away from.
 void expect_broken(const std::string& name) {
   const bool held = rc::check(name + " (expected to fail)", [&name] {
-    harness::check_generated_plan(named(name), "faultline");
+    harness::check_generated_plan(catalogue_scenario(name), "faultline");
   });
   EXPECT_FALSE(held) << "no generated run broke " << name;
 }
