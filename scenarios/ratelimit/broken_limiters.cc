@@ -13,8 +13,8 @@ rl::Instant node_now(const sim::RedisKeyspace& keys) {
 }
 
 // Tells the node's observer of a decision made real in the current step.
-void tell(sim::RedisNode& node, const std::string& key, const rl::Policy& policy,
-          std::int64_t cost, const rl::Decision& decision, rl::Instant at) {
+void tell(sim::RedisNode& node, const std::string& key, const rl::Policy& policy, std::int64_t cost,
+          const rl::Decision& decision, rl::Instant at) {
   if (const sim::LimitObserver& observe = node.limit_observer()) {
     observe(sim::LimitEvent{key, &policy, cost, decision, at});
   }
@@ -35,8 +35,8 @@ rl::State& NodeLimitStates::state(const std::string& name, const rl::Policy& pol
 }
 
 Task<Result<rl::Decision>> AppClockLimitStore::decide(std::string_view key,
-                                                      const rl::Policy& policy,
-                                                      std::int64_t cost, Duration timeout) {
+                                                      const rl::Policy& policy, std::int64_t cost,
+                                                      Duration timeout) {
   const std::string name(key);
   const rl::Policy rule = policy;
   if (auto r = rl::validate_decide(name, rule, cost, timeout); !r) co_return std::move(r).error();
@@ -52,8 +52,8 @@ Task<Result<rl::Decision>> AppClockLimitStore::decide(std::string_view key,
       return decision;
     }));
   };
-  auto reply = sim::call<rl::Decision>(network_, client_, states_.node().host(), timeout,
-                                       std::move(op));
+  auto reply =
+      sim::call<rl::Decision>(network_, client_, states_.node().host(), timeout, std::move(op));
   co_return co_await std::move(reply);
 }
 
@@ -70,8 +70,8 @@ Task<Result<rl::Decision>> ReadThenWriteLimitStore::decide(std::string_view key,
       return Snapshot{states->state(stored, rule), node_now(keys)};
     }));
   };
-  auto reading = sim::call<Snapshot>(network_, client_, states_.node().host(), timeout,
-                                     std::move(get));
+  auto reading =
+      sim::call<Snapshot>(network_, client_, states_.node().host(), timeout, std::move(get));
   Result<Snapshot> read = co_await std::move(reading);
   if (!read) co_return std::move(read).error();
   rl::State state = std::move(read->state);
@@ -85,8 +85,7 @@ Task<Result<rl::Decision>> ReadThenWriteLimitStore::decide(std::string_view key,
       return true;
     }));
   };
-  auto writing = sim::call<bool>(network_, client_, states_.node().host(), timeout,
-                                 std::move(set));
+  auto writing = sim::call<bool>(network_, client_, states_.node().host(), timeout, std::move(set));
   Result<bool> written = co_await std::move(writing);
   if (!written) co_return std::move(written).error();
   co_return decision;

@@ -20,18 +20,18 @@ std::string members_text(const std::vector<Admission>& admissions, const Busiest
   std::vector<std::string> shown;
   for (std::size_t i : w.members) {
     const Admission& a = admissions[i];
-    shown.push_back(fmt::format("{}+{} at {}", a.by.empty() ? "" : a.by + " ", a.units,
-                                seconds_text(a.at)));
+    shown.push_back(
+        fmt::format("{}+{} at {}", a.by.empty() ? "" : a.by + " ", a.units, seconds_text(a.at)));
   }
   return fmt::format("{}", fmt::join(shown, ", "));
 }
 
 LimitViolation violation(const std::vector<Admission>& admissions, const std::string& key,
                          std::int64_t bound, BusiestWindow window, std::string_view what) {
-  std::string message = fmt::format(
-      "key '{}': {} units admitted in [{}, {}) ({} {}): {}", key, window.units,
-      seconds_text(window.from), seconds_text(window.from + window.length), what, bound,
-      members_text(admissions, window));
+  std::string message =
+      fmt::format("key '{}': {} units admitted in [{}, {}) ({} {}): {}", key, window.units,
+                  seconds_text(window.from), seconds_text(window.from + window.length), what, bound,
+                  members_text(admissions, window));
   return LimitViolation{key, bound, std::move(window), std::move(message)};
 }
 
@@ -94,9 +94,9 @@ std::optional<LimitViolation> check_gcra_bound(const std::vector<Admission>& adm
       const std::int64_t bound = limit + length / emission_interval;
       BusiestWindow busiest = busiest_window(admissions, indices, length);
       if (busiest.units > bound) {
-        const std::string what = fmt::format("GCRA's bound limit + d/T = {} + {}/{} =", limit,
-                                             duration_text(length),
-                                             duration_text(emission_interval));
+        const std::string what =
+            fmt::format("GCRA's bound limit + d/T = {} + {}/{} =", limit, duration_text(length),
+                        duration_text(emission_interval));
         return violation(admissions, key, bound, std::move(busiest), what);
       }
     }

@@ -33,9 +33,9 @@ namespace rl = faultline::ratelimit;
 
 struct Admission {
   std::string key;
-  rl::Micros at{};         // on the reference clock (a simulated run: true time since its start)
-  std::int64_t units{0};   // > 0
-  std::string by{};        // who was admitted, for messages ("client-2"); may be empty
+  rl::Micros at{};        // on the reference clock (a simulated run: true time since its start)
+  std::int64_t units{0};  // > 0
+  std::string by{};       // who was admitted, for messages ("client-2"); may be empty
   std::ptrdiff_t operation{-1};  // the history operation it answered, when known
 };
 
@@ -52,7 +52,7 @@ struct LimitViolation {
   std::string key;
   std::int64_t bound{0};  // what the window may hold
   BusiestWindow window;
-  std::string message;    // "key 'api': 23 units admitted in [1.200s, 1.300s) (limit 20) ..."
+  std::string message;  // "key 'api': 23 units admitted in [1.200s, 1.300s) (limit 20) ..."
 };
 
 // The admissions' indices per key, each list in time order (ties in input order).

@@ -134,15 +134,15 @@ InstanceLimiter limiter_for(Run& run, sim::Process& self) {
       break;
     case Limiter::kAppClock:
       l.store = std::make_unique<ratelimit::AppClockLimitStore>(run.network(), self,
-                                                               *run.state.node_states);
+                                                                *run.state.node_states);
       break;
     case Limiter::kReadThenWrite:
       l.store = std::make_unique<ratelimit::ReadThenWriteLimitStore>(run.network(), self,
-                                                                    *run.state.node_states);
+                                                                     *run.state.node_states);
       break;
     case Limiter::kInMemory: {
-      auto made = rl::LocalLimiter::create(self.clock(), {.policy = run.state.variant.policy,
-                                                          .max_keys = 16});
+      auto made = rl::LocalLimiter::create(self.clock(),
+                                           {.policy = run.state.variant.policy, .max_keys = 16});
       FAULTLINE_INVARIANT(made.ok(), "the scenario's policy is valid");
       l.local.emplace(std::move(made).value());
       break;
@@ -169,15 +169,15 @@ Task<Result<rl::Decision>> decide(Run& run, sim::Process& self, InstanceLimiter&
 void record(Run& run, std::size_t op, const Result<rl::Decision>& d) {
   if (!d) {
     ++run.state.errors;
-    run.history->complete(op, d.error().may_have_happened() ? sim::OpStatus::kUnknown
-                                                            : sim::OpStatus::kFail,
-                          d.error().to_string());
+    run.history->complete(
+        op, d.error().may_have_happened() ? sim::OpStatus::kUnknown : sim::OpStatus::kFail,
+        d.error().to_string());
     return;
   }
   ++(d->allowed ? run.state.allowed : run.state.refused);
-  run.history->complete(op, sim::OpStatus::kOk,
-                        fmt::format("{} remaining={}", d->allowed ? "allowed" : "refused",
-                                    d->remaining));
+  run.history->complete(
+      op, sim::OpStatus::kOk,
+      fmt::format("{} remaining={}", d->allowed ? "allowed" : "refused", d->remaining));
 }
 
 // Hammers the keys: mostly "api", costs 1..3, a few ms apart on its own clock, now and then
@@ -223,8 +223,7 @@ std::optional<Violation> judge(Run& run) {
     const std::ptrdiff_t op = run.state.admitted[i].operation;
     if (op >= 0) witness.push_back(static_cast<std::size_t>(op));
   }
-  const std::ptrdiff_t blamed =
-      witness.empty() ? -1 : static_cast<std::ptrdiff_t>(witness.back());
+  const std::ptrdiff_t blamed = witness.empty() ? -1 : static_cast<std::ptrdiff_t>(witness.back());
   return Violation{std::move(found->message), blamed, "over-admitted", std::move(witness)};
 }
 
@@ -296,28 +295,33 @@ void add_shared_limit_scenarios(std::vector<std::unique_ptr<Scenario>>& all) {
                       "the same with GCRA (10 per 100ms, burst 6): over any window of length d "
                       "at most 6 + d/10ms units, judged from the node's decisions at true time "
                       "(must hold)",
-                      Expect::kHolds, {Limiter::kSharedStore, kGcra, Check::kGcra},
+                      Expect::kHolds,
+                      {Limiter::kSharedStore, kGcra, Check::kGcra},
                       claim_faults()}));
   all.push_back(make({"ratelimit/fixed-window-boundary",
                       "a shared fixed window (12 per 100ms): the end of one window and the start "
                       "of the next admit up to 24 units within 100ms (must be found)",
-                      Expect::kViolationFound, {Limiter::kSharedStore, fixed, Check::kWindow},
+                      Expect::kViolationFound,
+                      {Limiter::kSharedStore, fixed, Check::kWindow},
                       sim::FaultSpace::none()}));
   all.push_back(make({"ratelimit/in-memory-counters",
                       "a LocalLimiter per instance, each with the full limit: 4 instances admit "
                       "up to 4 times it (must be found)",
-                      Expect::kViolationFound, {Limiter::kInMemory, sliding_log.policy},
+                      Expect::kViolationFound,
+                      {Limiter::kInMemory, sliding_log.policy},
                       sim::FaultSpace::none()}));
   all.push_back(make({"ratelimit/app-clock-limiter",
                       "the node decides at the instant the caller sends, its skewed, drifting, "
                       "stepping wall clock: an instance ahead sees the others' admissions as "
                       "expired (must be found)",
-                      Expect::kViolationFound, {Limiter::kAppClock, sliding_log.policy},
+                      Expect::kViolationFound,
+                      {Limiter::kAppClock, sliding_log.policy},
                       sim::FaultSpace::none()}));
   all.push_back(make({"ratelimit/read-then-write",
                       "the state read (GET) and written back (SET) in two round trips: "
                       "instances that read the same state both spend it (must be found)",
-                      Expect::kViolationFound, {Limiter::kReadThenWrite, sliding_log.policy},
+                      Expect::kViolationFound,
+                      {Limiter::kReadThenWrite, sliding_log.policy},
                       sim::FaultSpace::none()}));
 }
 

@@ -20,7 +20,7 @@
 namespace faultline::sim {
 
 struct LimitEvent {
-  std::string_view key;                      // the caller's key (not limit_key's name)
+  std::string_view key;                       // the caller's key (not limit_key's name)
   const ratelimit::Policy* policy = nullptr;  // never null when told
   std::int64_t cost = 0;
   ratelimit::Decision decision{};
