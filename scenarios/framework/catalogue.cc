@@ -4,6 +4,7 @@
 
 #include "scenarios/idempotency/family.h"
 #include "scenarios/locks/family.h"
+#include "scenarios/ratelimit/family.h"
 #include "scenarios/resilience/family.h"
 
 namespace faultline::scenarios {
@@ -13,6 +14,7 @@ harness::Catalogue catalogue() {
   add_lock_scenarios(all);
   add_resilience_scenarios(all);
   add_idempotency_scenarios(all);
+  add_ratelimit_scenarios(all);
   return harness::Catalogue(std::move(all));
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ inline std::string catalogue_test_name(const ::testing::TestParamInfo<std::strin
     if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '_';
   }
   return name;
+}
+
+// The catalogue's scenario `name`, from one catalogue kept for the test program's life (for
+// properties that run a scenario many times); throws std::runtime_error when there is none.
+inline const Scenario& catalogue_scenario(const std::string& name) {
+  static const harness::Catalogue all = catalogue();
+  const Scenario* scenario = all.find(name);
+  if (scenario == nullptr) throw std::runtime_error("no scenario " + name);
+  return *scenario;
 }
 
 }  // namespace faultline::scenarios

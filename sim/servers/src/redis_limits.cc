@@ -119,7 +119,13 @@ Result<void> refuse_in_outage(const Network& network, RedisNode& node) {
 TimedDecision RedisLimits::decide(std::string_view key, const ratelimit::Policy& policy,
                                   std::int64_t cost) {
   const std::string name = ratelimit::limit_key(key, policy);
-  return node_.step([&](RedisKeyspace& keys) { return decide_step(keys, name, policy, cost); });
+  return node_.step([&](RedisKeyspace& keys) {
+    const TimedDecision timed = decide_step(keys, name, policy, cost);
+    if (const LimitObserver& observe = node_.limit_observer()) {
+      observe(LimitEvent{key, &policy, cost, timed.decision, timed.at});
+    }
+    return timed;
+  });
 }
 
 std::pair<ratelimit::TieredDecision, Instant> RedisLimits::decide_all(
@@ -136,8 +142,12 @@ std::pair<ratelimit::TieredDecision, Instant> RedisLimits::decide_all(
     }
     const std::vector<State> before = states;
     ratelimit::TieredDecision d = ratelimit::decide_all(states, policies, now, cost);
+    const LimitObserver& observe = node_.limit_observer();
     for (std::size_t i = 0; i < tiers.size(); ++i) {
       store(keys, names[i], before[i], states[i], d.tiers[i]);
+      // A tier that was not charged (the request was refused) is told as a peek.
+      const std::int64_t charged = d.allowed ? cost : 0;
+      if (observe) observe(LimitEvent{tiers[i].key, &tiers[i].policy, charged, d.tiers[i], now});
     }
     return std::pair(std::move(d), now);
   });

@@ -10,23 +10,17 @@
 
 #include "faultline/harness/rapidcheck.h"
 #include "scenarios/framework/catalogue.h"
+#include "tests/support/catalogue_params.h"
 
 namespace faultline::scenarios {
 namespace {
 
-const Scenario& named(const std::string& name) {
-  static harness::Catalogue all = catalogue();
-  const Scenario* scenario = all.find(name);
-  if (scenario == nullptr) throw std::runtime_error("no scenario " + name);
-  return *scenario;
-}
-
 RC_GTEST_PROP(PaymentsRetry, OneChargePerRequestUnderAnyGeneratedPlan, ()) {
-  harness::check_generated_plan(named("idempotency/payments-retry"), "faultline");
+  harness::check_generated_plan(catalogue_scenario("idempotency/payments-retry"), "faultline");
 }
 
 RC_GTEST_PROP(ConsumerDedup, EachMessageAppliedOnceUnderAnyGeneratedPlan, ()) {
-  harness::check_generated_plan(named("idempotency/consumer-dedup"), "faultline");
+  harness::check_generated_plan(catalogue_scenario("idempotency/consumer-dedup"), "faultline");
 }
 
 // The payments claim's nearest hazard fails the same property. (Dedup in Redis alone shows
@@ -34,7 +28,7 @@ RC_GTEST_PROP(ConsumerDedup, EachMessageAppliedOnceUnderAnyGeneratedPlan, ()) {
 // its verdict is checked over the catalogue's seed sweep instead.)
 TEST(IdempotencyHazards, GeneratedPlansBreakAFreshKeyPerRetry) {
   const bool held = rc::check("idempotency/fresh-key-per-retry (expected to fail)", [] {
-    harness::check_generated_plan(named("idempotency/fresh-key-per-retry"), "faultline");
+    harness::check_generated_plan(catalogue_scenario("idempotency/fresh-key-per-retry"), "faultline");
   });
   EXPECT_FALSE(held) << "no generated plan broke a fresh key per retry";
 }

@@ -12,6 +12,8 @@
 // idle key's state disappears once it is back to rest; a refusal or a peek writes nothing.
 // decide_all reads every tier's key, runs the pure decide_all and writes the states that
 // changed, all in one node step.
+// Every decision is told, inside its step, to the node's limit observer if one is set
+// (RedisNode::set_limit_observer, limit_events.h): scenarios judge admissions from there.
 //
 // While the node is in a service outage (Network::begin_outage) SimLimitStore's requests do no
 // work and fail (kUnavailable at once in a fail-fast outage; no reply in a timeout outage).

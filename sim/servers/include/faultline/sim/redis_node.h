@@ -29,6 +29,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "faultline/sim/limit_events.h"
 #include "faultline/sim/lock_events.h"
 #include "faultline/sim/redis_keyspace.h"
 #include "faultline/sim/world.h"
@@ -62,6 +63,10 @@ class RedisNode {
   // never changes the run). Empty (the default): nothing is built or told.
   void set_lock_observer(LockObserver observer) { lock_observer_ = std::move(observer); }
   [[nodiscard]] const LockObserver& lock_observer() const noexcept { return lock_observer_; }
+  // Told of every decision a rate-limit module (RedisLimits) makes on this node, under
+  // limit_events.h's contract. Empty (the default): nothing is told.
+  void set_limit_observer(LimitObserver observer) { limit_observer_ = std::move(observer); }
+  [[nodiscard]] const LimitObserver& limit_observer() const noexcept { return limit_observer_; }
 
   // Runs `script` (a callable taking RedisKeyspace&) as one atomic step on the node, now, and
   // returns what it returns: the keyspace's clock is the node's wall clock for the whole step,
@@ -99,6 +104,7 @@ class RedisNode {
   std::optional<Duration> replica_lag_;
   std::function<void(const std::string&)> data_loss_note_;
   LockObserver lock_observer_;
+  LimitObserver limit_observer_;
   std::uint64_t replication_epoch_ = 0;  // a failover discards what the old primary still ships
   RedisKeyspace replica_;
   std::optional<Duration> fsync_period_;  // set: appendfsync everysec
