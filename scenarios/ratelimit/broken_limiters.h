@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,13 @@ class NodeStatesClient : public rl::LimitStore {
  public:
   NodeStatesClient(sim::Network& network, sim::Process& client, NodeLimitStates& states)
       : network_(network), client_(client), states_(states) {}
+
+  // The hazards are shown on single decisions; a tiered one is refused, sending nothing.
+  Task<Result<rl::TieredDecision>> decide_all(std::span<const rl::Tier>, std::int64_t,
+                                              Duration) override {
+    co_return Error{ErrorCode::kFailedPrecondition,
+                    "decide_all: this hazard's store decides single limits only"};
+  }
 
  protected:
   sim::Network& network_;
