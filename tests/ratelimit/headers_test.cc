@@ -314,6 +314,16 @@ TEST(ResponseHeaders, ArgumentErrors) {
   EXPECT_EQ(error_of(response_headers(limits)),
             "limits[1].decision.limit: 3; must be the policy's quota, 4 (a decision of another "
             "policy?)");
+  limits = {limit("a", SlidingLogPolicy{.limit = 3}, {.limit = 3, .remaining = 4})};
+  EXPECT_EQ(error_of(response_headers(limits)),
+            "limits[0].decision.remaining: 4; must be in [0, 3]");
+  limits = {limit("a", SlidingLogPolicy{.limit = 3}, {.limit = 3, .reset_after = Micros(-1)})};
+  EXPECT_EQ(error_of(response_headers(limits)),
+            "limits[0].decision.reset_after_us: -1; must be in [0, 9007199254740992]");
+  limits = {limit("a", SlidingLogPolicy{.limit = 3}, {.limit = 3, .retry_after = Micros::max()})};
+  EXPECT_EQ(error_of(response_headers(limits)),
+            "limits[0].decision.retry_after_us: 9223372036854775807; must be in [0, "
+            "9007199254740992]");
   limits = {limit("a", SlidingLogPolicy{.limit = 0}, d)};
   EXPECT_EQ(error_of(response_headers(limits)).substr(0, 26), "limits[0].policy: limit: 0");
   limits = {limit("a\x7f", SlidingLogPolicy{.limit = 3}, d)};

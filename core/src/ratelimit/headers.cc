@@ -101,6 +101,24 @@ LegacyFields legacy_fields(std::span<const NamedLimit> limits,
                       .reset = statuses[best].reset.value_or(seconds(0))};
 }
 
+// Ok if `d` could be a decision of a policy whose quota is `quota`: the same limit, remaining
+// within it, waits not negative and below 2^53 us (decision.h's bound, so rounding them up to
+// seconds cannot overflow).
+Result<void> check_decision(const std::string& where, const Decision& d, std::int64_t quota) {
+  if (d.limit != quota) {
+    return field_error(where + ".limit", std::to_string(d.limit),
+                       "must be the policy's quota, " + std::to_string(quota) +
+                           " (a decision of another policy?)");
+  }
+  constexpr std::int64_t kMaxWaitUs = std::int64_t{1} << 53;
+  if (auto r = check_range(where + ".remaining", d.remaining, 0, d.limit); !r) return r;
+  if (auto r = check_range(where + ".reset_after_us", d.reset_after.count(), 0, kMaxWaitUs); !r) {
+    return r;
+  }
+  if (!d.retry_after) return Ok{};
+  return check_range(where + ".retry_after_us", d.retry_after->count(), 0, kMaxWaitUs);
+}
+
 // Both fields' members for `limits`, or the first limit that cannot be described.
 Result<std::pair<std::vector<QuotaPolicy>, std::vector<QuotaStatus>>> describe(
     std::span<const NamedLimit> limits) {
@@ -115,10 +133,8 @@ Result<std::pair<std::vector<QuotaPolicy>, std::vector<QuotaStatus>>> describe(
     policies.push_back(quota_policy(l.name, l.policy));
     policies.back().quota_unit = l.quota_unit;
     policies.back().partition_key = l.partition_key;
-    if (l.decision.limit != policies.back().quota) {
-      return field_error(where + ".decision.limit", std::to_string(l.decision.limit),
-                         "must be the policy's quota, " + std::to_string(policies.back().quota) +
-                             " (a decision of another policy?)");
+    if (auto r = check_decision(where + ".decision", l.decision, policies.back().quota); !r) {
+      return r.error();
     }
     statuses.push_back(quota_status(l.name, l.decision));
     statuses.back().partition_key = l.partition_key;

@@ -31,7 +31,8 @@
 //   - response_headers is a pure function of its arguments. It fails, with kInvalidArgument
 //     naming the member and the part, when there is no limit or more than sf::kMaxListMembers,
 //     a name is empty, not printable ASCII or given twice (quota_fields.h), a policy does not
-//     validate, a decision's limit is not its policy's q (a decision of another policy), or a
+//     validate, a decision's limit is not its policy's q (a decision of another policy), its
+//     remaining is outside [0, limit] or a wait is negative or above 2^53 us, or a
 //     field would pass sf::kMaxFieldBytes. Everything it renders parses back with
 //     parse_policy_field / parse_ratelimit_field to the values quota_policy / quota_status give.
 // Thread-safety: pure functions over values.
@@ -99,7 +100,8 @@ struct ResponseHeaders {
 // q and w of `policy` (the table above). Precondition: validate(policy) is ok.
 [[nodiscard]] QuotaPolicy quota_policy(std::string name, const Policy& policy);
 
-// r and t of `decision` (see above).
+// r and t of `decision` (see above). Precondition (FAULTLINE_INVARIANT): its waits are not
+// negative; response_headers checks them as errors first.
 [[nodiscard]] QuotaStatus quota_status(std::string name, const Decision& decision);
 
 // Everything a response says about `limits` (see the contract).
