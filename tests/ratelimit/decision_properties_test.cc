@@ -10,26 +10,6 @@
 namespace faultline::ratelimit {
 namespace {
 
-template <class P>
-rc::Gen<Policy> as_policy(rc::Gen<P> gen) {
-  return rc::gen::map(std::move(gen), [](P p) { return Policy(p); });
-}
-
-// Small limits and windows of 1 to 300ms, so that generated traces hit every branch.
-rc::Gen<Policy> gen_policy() {
-  const auto limit = rc::gen::inRange<std::int64_t>(1, 8);
-  const auto window = rc::gen::map(rc::gen::inRange<std::int64_t>(1, 300),
-                                   [](std::int64_t ms) { return Micros(milliseconds(ms)); });
-  return rc::gen::oneOf(
-      as_policy(rc::gen::construct<GcraPolicy>(rc::gen::inRange<std::int64_t>(1, 8), window,
-                                               rc::gen::inRange<std::int64_t>(0, 7))),
-      as_policy(rc::gen::construct<TokenBucketPolicy>(limit, rc::gen::inRange<std::int64_t>(1, 8),
-                                                      window)),
-      as_policy(rc::gen::construct<SlidingLogPolicy>(limit, window)),
-      as_policy(rc::gen::construct<SlidingCounterPolicy>(limit, window)),
-      as_policy(rc::gen::construct<FixedWindowPolicy>(limit, window)));
-}
-
 RC_GTEST_PROP(RateLimitDecisions, RefusalsChangeNothingAndRetryAfterIsExact, ()) {
   const Policy policy = *gen_policy();
   RC_TAG(algorithm_name(policy));

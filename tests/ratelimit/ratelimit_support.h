@@ -1,5 +1,5 @@
-// What the rate-limit tests share: instants written in milliseconds, a generator of request
-// traces, and the brute-force count of admitted units per window.
+// What the rate-limit tests share: instants written in milliseconds, generators of policies and
+// request traces, and the brute-force count of admitted units per window.
 #pragma once
 
 #include <rapidcheck.h>
@@ -61,6 +61,27 @@ inline std::int64_t max_units_in_window(const std::vector<Request>& admitted, Mi
     best = std::max(best, units);
   }
   return best;
+}
+
+template <class P>
+inline rc::Gen<Policy> as_policy(rc::Gen<P> gen) {
+  return rc::gen::map(std::move(gen), [](P p) { return Policy(p); });
+}
+
+// Small limits and windows from 1 ms to below `max_window_ms` (300 ms by default), so that traces
+// generated hit every branch.
+inline rc::Gen<Policy> gen_policy(std::int64_t max_window_ms = 300) {
+  const auto limit = rc::gen::inRange<std::int64_t>(1, 8);
+  const auto window = rc::gen::map(rc::gen::inRange<std::int64_t>(1, max_window_ms),
+                                   [](std::int64_t ms) { return Micros(milliseconds(ms)); });
+  return rc::gen::oneOf(
+      as_policy(rc::gen::construct<GcraPolicy>(rc::gen::inRange<std::int64_t>(1, 8), window,
+                                               rc::gen::inRange<std::int64_t>(0, 7))),
+      as_policy(rc::gen::construct<TokenBucketPolicy>(limit, rc::gen::inRange<std::int64_t>(1, 8),
+                                                      window)),
+      as_policy(rc::gen::construct<SlidingLogPolicy>(limit, window)),
+      as_policy(rc::gen::construct<SlidingCounterPolicy>(limit, window)),
+      as_policy(rc::gen::construct<FixedWindowPolicy>(limit, window)));
 }
 
 }  // namespace faultline::ratelimit
