@@ -1,12 +1,15 @@
 // Running redis-benchmark beside our own benchmarks, in the same run, on the same servers.
-// Shared by redis_lock_bench, redlock_bench and redis_idempotency_bench.
+// Shared by redis_lock_bench, redlock_bench, redis_idempotency_bench and redis_limit_bench.
 #pragma once
+
+#include <benchmark/benchmark.h>
 
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +18,44 @@
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/connection.h"
 #include "faultline/backends/redis/script.h"
+#include "tests/support/redis_env.h"
 
 namespace faultline::bench {
+
+// The first server's port, or nothing with the benchmark skipped (FAULTLINE_REDIS_PORTS unset).
+inline std::optional<int> redis_port_or_skip(benchmark::State& state) {
+  const std::optional<int> port = testing::first_redis_port();
+  if (!port) {
+    state.SkipWithError("FAULTLINE_REDIS_PORTS is not set; run via scripts/redis-servers.sh");
+  }
+  return port;
+}
+
+// `count` stores, each made by Store::create(io, options) with a Connection of its own to the
+// server on `port`; empty, with the benchmark skipped naming the error, if one fails.
+template <class Store>
+std::vector<std::unique_ptr<Store>> make_stores(benchmark::State& state,
+                                                boost::asio::io_context& io, int port, int count) {
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < count; ++i) {
+    backends::redis::ConnectionOptions options;
+    options.port = port;
+    Result<std::unique_ptr<Store>> store = Store::create(io, options);
+    if (!store.ok()) {
+      state.SkipWithError(store.error().to_string().c_str());
+      return {};
+    }
+    stores.push_back(std::move(store).value());
+  }
+  return stores;
+}
+
+// n as redis-benchmark writes __rand_int__: twelve digits, zero-padded.
+inline std::string twelve_digits(long n) {
+  char text[24];
+  std::snprintf(text, sizeof text, "%012ld", n);
+  return text;
+}
 
 // The SHA1 the server on `port` gives the Lua script `body` (loads it, so EVALSHA finds it), or
 // nothing if it could not be loaded.

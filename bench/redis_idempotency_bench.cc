@@ -44,19 +44,19 @@
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/redis/idempotency_scripts.h"
 #include "faultline/backends/redis/idempotency_store.h"
-#include "tests/support/redis_env.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using faultline::Result;
 using faultline::Task;
-using faultline::backends::redis::ConnectionOptions;
 using faultline::backends::redis::RedisIdempotencyStore;
 using faultline::idempotency::BeginOutcome;
 using faultline::idempotency::BeginReply;
 using faultline::idempotency::RequestId;
 using SteadyClock = std::chrono::steady_clock;
+using faultline::bench::make_stores;
+using faultline::bench::twelve_digits;
 using namespace faultline::bench::idempotent_request;
 
 constexpr int kClients = 50;
@@ -65,13 +65,6 @@ constexpr int kRepetitions = 3;  // interleaved (ours, redis-benchmark) pairs; m
 constexpr long kBeginKeyspace = 1'000'000'000;
 constexpr long kPrimedRecords = 500'000;  // 10x the completes: about 95% find one in progress
 constexpr int kPrimers = 4;               // concurrent begins per connection while priming
-
-// n as redis-benchmark writes __rand_int__: twelve digits, zero-padded.
-std::string twelve_digits(long n) {
-  char text[24];
-  std::snprintf(text, sizeof text, "%012ld", n);
-  return text;
-}
 
 std::string with_prelude(std::string_view body) {
   return std::string(faultline::backends::redis::idempotency_scripts::kPrelude) +
@@ -193,34 +186,13 @@ std::optional<RawRun> run_raw(boost::asio::io_context& io, RedisIdempotencyStore
                 .completes_that_completed = static_cast<double>(*completed) / requests};
 }
 
-// Our clients, one per store (connection); skips the benchmark with the error if one fails.
-std::vector<std::unique_ptr<RedisIdempotencyStore>> make_stores(benchmark::State& state,
-                                                                boost::asio::io_context& io,
-                                                                int port) {
-  std::vector<std::unique_ptr<RedisIdempotencyStore>> stores;
-  for (int i = 0; i < kClients; ++i) {
-    ConnectionOptions options;
-    options.port = port;
-    Result<std::unique_ptr<RedisIdempotencyStore>> store =
-        RedisIdempotencyStore::create(io, options);
-    if (!store.ok()) {
-      state.SkipWithError(store.error().to_string().c_str());
-      return {};
-    }
-    stores.push_back(std::move(store).value());
-  }
-  return stores;
-}
-
 void BM_IdempotentBeginComplete(benchmark::State& state) {
-  const std::optional<int> port = faultline::testing::first_redis_port();
-  if (!port) {
-    state.SkipWithError("FAULTLINE_REDIS_PORTS is not set; run via scripts/redis-servers.sh");
-    return;
-  }
+  const std::optional<int> port = faultline::bench::redis_port_or_skip(state);
+  if (!port) return;
   const int pairs = static_cast<int>(state.range(0));
   boost::asio::io_context io(1);  // one thread: no locking inside Asio
-  std::vector<std::unique_ptr<RedisIdempotencyStore>> stores = make_stores(state, io, *port);
+  std::vector<std::unique_ptr<RedisIdempotencyStore>> stores =
+      make_stores<RedisIdempotencyStore>(state, io, *port, kClients);
   if (stores.empty()) return;
   long serial = 0;
   int failures = 0;
