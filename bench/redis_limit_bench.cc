@@ -77,37 +77,23 @@ constexpr auto kTimeout = 5s;
 struct Algorithm {
   const char* name;
   rl::Policy policy;
-  std::string_view script;  // the body our store runs after kPrelude
 };
 
 const Algorithm kAlgorithms[] = {
-    {"gcra", rl::GcraPolicy{.count = 10, .period = 1s, .max_burst = 999}, scripts::kGcra},
-    {"sliding-log", rl::SlidingLogPolicy{.limit = 1000, .window = 1s}, scripts::kSlidingLog},
-    {"fixed-window", rl::FixedWindowPolicy{.limit = 1000, .window = 1s}, scripts::kFixedWindow},
-    {"token-bucket", rl::TokenBucketPolicy{.capacity = 1000, .count = 10, .period = 1s},
-     scripts::kTokenBucket},
-    {"sliding-counter", rl::SlidingCounterPolicy{.limit = 1000, .window = 1s},
-     scripts::kSlidingCounter},
+    {"gcra", rl::GcraPolicy{.count = 10, .period = 1s, .max_burst = 999}},
+    {"sliding-log", rl::SlidingLogPolicy{.limit = 1000, .window = 1s}},
+    {"fixed-window", rl::FixedWindowPolicy{.limit = 1000, .window = 1s}},
+    {"token-bucket", rl::TokenBucketPolicy{.capacity = 1000, .count = 10, .period = 1s}},
+    {"sliding-counter", rl::SlidingCounterPolicy{.limit = 1000, .window = 1s}},
 };
 constexpr int kGcra = 0;
 constexpr int kFixedWindow = 2;
 
 // The ARGV RedisLimitStore sends for `policy` and cost 1 (see limit_scripts.h), space-separated.
 std::string script_argv(const rl::Policy& policy) {
-  const auto n = [](std::int64_t v) { return std::to_string(v) + " "; };
-  const std::string head = std::visit(
-      [&](const auto& p) -> std::string {
-        using P = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<P, rl::GcraPolicy>) {
-          return n(rl::emission_interval(p).count()) + n(p.max_burst);
-        } else if constexpr (std::is_same_v<P, rl::TokenBucketPolicy>) {
-          return n(p.capacity) + n(p.count) + n(p.period.count());
-        } else {
-          return n(p.limit) + n(p.window.count());
-        }
-      },
-      policy);
-  return head + "1";
+  std::string argv;
+  for (const std::string& p : faultline::backends::redis::script_params(policy)) argv += p + " ";
+  return argv + "1";
 }
 
 // How a run of ours ends: when `budget` decisions are spent or at `deadline`, whichever first.
@@ -127,7 +113,8 @@ Task<void> client(RedisLimitStore& store, const rl::Policy& policy, Run& run, Ta
   while (run.budget > 0 && SteadyClock::now() < run.deadline) {
     --run.budget;
     const std::string key = faultline::bench::twelve_digits(run.serial++ % kKeys);
-    Result<rl::Decision> decision = co_await store.decide(key, policy, 1, kTimeout);
+    auto call = store.decide(key, policy, 1, kTimeout);  // named: g++ 12 and co_await operands
+    Result<rl::Decision> decision = co_await std::move(call);
     if (!decision.ok()) {
       ++tally.failures;
     } else if (decision->allowed) {
@@ -159,7 +146,7 @@ double run_clients(boost::asio::io_context& io,
 // kKeys; decisions per second, or nothing.
 std::optional<double> run_raw(boost::asio::io_context& io, int port, const Algorithm& algorithm) {
   const std::optional<std::string> sha = faultline::bench::load_script(
-      io, port, std::string(scripts::kPrelude) + std::string(algorithm.script));
+      io, port, scripts::single_script(rl::algorithm_name(algorithm.policy)));
   if (!sha) return std::nullopt;
   const std::string arguments =
       "1 " + rl::limit_key("__rand_int__", algorithm.policy) + " " + script_argv(algorithm.policy);
