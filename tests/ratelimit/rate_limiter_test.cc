@@ -45,10 +45,12 @@ class RateLimiterTest : public ::testing::Test {
                                              std::int64_t cost = 1) {
     std::optional<Result<Verdict>> out;
     const TimePoint started = clock().now();
-    topology_.client(0).spawn([&]() -> Task<void> {
+    // A named closure: the coroutine reads its captures, so it must outlive the run.
+    auto body = [&]() -> Task<void> {
       auto call = limiter.check(keys, cost);
       out.emplace(co_await std::move(call));
-    }());
+    };
+    topology_.client(0).spawn(body());
     while (!out && topology_.world().step()) {
     }
     EXPECT_TRUE(out.has_value());
@@ -194,10 +196,11 @@ class PipelineStageTest : public RateLimiterTest {
     auto op = [this](const resilience::CallContext&) -> Task<Result<int>> {
       co_return ++calls_;
     };
-    topology_.client(0).spawn([&]() -> Task<void> {
+    auto body = [&]() -> Task<void> {
       auto run = pipeline.execute<int>(op);
       out.emplace(co_await std::move(run));
-    }());
+    };
+    topology_.client(0).spawn(body());
     while (!out && topology_.world().step()) {
     }
     EXPECT_TRUE(out.has_value());
