@@ -86,8 +86,7 @@ Task<Admission> CallerLimits::admit(const std::string& caller) {
   // Kept in this frame until the check completes (it reads them through a span).
   std::vector<std::string> keys;
   for (const ratelimit::TierSpec& tier : limiter_.options().tiers) {
-    keys.push_back(tier.name == kCallerTier ? caller_limit_key(caller)
-                                            : std::string(kGlobalKey));
+    keys.push_back(tier.name == kCallerTier ? caller_limit_key(caller) : std::string(kGlobalKey));
   }
   auto check = limiter_.check(keys, 1);
   Result<ratelimit::Verdict> verdict = co_await std::move(check);
@@ -101,8 +100,8 @@ Admission CallerLimits::admission(const ratelimit::Verdict& verdict) const {
   FAULTLINE_INVARIANT(verdict.tiers.size() == tiers.size(), "a decision per tier");
   std::vector<ratelimit::NamedLimit> limits;
   for (std::size_t i = 0; i < tiers.size(); ++i) {
-    limits.push_back({.name = tiers[i].name, .policy = tiers[i].policy,
-                      .decision = verdict.tiers[i]});
+    limits.push_back(
+        {.name = tiers[i].name, .policy = tiers[i].policy, .decision = verdict.tiers[i]});
   }
   Result<ratelimit::ResponseHeaders> headers =
       ratelimit::response_headers(limits, {.legacy = style_ != HeaderStyle::kDraft});

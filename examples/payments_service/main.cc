@@ -111,8 +111,7 @@ Result<void> build(App& app, asio::io_context& io, Clock& clock, Random& random,
   if (Result<void> valid = idempotency::validate(options); !valid.ok()) return valid;
   app.executor.emplace(*app.store, clock, random, options);
   app.flow.emplace(*app.table, *app.processor, *app.pipeline, clock);
-  app.service.emplace(*app.executor, *app.flow, *app.table,
-                      app.limits ? &*app.limits : nullptr);
+  app.service.emplace(*app.executor, *app.flow, *app.table, app.limits ? &*app.limits : nullptr);
   return {};
 }
 

@@ -137,7 +137,6 @@ Task<HttpResponse> PaymentService::get_payment(const std::string& caller, std::s
   co_return response;
 }
 
-
 namespace {
 
 // 409 + Retry-After: the only meaning a 409 has here is "in flight, retry" (Stripe's SDKs retry

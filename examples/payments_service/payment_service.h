@@ -36,8 +36,8 @@ namespace faultline::payments {
 class PaymentService {
  public:
   // `limits` null: no rate limits.
-  PaymentService(idempotency::IdempotentExecutor& executor, PaymentFlow& flow,
-                 PaymentsTable& table, CallerLimits* limits)
+  PaymentService(idempotency::IdempotentExecutor& executor, PaymentFlow& flow, PaymentsTable& table,
+                 CallerLimits* limits)
       : executor_(executor), flow_(flow), table_(table), limits_(limits) {}
 
   // `request` is borrowed until the task completes. Never fails: every outcome is a response.
@@ -45,8 +45,7 @@ class PaymentService {
 
  private:
   // The limits' refusal, or the route's response with the limits' fields.
-  Task<HttpResponse> admit_and_serve(const HttpRequest& request, std::string caller,
-                                     bool create);
+  Task<HttpResponse> admit_and_serve(const HttpRequest& request, std::string caller, bool create);
   // The route's response for an authenticated, admitted caller.
   Task<HttpResponse> create_payment(const HttpRequest& request, std::string caller);
   Task<HttpResponse> get_payment(const std::string& caller, std::string_view ref);

@@ -92,7 +92,8 @@ Result<T> parse_choice(std::string_view flag, std::string_view text,
                        const std::map<std::string_view, T>& names) {
   if (const auto found = names.find(text); found != names.end()) return found->second;
   std::string choices;
-  for (const auto& [name, value] : names) choices += (choices.empty() ? "" : ", ") + std::string(name);
+  for (const auto& [name, value] : names)
+    choices += (choices.empty() ? "" : ", ") + std::string(name);
   return invalid_argument(std::string(flag) + ": '" + std::string(text.substr(0, 32)) +
                           "' is not one of " + choices);
 }
@@ -110,19 +111,19 @@ Result<void> resolve_rate_limit(RateLimitFlags& flags, const RateLimitTexts& tex
     (text == &texts.caller ? flags.caller : flags.global) = std::move(policy).value();
   }
   if (!texts.outage.empty()) {
-    Result<OutagePolicy> outage = parse_choice<OutagePolicy>(
-        "--rate-limit-outage", texts.outage,
-        {{"fallback", OutagePolicy::kFallback},
-         {"open", OutagePolicy::kFailOpen},
-         {"closed", OutagePolicy::kFailClosed}});
+    Result<OutagePolicy> outage =
+        parse_choice<OutagePolicy>("--rate-limit-outage", texts.outage,
+                                   {{"fallback", OutagePolicy::kFallback},
+                                    {"open", OutagePolicy::kFailOpen},
+                                    {"closed", OutagePolicy::kFailClosed}});
     if (!outage.ok()) return std::move(outage).error();
     flags.on_outage = *outage;
   }
   if (!texts.headers.empty()) {
-    Result<HeaderStyle> style = parse_choice<HeaderStyle>(
-        "--rate-limit-headers", texts.headers,
-        {{"draft", HeaderStyle::kDraft}, {"legacy", HeaderStyle::kLegacy},
-         {"both", HeaderStyle::kBoth}});
+    Result<HeaderStyle> style = parse_choice<HeaderStyle>("--rate-limit-headers", texts.headers,
+                                                          {{"draft", HeaderStyle::kDraft},
+                                                           {"legacy", HeaderStyle::kLegacy},
+                                                           {"both", HeaderStyle::kBoth}});
     if (!style.ok()) return std::move(style).error();
     flags.headers = *style;
   }

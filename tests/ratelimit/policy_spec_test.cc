@@ -60,10 +60,5 @@ TEST(RateLimitSpec, SaysWhatWasExpected) {
             "sliding-log:limit=N,window=W)");
 }
 
-Result<std::vector<TraceRequest>> read(const std::string& text) {
-  std::istringstream in(text);
-  return read_trace(in);
-}
-
 }  // namespace
 }  // namespace faultline::ratelimit

@@ -9,7 +9,13 @@
 namespace faultline::scenarios::ratelimit {
 namespace {
 
+namespace rl = faultline::ratelimit;
 using std::chrono::seconds;
+
+Result<std::vector<TraceRequest>> read(const std::string& text) {
+  std::istringstream in(text);
+  return read_trace(in);
+}
 
 TEST(RateLimitTrace, ReadsLinesAndSkipsBlanksAndComments) {
   const auto trace = read("# recorded\n0 alice 1\n\n  5\tbob   2\r\n5 alice 0\n");
