@@ -195,6 +195,10 @@ sleep "${retry:-2}"
 post rl5 "$c" "key-$run-rl4" "$body"
 expect_status rl5 201 "caller C after waiting Retry-After"
 [[ "$(grep -c 'new charge' "$work/service3.log")" == 4 ]] || fail "expected 4 charges (C's 3 POSTs allowed, D's)"
+long_caller="$(head -c 150 /dev/zero | tr '\0' L)$run"  # past 64 bytes: its limiter key is a hash
+get rl_long "$long_caller" pay_1
+expect_status rl_long 404 "a long caller's GET"
+[[ "$(rl_param rl_long caller r)" == 2 ]] || fail "a long caller's RateLimit: $(header rl_long RateLimit)"
 ! grep -q "$c" "$work/service3.log" || fail "the log holds a caller's bearer token"
 stop_service
 
@@ -210,11 +214,21 @@ get open "$c" pay_1
 expect_status open 404 "fail-open while Redis is away (a GET needs PostgreSQL only)"
 [[ -z "$(header open RateLimit)" ]] || fail "fail-open decided nothing but sent RateLimit: $(header open RateLimit)"
 stop_service
-start_service "$work/service6.log" --rate-limit sliding-log:limit=1,window=1m  # fallback: the default
+# fallback (the default), with a global limit too: both tiers decided in this process.
+start_service "$work/service6.log" --rate-limit sliding-log:limit=1,window=1m \
+  --rate-limit-global sliding-log:limit=2,window=1m
 get local1 "$c" pay_1
 expect_status local1 404 "the fallback's first request"
+[[ "$(header local1 RateLimit)" == '"caller";r=0;t=60, "global";r=1;t=60' ]] ||
+  fail "the fallback's RateLimit: $(header local1 RateLimit)"
 get local2 "$c" pay_1
-expect_status local2 429 "the fallback's second request in the window"
+expect_status local2 429 "the fallback's second request from one caller"
+grep -q '"violated-policies":\["caller"\]' "$work/local2.body" || fail "local2: $(cat "$work/local2.body")"
+get local3 "$d" pay_1
+expect_status local3 404 "another caller, within the global limit (the refusal charged nothing)"
+get local4 "long$run" pay_1
+expect_status local4 429 "a third caller, past the global limit"
+grep -q '"violated-policies":\["global"\]' "$work/local4.body" || fail "local4: $(cat "$work/local4.body")"
 stop_service
 unset service_redis_port
 
