@@ -4,7 +4,8 @@
 //
 // Stored framing: "<status> <content-type>\n<body>" (status three digits, content type without
 // spaces or newlines). Only the status, content type and body are stored; headers that describe
-// this answer rather than the payment (Idempotent-Replayed, Retry-After) are never stored.
+// this answer rather than the payment (Idempotent-Replayed, Retry-After, the rate-limit fields)
+// are never stored.
 // Thread-safety: value types and pure functions.
 #pragma once
 
@@ -12,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "faultline/result.h"
 
@@ -29,6 +32,9 @@ struct HttpRequest {
   std::string body{};
 };
 
+// Header fields as (name, value), in the order to send them.
+using HeaderFields = std::vector<std::pair<std::string, std::string>>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type{kJson};
@@ -38,6 +44,9 @@ struct HttpResponse {
   bool replayed = false;           // sets `Idempotent-Replayed: true`
   bool close = false;              // the connection closes after this response
   std::string www_authenticate{};  // non-empty: a WWW-Authenticate header (401)
+  // More fields, set last (RateLimit-Policy, RateLimit, a 429's Retry-After): they describe
+  // this answer, so they are never stored either.
+  HeaderFields fields{};
 };
 
 // The stored form of `response` (status, content type, body), see above.

@@ -81,6 +81,7 @@ http::response<http::string_body> to_beast(const HttpResponse& response, unsigne
   if (!response.www_authenticate.empty()) {
     out.set(http::field::www_authenticate, response.www_authenticate);
   }
+  for (const auto& [name, value] : response.fields) out.set(name, value);
   out.body() = response.body;
   out.keep_alive(keep_alive);
   out.prepare_payload();

@@ -7,7 +7,8 @@
 // Prints "listening on HOST:PORT" once it serves (with --listen ...:0, the port it picked), a
 // line per request and per processor call on stderr, never a credential, an idempotency key or
 // a bearer token. Ends on SIGINT/SIGTERM (exit 0) or at once with 1 when it cannot start.
-// The routes: payment_service.h; the phases: payment_phases.h; the flags: service_flags.h.
+// The routes: payment_service.h; the phases: payment_phases.h; the flags: service_flags.h; the
+// rate limits: caller_limits.h.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +30,7 @@
 #include "faultline/backends/block_on.h"
 #include "faultline/backends/postgres/pool.h"
 #include "faultline/backends/redis/idempotency_store.h"
+#include "faultline/backends/redis/limit_store.h"
 #include "faultline/backends/system_random.h"
 #include "faultline/idempotency/idempotent_executor.h"
 #include "faultline/resilience/pipeline.h"
@@ -43,6 +45,8 @@ namespace asio = boost::asio;
 // Everything the service is made of, built in dependency order (and destroyed in reverse).
 struct App {
   std::unique_ptr<backends::redis::RedisIdempotencyStore> store;
+  std::optional<backends::redis::RedisLimitStore> limit_store;  // on the store's connection
+  std::optional<CallerLimits> limits;
   std::unique_ptr<backends::postgres::Pool> pool;
   std::optional<PaymentsTable> table;
   std::optional<SimulatedProcessor> processor;
@@ -80,6 +84,12 @@ Result<void> build(App& app, asio::io_context& io, Clock& clock, Random& random,
   auto store = backends::redis::RedisIdempotencyStore::create(io, flags.redis);
   if (!store.ok()) return std::move(store).error();
   app.store = std::move(store).value();
+  if (flags.rate_limit.enabled()) {
+    app.limit_store.emplace(app.store->connection());
+    auto limits = CallerLimits::create(clock, *app.limit_store, flags.rate_limit);
+    if (!limits.ok()) return std::move(limits).error();
+    app.limits.emplace(std::move(limits).value());
+  }
   auto pool = backends::postgres::Pool::create(io, {flags.postgres, flags.pg_connections});
   if (!pool.ok()) return std::move(pool).error();
   app.pool = std::move(pool).value();
@@ -101,7 +111,7 @@ Result<void> build(App& app, asio::io_context& io, Clock& clock, Random& random,
   if (Result<void> valid = idempotency::validate(options); !valid.ok()) return valid;
   app.executor.emplace(*app.store, clock, random, options);
   app.flow.emplace(*app.table, *app.processor, *app.pipeline, clock);
-  app.service.emplace(*app.executor, *app.flow, *app.table);
+  app.service.emplace(*app.executor, *app.flow, *app.table, app.limits ? &*app.limits : nullptr);
   return {};
 }
 

@@ -1,5 +1,9 @@
 // PaymentService: the HTTP routes, from a parsed request to its response.
 //
+//   Every request to /payments or /payments/{id} with an allowed method: Authorization first
+//   (401 / 400 as below), then the caller's rate limits (caller_limits.h), before anything else:
+//   a refusal is a 429 with RateLimit-Policy, RateLimit and Retry-After, and nothing is stored,
+//   read or charged; an allowed request's response carries RateLimit-Policy and RateLimit.
 //   POST /payments        Authorization: Bearer <caller>, Idempotency-Key, a JSON body
 //                         (payment_request.h), checked in that order, each failure a
 //                         problem+json naming the header or field:
@@ -20,6 +24,7 @@
 
 #include <string_view>
 
+#include "examples/payments_service/caller_limits.h"
 #include "examples/payments_service/http_message.h"
 #include "examples/payments_service/payment_phases.h"
 #include "examples/payments_service/payments.h"
@@ -30,20 +35,25 @@ namespace faultline::payments {
 
 class PaymentService {
  public:
-  PaymentService(idempotency::IdempotentExecutor& executor, PaymentFlow& flow,
-                 PaymentsTable& table)
-      : executor_(executor), flow_(flow), table_(table) {}
+  // `limits` null: no rate limits.
+  PaymentService(idempotency::IdempotentExecutor& executor, PaymentFlow& flow, PaymentsTable& table,
+                 CallerLimits* limits)
+      : executor_(executor), flow_(flow), table_(table), limits_(limits) {}
 
   // `request` is borrowed until the task completes. Never fails: every outcome is a response.
   Task<HttpResponse> handle(const HttpRequest& request);
 
  private:
-  Task<HttpResponse> create_payment(const HttpRequest& request);
-  Task<HttpResponse> get_payment(const HttpRequest& request, std::string_view ref);
+  // The limits' refusal, or the route's response with the limits' fields.
+  Task<HttpResponse> admit_and_serve(const HttpRequest& request, std::string caller, bool create);
+  // The route's response for an authenticated, admitted caller.
+  Task<HttpResponse> create_payment(const HttpRequest& request, std::string caller);
+  Task<HttpResponse> get_payment(const std::string& caller, std::string_view ref);
 
   idempotency::IdempotentExecutor& executor_;
   PaymentFlow& flow_;
   PaymentsTable& table_;
+  CallerLimits* limits_;
 };
 
 // The response for an execution (kExecuted/kReplayed's stored response, 409, 422).

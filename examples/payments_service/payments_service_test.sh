@@ -26,9 +26,11 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 sql() { psql -X -q -t -A -h "$FAULTLINE_PG_HOST" -p "$FAULTLINE_PG_PORT" -U "$FAULTLINE_PG_USER" -d "$FAULTLINE_PG_DB" -c "$1"; }
 
 # start_service LOG [FLAGS...]: starts it on a free port (it prints the one it picked); sets url.
+# Its Redis: $service_redis_port, else the test's.
 start_service() {
   local log=$1; shift
-  "$binary" --listen 127.0.0.1:0 --redis "127.0.0.1:$redis_port" --postgres "$conninfo" \
+  "$binary" --listen 127.0.0.1:0 --redis "127.0.0.1:${service_redis_port:-$redis_port}" \
+    --postgres "$conninfo" \
     --processor-latency 300ms "$@" 2>"$log" &
   pid=$!
   for _ in $(seq 100); do
@@ -52,6 +54,11 @@ post() {
   curl -sS -o "$work/$name.body" -D "$work/$name.headers" -w '%{http_code}' \
     -H 'Content-Type: application/json' "${args[@]}" --data-binary "$body" \
     "$url/payments" >"$work/$name.status"
+}
+# get NAME CALLER ID: GETs /payments/ID; leaves NAME.status, NAME.headers, NAME.body in $work.
+get() {
+  curl -sS -o "$work/$1.body" -D "$work/$1.headers" -w '%{http_code}' \
+    -H "Authorization: Bearer $2" "$url/payments/$3" >"$work/$1.status"
 }
 status() { cat "$work/$1.status"; }
 header() { grep -i "^$2:" "$work/$1.headers" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
@@ -79,6 +86,9 @@ expect_status fresh 201 "a new payment"
 id=$(json_field fresh id)
 [[ "$id" == pay_* ]] || fail "201 without a payment id: $(cat "$work/fresh.body")"
 [[ -z "$(header fresh Idempotent-Replayed)" ]] || fail "a fresh answer says it is replayed"
+# The default limit per caller, gcra:rate=100/1s,burst=50: 51 at once, w = 51 / 100 per s.
+[[ "$(header fresh RateLimit-Policy)" == '"caller";q=51;w=1' ]] || fail "the default RateLimit-Policy: '$(header fresh RateLimit-Policy)'"
+[[ "$(header fresh RateLimit)" == '"caller";r=50;t=1' ]] || fail "the default RateLimit: '$(header fresh RateLimit)'"
 
 post replay "$a" "key-$run-1" "$same_body"  # the same request, differently spelled
 expect_status replay 201 "the retry"
@@ -153,6 +163,86 @@ rows=$(sql "SELECT count(*) FROM payments WHERE caller = '$a' AND idem_key = '$k
 [[ "$rows" == 1 ]] || fail "after a 503 and a retry: $rows charged payments, expected 1"
 [[ "$(grep -c 'new charge' "$work/service2.log")" == 1 ]] || fail "after a 503 and a retry: not exactly one charge"
 stop_service
+
+# --- rate limits: a tight limit per caller; 429 with the fields; a refusal stores nothing -----
+# rl_param NAME POLICY PARAM: PARAM (r, t) of POLICY's member in NAME's RateLimit field.
+rl_param() { header "$1" RateLimit | tr ',' '\n' | grep "\"$2\"" | grep -o ";$3=[0-9]*" | cut -d= -f2; }
+record_of() { redis-cli -p "$redis_port" exists "idem:${#1}:$1:$2"; }  # CALLER KEY: 1 or 0
+c="carol$run" d="dave$run"
+start_service "$work/service3.log" --rate-limit sliding-log:limit=3,window=2s --rate-limit-headers both
+post rl1 "$c" "key-$run-rl1" "$body";  expect_status rl1 201 "caller C's 1st request"
+get rl2 "$c" "$(json_field rl1 id)";   expect_status rl2 200 "caller C's 2nd request (a GET)"
+post rl3 "$c" "key-$run-rl3" "$body";  expect_status rl3 201 "caller C's 3rd request"
+[[ "$(rl_param rl1 caller r),$(rl_param rl2 caller r),$(rl_param rl3 caller r)" == 2,1,0 ]] ||
+  fail "RateLimit over 3 requests: $(header rl1 RateLimit) / $(header rl2 RateLimit) / $(header rl3 RateLimit)"
+[[ "$(header rl1 RateLimit-Policy)" == '"caller";q=3;w=2' ]] || fail "RateLimit-Policy: $(header rl1 RateLimit-Policy)"
+[[ "$(header rl3 RateLimit-Remaining)" == 0 ]] || fail "--rate-limit-headers both: RateLimit-Remaining '$(header rl3 RateLimit-Remaining)'"
+post rl4 "$c" "key-$run-rl4" "$body"
+expect_status rl4 429 "caller C's 4th request within the window"
+[[ "$(header rl4 Content-Type)" == application/problem+json* ]] || fail "the 429's content type: $(header rl4 Content-Type)"
+grep -q '"violated-policies":\["caller"\]' "$work/rl4.body" || fail "the 429 does not name the caller policy: $(cat "$work/rl4.body")"
+retry=$(header rl4 Retry-After) t=$(rl_param rl4 caller t)
+[[ "$retry" =~ ^[0-9]+$ && "$t" =~ ^[0-9]+$ && $retry -ge $t && $retry -ge 1 ]] ||
+  fail "Retry-After '$retry' is before t '$t' of the violated policy ($(header rl4 RateLimit))"
+[[ "$(sql "SELECT count(*) FROM payments WHERE caller = '$c' AND idem_key = 'key-$run-rl4'")" == 0 ]] ||
+  fail "the refused request made a payment"
+[[ "$(record_of "$c" "key-$run-rl4")" == 0 ]] || fail "the refused request left an idempotency record"
+[[ "$(record_of "$c" "key-$run-rl3")" == 1 ]] || fail "an allowed request left no idempotency record (the key's form?)"
+post rl_d "$d" "key-$run-rl4" "$body"
+expect_status rl_d 201 "caller D meanwhile (a budget of its own)"
+[[ "$(rl_param rl_d caller r)" == 2 ]] || fail "caller D's RateLimit: $(header rl_d RateLimit)"
+sleep "${retry:-2}"
+post rl5 "$c" "key-$run-rl4" "$body"
+expect_status rl5 201 "caller C after waiting Retry-After"
+[[ "$(grep -c 'new charge' "$work/service3.log")" == 4 ]] || fail "expected 4 charges (C's 3 POSTs allowed, D's)"
+long_caller="$(head -c 150 /dev/zero | tr '\0' L)$run"  # past 64 bytes: its limiter key is a hash
+get rl_long "$long_caller" pay_1
+expect_status rl_long 404 "a long caller's GET"
+[[ "$(rl_param rl_long caller r)" == 2 ]] || fail "a long caller's RateLimit: $(header rl_long RateLimit)"
+! grep -q "$c" "$work/service3.log" || fail "the log holds a caller's bearer token"
+stop_service
+
+# --- the limits while Redis is away: closed is 503 (never 429), open allows, fallback decides ---
+service_redis_port=1  # nothing listens there
+start_service "$work/service4.log" --rate-limit-outage closed
+get closed "$c" pay_1
+expect_problem closed 503 "limits" "fail-closed while Redis is away"
+grep -q "rate-limit store lost" "$work/service4.log" || fail "the limiter's outage is not in the log"
+stop_service
+start_service "$work/service5.log" --rate-limit-outage open
+get open "$c" pay_1
+expect_status open 404 "fail-open while Redis is away (a GET needs PostgreSQL only)"
+[[ -z "$(header open RateLimit)" ]] || fail "fail-open decided nothing but sent RateLimit: $(header open RateLimit)"
+stop_service
+# fallback (the default), with a global limit too: both tiers decided in this process.
+start_service "$work/service6.log" --rate-limit sliding-log:limit=1,window=1m \
+  --rate-limit-global sliding-log:limit=2,window=1m
+get local1 "$c" pay_1
+expect_status local1 404 "the fallback's first request"
+[[ "$(header local1 RateLimit)" == '"caller";r=0;t=60, "global";r=1;t=60' ]] ||
+  fail "the fallback's RateLimit: $(header local1 RateLimit)"
+get local2 "$c" pay_1
+expect_status local2 429 "the fallback's second request from one caller"
+grep -q '"violated-policies":\["caller"\]' "$work/local2.body" || fail "local2: $(cat "$work/local2.body")"
+get local3 "$d" pay_1
+expect_status local3 404 "another caller, within the global limit (the refusal charged nothing)"
+get local4 "long$run" pay_1
+expect_status local4 429 "a third caller, past the global limit"
+grep -q '"violated-policies":\["global"\]' "$work/local4.body" || fail "local4: $(cat "$work/local4.body")"
+stop_service
+unset service_redis_port
+
+# --- bad rate-limit flags: exit 2, naming the flag and what was wrong -------------------------
+bad_flag() {  # WANT-IN-MESSAGE FLAGS...
+  local want=$1 out rc=0; shift
+  out=$("$binary" --postgres "$conninfo" "$@" 2>&1) || rc=$?
+  [[ $rc == 2 && "$out" == *"$want"* ]] || fail "$*: exit $rc, '$out' (expected 2 and '$want')"
+}
+bad_flag "--rate-limit: policy 'gcra:rate=10/1s': missing burst=" --rate-limit gcra:rate=10/1s
+bad_flag "--rate-limit-global: policy 'sliding-log:limit=0,window=1s': limit: 0" --rate-limit-global sliding-log:limit=0,window=1s
+bad_flag "--rate-limit: policy 'leaky': expected ALGORITHM:FIELDS" --rate-limit leaky
+bad_flag "--rate-limit-outage: 'maybe' is not one of" --rate-limit-outage maybe
+bad_flag "--rate-limit-headers: 'new' is not one of" --rate-limit-headers new
 
 if ((failures > 0)); then
   echo "$failures check(s) failed; service logs:" >&2

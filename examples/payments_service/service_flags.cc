@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "examples/payments_service/conninfo.h"
+#include "faultline/ratelimit/policy_spec.h"
 
 namespace faultline::payments {
 namespace {
@@ -15,6 +16,7 @@ struct Texts {
   std::string redis = "127.0.0.1:6379";
   std::string postgres;
   std::map<std::string, std::string> durations;  // flag -> as typed
+  RateLimitTexts rate_limit;
 };
 
 // The flags that are not durations or connections go straight into `flags`.
@@ -32,6 +34,15 @@ void declare(CLI::App& app, ServiceFlags& flags, Texts& texts) {
   app.add_option("--max-connections", flags.limits.max_connections)->capture_default_str();
   app.add_option("--pg-connections", flags.pg_connections, "PostgreSQL pool size")
       ->capture_default_str();
+  app.add_option("--rate-limit", texts.rate_limit.caller,
+                 "each caller's limit: a policy (gcra:rate=100/1s,burst=50, the default; "
+                 "sliding-log:limit=N,window=W; ...) or off");
+  app.add_option("--rate-limit-global", texts.rate_limit.global,
+                 "all callers' limit together: a policy, or off (the default)");
+  app.add_option("--rate-limit-outage", texts.rate_limit.outage,
+                 "while Redis cannot decide: fallback (the default), open or closed");
+  app.add_option("--rate-limit-headers", texts.rate_limit.headers,
+                 "the rate-limit fields sent: draft (the default), legacy or both");
   for (const char* name : {"--processor-latency", "--processor-timeout", "--max-wait",
                            "--read-timeout"}) {
     app.add_option(name, texts.durations[name], "a duration: 250ms, 2s, 1m, 0");
@@ -58,10 +69,66 @@ Result<void> resolve(ServiceFlags& flags, const Texts& texts) {
   Result<backends::postgres::ConnectionOptions> postgres = parse_conninfo(texts.postgres);
   if (!postgres.ok()) return std::move(postgres).error();
   flags.postgres = std::move(postgres).value();
+  if (Result<void> limits = resolve_rate_limit(flags.rate_limit, texts.rate_limit); !limits.ok()) {
+    return limits;
+  }
   return flags.limits.validate();
 }
 
+// A policy flag's text: the policy, nullopt for "off", or kInvalidArgument naming `flag`.
+Result<std::optional<ratelimit::Policy>> parse_limit_flag(std::string_view flag,
+                                                          std::string_view text) {
+  if (text == "off") return std::optional<ratelimit::Policy>{};
+  Result<ratelimit::Policy> policy = ratelimit::parse_policy_spec(text);
+  if (!policy.ok()) {
+    return invalid_argument(std::string(flag) + ": " + policy.error().message + "; or off");
+  }
+  return std::optional<ratelimit::Policy>(std::move(policy).value());
+}
+
+// One of `names` (a value of type T each), or kInvalidArgument naming `flag` and the choices.
+template <typename T>
+Result<T> parse_choice(std::string_view flag, std::string_view text,
+                       const std::map<std::string_view, T>& names) {
+  if (const auto found = names.find(text); found != names.end()) return found->second;
+  std::string choices;
+  for (const auto& [name, value] : names)
+    choices += (choices.empty() ? "" : ", ") + std::string(name);
+  return invalid_argument(std::string(flag) + ": '" + std::string(text.substr(0, 32)) +
+                          "' is not one of " + choices);
+}
+
 }  // namespace
+
+Result<void> resolve_rate_limit(RateLimitFlags& flags, const RateLimitTexts& texts) {
+  using ratelimit::OutagePolicy;
+  const std::pair<const char*, const std::string*> policies[] = {
+      {"--rate-limit", &texts.caller}, {"--rate-limit-global", &texts.global}};
+  for (const auto& [flag, text] : policies) {
+    if (text->empty()) continue;
+    Result<std::optional<ratelimit::Policy>> policy = parse_limit_flag(flag, *text);
+    if (!policy.ok()) return std::move(policy).error();
+    (text == &texts.caller ? flags.caller : flags.global) = std::move(policy).value();
+  }
+  if (!texts.outage.empty()) {
+    Result<OutagePolicy> outage =
+        parse_choice<OutagePolicy>("--rate-limit-outage", texts.outage,
+                                   {{"fallback", OutagePolicy::kFallback},
+                                    {"open", OutagePolicy::kFailOpen},
+                                    {"closed", OutagePolicy::kFailClosed}});
+    if (!outage.ok()) return std::move(outage).error();
+    flags.on_outage = *outage;
+  }
+  if (!texts.headers.empty()) {
+    Result<HeaderStyle> style = parse_choice<HeaderStyle>("--rate-limit-headers", texts.headers,
+                                                          {{"draft", HeaderStyle::kDraft},
+                                                           {"legacy", HeaderStyle::kLegacy},
+                                                           {"both", HeaderStyle::kBoth}});
+    if (!style.ok()) return std::move(style).error();
+    flags.headers = *style;
+  }
+  return {};
+}
 
 Result<Duration> parse_duration(std::string_view flag, std::string_view text) {
   std::int64_t count = 0;

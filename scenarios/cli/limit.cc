@@ -8,8 +8,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "faultline/ratelimit/policy_spec.h"
 #include "scenarios/cli/commands.h"
-#include "scenarios/ratelimit/limit_spec.h"
 #include "scenarios/ratelimit/replay.h"
 
 namespace faultline::scenarios::cli {
@@ -53,7 +53,7 @@ void print_json(const Replay& replay, rl::Micros window) {
 }
 
 void print_table(const Replay& replay, const rl::Policy& policy) {
-  std::cout << fmt::format("policy {} (window {}ms)\n", ratelimit::policy_spec(policy),
+  std::cout << fmt::format("policy {} (window {}ms)\n", rl::policy_spec(policy),
                            rl::ceil_div(rl::policy_window(policy).count(), 1000));
   std::cout << fmt::format("{:>10} {:<16} {:>5} {:<8} {:>6} {:>9} {:>14} {:>14}\n", "at_ms", "key",
                            "cost", "result", "limit", "remaining", "retry_after_ms",
@@ -101,7 +101,7 @@ Run declare(CLI::App& command, const Context& /*context*/) {
       .add_option_function<std::string>(
           "--policy",
           [args](const std::string& text) {
-            Result<rl::Policy> policy = ratelimit::parse_policy_spec(text);
+            Result<rl::Policy> policy = rl::parse_policy_spec(text);
             if (!policy) throw CLI::ValidationError("--policy", policy.error().message);
             args->policy = *policy;
           },

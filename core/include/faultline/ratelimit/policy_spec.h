@@ -1,4 +1,5 @@
-// The text form of a rate-limit policy, as `faultline limit --policy SPEC` reads it:
+// The text form of a rate-limit policy, as `faultline limit --policy SPEC` and the example
+// service's --rate-limit read it:
 //
 //   gcra:rate=COUNT/PERIOD,burst=B            redis-cell's count, period and max_burst
 //   token-bucket:capacity=C,rate=COUNT/PERIOD
@@ -19,17 +20,15 @@
 
 #include "faultline/ratelimit/policy.h"
 
-namespace faultline::scenarios::ratelimit {
+namespace faultline::ratelimit {
 
-namespace rl = faultline::ratelimit;
-
-[[nodiscard]] Result<rl::Policy> parse_policy_spec(std::string_view spec);
+[[nodiscard]] Result<Policy> parse_policy_spec(std::string_view spec);
 
 // "500ms", "1s", "90m": a whole number of us, ms, s, m or h, non-negative. kInvalidArgument
 // "'<text>' is not a duration (a whole number and us, ms, s, m or h: 500ms, 1s, 1m)".
-[[nodiscard]] Result<rl::Micros> parse_limit_duration(std::string_view text);
+[[nodiscard]] Result<Micros> parse_limit_duration(std::string_view text);
 
 // The spec that parse_policy_spec reads back as `policy` (durations in their largest exact unit).
-[[nodiscard]] std::string policy_spec(const rl::Policy& policy);
+[[nodiscard]] std::string policy_spec(const Policy& policy);
 
-}  // namespace faultline::scenarios::ratelimit
+}  // namespace faultline::ratelimit

@@ -1,4 +1,4 @@
-#include "scenarios/ratelimit/limit_spec.h"
+#include "faultline/ratelimit/policy_spec.h"
 
 #include <algorithm>
 #include <charconv>
@@ -6,7 +6,7 @@
 #include <map>
 #include <vector>
 
-namespace faultline::scenarios::ratelimit {
+namespace faultline::ratelimit {
 namespace {
 
 using Fields = std::map<std::string, std::string, std::less<>>;
@@ -59,7 +59,7 @@ Result<Fields> split_fields(std::string_view text, const std::vector<std::string
 
 struct Rate {
   std::int64_t count{0};
-  rl::Micros period{};
+  Micros period{};
 };
 
 Result<Rate> parse_rate(std::string_view text) {
@@ -69,13 +69,13 @@ Result<Rate> parse_rate(std::string_view text) {
   }
   Result<std::int64_t> count = parse_int("rate count", text.substr(0, slash));
   if (!count) return std::move(count).error();
-  Result<rl::Micros> period = parse_limit_duration(text.substr(slash + 1));
+  Result<Micros> period = parse_limit_duration(text.substr(slash + 1));
   if (!period) return std::move(period).error();
   return Rate{.count = *count, .period = *period};
 }
 
 // The policy of algorithm `name` from its fields (all present, see split_fields).
-Result<rl::Policy> build(std::string_view name, const Fields& f) {
+Result<Policy> build(std::string_view name, const Fields& f) {
   if (name == "gcra" || name == "token-bucket") {
     Result<Rate> rate = parse_rate(f.find("rate")->second);
     if (!rate) return std::move(rate).error();
@@ -83,16 +83,16 @@ Result<rl::Policy> build(std::string_view name, const Fields& f) {
     Result<std::int64_t> n =
         parse_int(gcra ? "burst" : "capacity", f.find(gcra ? "burst" : "capacity")->second);
     if (!n) return std::move(n).error();
-    if (gcra) return rl::Policy(rl::GcraPolicy{rate->count, rate->period, *n});
-    return rl::Policy(rl::TokenBucketPolicy{*n, rate->count, rate->period});
+    if (gcra) return Policy(GcraPolicy{rate->count, rate->period, *n});
+    return Policy(TokenBucketPolicy{*n, rate->count, rate->period});
   }
   Result<std::int64_t> limit = parse_int("limit", f.find("limit")->second);
   if (!limit) return std::move(limit).error();
-  Result<rl::Micros> window = parse_limit_duration(f.find("window")->second);
+  Result<Micros> window = parse_limit_duration(f.find("window")->second);
   if (!window) return std::move(window).error();
-  if (name == "sliding-log") return rl::Policy(rl::SlidingLogPolicy{*limit, *window});
-  if (name == "sliding-counter") return rl::Policy(rl::SlidingCounterPolicy{*limit, *window});
-  return rl::Policy(rl::FixedWindowPolicy{*limit, *window});
+  if (name == "sliding-log") return Policy(SlidingLogPolicy{*limit, *window});
+  if (name == "sliding-counter") return Policy(SlidingCounterPolicy{*limit, *window});
+  return Policy(FixedWindowPolicy{*limit, *window});
 }
 
 std::vector<std::string_view> field_names(std::string_view name) {
@@ -101,7 +101,7 @@ std::vector<std::string_view> field_names(std::string_view name) {
   return {"limit", "window"};
 }
 
-std::string duration_spec(rl::Micros d) {
+std::string duration_spec(Micros d) {
   const std::int64_t us = d.count();
   if (us != 0 && us % 3'600'000'000 == 0) return std::to_string(us / 3'600'000'000) + "h";
   if (us != 0 && us % 60'000'000 == 0) return std::to_string(us / 60'000'000) + "m";
@@ -112,7 +112,7 @@ std::string duration_spec(rl::Micros d) {
 
 }  // namespace
 
-Result<rl::Micros> parse_limit_duration(std::string_view text) {
+Result<Micros> parse_limit_duration(std::string_view text) {
   const std::size_t digits = text.find_first_not_of("0123456789");
   const std::string_view unit = digits == std::string_view::npos ? "" : text.substr(digits);
   std::int64_t per_unit_us = 0;
@@ -129,10 +129,10 @@ Result<rl::Micros> parse_limit_duration(std::string_view text) {
                             "' is not a duration (a whole number and us, ms, s, m or h: 500ms, "
                             "1s, 1m)");
   }
-  return rl::Micros(value * per_unit_us);
+  return Micros(value * per_unit_us);
 }
 
-Result<rl::Policy> parse_policy_spec(std::string_view spec) {
+Result<Policy> parse_policy_spec(std::string_view spec) {
   const std::string head = "policy '" + std::string(spec) + "': ";
   const std::size_t colon = spec.find(':');
   const std::string_view name = spec.substr(0, colon);
@@ -146,24 +146,24 @@ Result<rl::Policy> parse_policy_spec(std::string_view spec) {
     return invalid_argument(head + fields.error().message + " (expected " + std::string(form) +
                             ")");
   }
-  Result<rl::Policy> policy = build(name, *fields);
+  Result<Policy> policy = build(name, *fields);
   if (!policy) {
     return invalid_argument(head + policy.error().message + " (expected " + std::string(form) +
                             ")");
   }
-  if (auto valid = rl::validate(*policy); !valid) {
+  if (auto valid = validate(*policy); !valid) {
     return invalid_argument(head + valid.error().message);
   }
   return policy;
 }
 
-std::string policy_spec(const rl::Policy& policy) {
-  const std::string name(rl::algorithm_name(policy));
-  if (const auto* g = std::get_if<rl::GcraPolicy>(&policy)) {
+std::string policy_spec(const Policy& policy) {
+  const std::string name(algorithm_name(policy));
+  if (const auto* g = std::get_if<GcraPolicy>(&policy)) {
     return name + ":rate=" + std::to_string(g->count) + "/" + duration_spec(g->period) +
            ",burst=" + std::to_string(g->max_burst);
   }
-  if (const auto* t = std::get_if<rl::TokenBucketPolicy>(&policy)) {
+  if (const auto* t = std::get_if<TokenBucketPolicy>(&policy)) {
     return name + ":capacity=" + std::to_string(t->capacity) + ",rate=" + std::to_string(t->count) +
            "/" + duration_spec(t->period);
   }
@@ -178,4 +178,4 @@ std::string policy_spec(const rl::Policy& policy) {
       policy);
 }
 
-}  // namespace faultline::scenarios::ratelimit
+}  // namespace faultline::ratelimit
