@@ -17,13 +17,13 @@
 //                           descriptors get chained): a refused request leaves its earlier
 //                           tiers' budgets drained.
 //
-// The two stores keep their state in NodeLimitStates: one State per limit_key, held for the node and read
-// and written only inside the node's steps (the run's Redis never crashes in these scenarios).
-// Every admission a step makes real is told to the node's limit observer (limit_events.h), as
-// RedisLimits tells its own: the hazard with the decision step's instant, the read-then-write
-// one when its SET runs (the node's time then; the decision is the caller's, made earlier).
-// Thread-safety: none. Ownership: each borrows the network, its client and the states, which
-// must outlive it.
+// The two stores keep their state in NodeLimitStates: one State per limit_key, held for the node
+// and read and written only inside the node's steps (the run's Redis never crashes in these
+// scenarios). Every admission a step makes real is told to the node's limit observer
+// (limit_events.h), as RedisLimits tells its own: the hazard with the decision step's instant, the
+// read-then-write one when its SET runs (the node's time then; the decision is the caller's, made
+// earlier). Thread-safety: none. Ownership: each borrows the network, its client and the states,
+// which must outlive it.
 #pragma once
 
 #include <cstdint>

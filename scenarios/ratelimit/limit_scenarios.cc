@@ -18,8 +18,8 @@
 #include "faultline/ratelimit/local_limiter.h"
 #include "faultline/sim/redis_limits.h"
 #include "scenarios/ratelimit/broken_limiters.h"
-#include "scenarios/ratelimit/limit_world.h"
 #include "scenarios/ratelimit/limit_invariants.h"
+#include "scenarios/ratelimit/limit_world.h"
 
 namespace faultline::scenarios {
 namespace {
@@ -189,13 +189,7 @@ std::optional<LimitViolation> check(const Run& run) {
 std::optional<Violation> judge(Run& run) {
   std::optional<LimitViolation> found = check(run);
   if (!found) return std::nullopt;
-  std::vector<std::size_t> witness;
-  for (std::size_t i : found->window.members) {
-    const std::ptrdiff_t op = run.state.admitted[i].operation;
-    if (op >= 0) witness.push_back(static_cast<std::size_t>(op));
-  }
-  const std::ptrdiff_t blamed = witness.empty() ? -1 : static_cast<std::ptrdiff_t>(witness.back());
-  return Violation{std::move(found->message), blamed, "over-admitted", std::move(witness)};
+  return ratelimit::over_admitted(std::move(*found), run.state.admitted);
 }
 
 struct Spec {
@@ -207,14 +201,8 @@ struct Spec {
 };
 
 std::unique_ptr<Scenario> make(Spec spec) {
-  harness::SimScenarioSpec<Limits> s;
-  s.name = std::move(spec.name);
-  s.description = std::move(spec.description);
-  s.expect = spec.expect;
-  s.clients = kInstances;
-  s.faults = std::move(spec.faults);
-  s.run_limit = 30s;
-  s.topology = [](sim::TopologyBuilder& t) { t.redis("redis"); };
+  auto s = ratelimit::redis_limit_spec<Limits>(std::move(spec.name), std::move(spec.description),
+                                               spec.expect, kInstances, std::move(spec.faults));
   const Variant variant = spec.variant;
   s.setup = [variant](Run& run) {
     run.state.variant = variant;
@@ -225,7 +213,6 @@ std::unique_ptr<Scenario> make(Spec spec) {
                            {kInstances, kSkewMax, kDriftPpmMax, kStepMax, kStepWithin});
   };
   s.workload = [](Run& run, sim::Process& self, std::size_t) { self.spawn(instance(run, self)); };
-  s.done = [](const Run& run) { return run.state.finished == kInstances; };
   s.invariant = judge;
   s.summary = [](const Run& run) {
     return fmt::format("{} allowed, {} refused, {} errors; {} admissions on record",

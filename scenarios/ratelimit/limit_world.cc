@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstddef>
+#include <utility>
 
 #include "faultline/duration_text.h"
 #include "faultline/random.h"
@@ -52,6 +54,16 @@ sim::FaultSpace usual_faults() {
   f.partition_max = 300ms;
   f.network_max = sim::NetworkFaults{100'000, 100'000, 20'000, 50'000, 200ms};
   return f;
+}
+
+harness::Violation over_admitted(LimitViolation over, const std::vector<Admission>& admitted) {
+  std::vector<std::size_t> witness;
+  for (std::size_t i : over.window.members) {
+    const std::ptrdiff_t op = admitted[i].operation;
+    if (op >= 0) witness.push_back(static_cast<std::size_t>(op));
+  }
+  const std::ptrdiff_t blamed = witness.empty() ? -1 : static_cast<std::ptrdiff_t>(witness.back());
+  return harness::Violation{std::move(over.message), blamed, "over-admitted", std::move(witness)};
 }
 
 }  // namespace faultline::scenarios::ratelimit

@@ -45,8 +45,8 @@ struct Config {
 
 struct Outage {
   Config config;
-  std::vector<Admission> store;     // the node's charges
-  std::vector<Admission> fallback;  // admitted by an instance without the store
+  std::vector<Admission> store;         // the node's charges
+  std::vector<Admission> fallback;      // admitted by an instance without the store
   std::vector<std::string> unanswered;  // checks that returned an error or a causeless refusal
   int finished = 0;
   std::int64_t by_store = 0;
@@ -132,20 +132,15 @@ Task<void> instance(Run& run, sim::Process& self) {
 std::optional<Violation> judge(Run& run) {
   const Outage& s = run.state;
   if (!s.unanswered.empty()) {
-    return Violation{fmt::format("the outage was answered as an error or a refusal: {}",
-                                 s.unanswered.front()),
-                     -1, "outage-answered", {}};
+    return Violation{
+        fmt::format("the outage was answered as an error or a refusal: {}", s.unanswered.front()),
+        -1,
+        "outage-answered",
+        {}};
   }
-  auto over =
-      ratelimit::check_fallback_bound(s.store, s.fallback, kLimit, kFallbackLimit, kJudged);
+  auto over = ratelimit::check_fallback_bound(s.store, s.fallback, kLimit, kFallbackLimit, kJudged);
   if (!over) return std::nullopt;
-  std::vector<std::size_t> witness;
-  const std::vector<Admission>& admitted = over->fallback ? s.fallback : s.store;
-  for (std::size_t i : over->over.window.members) {
-    if (admitted[i].operation >= 0) witness.push_back(static_cast<std::size_t>(admitted[i].operation));
-  }
-  const std::ptrdiff_t blamed = witness.empty() ? -1 : static_cast<std::ptrdiff_t>(witness.back());
-  return Violation{std::move(over->over.message), blamed, "over-admitted", std::move(witness)};
+  return ratelimit::over_admitted(std::move(over->over), over->fallback ? s.fallback : s.store);
 }
 
 // The usual faults, and outages of the Redis service (failing fast or hanging).
@@ -161,14 +156,8 @@ sim::FaultSpace outage_faults() {
 
 std::unique_ptr<Scenario> make(std::string name, std::string description, Expect expect,
                                Config config) {
-  harness::SimScenarioSpec<Outage> s;
-  s.name = std::move(name);
-  s.description = std::move(description);
-  s.expect = expect;
-  s.clients = kInstances;
-  s.faults = outage_faults();
-  s.run_limit = 30s;
-  s.topology = [](sim::TopologyBuilder& t) { t.redis("redis"); };
+  auto s = ratelimit::redis_limit_spec<Outage>(std::move(name), std::move(description), expect,
+                                               kInstances, outage_faults());
   s.setup = [config](Run& run) {
     run.state.config = config;
     observe_node(run);
@@ -176,13 +165,12 @@ std::unique_ptr<Scenario> make(std::string name, std::string description, Expect
                            {kInstances, 400ms, kDriftPpmMax, Duration::zero(), Duration::zero()});
   };
   s.workload = [](Run& run, sim::Process& self, std::size_t) { self.spawn(instance(run, self)); };
-  s.done = [](const Run& run) { return run.state.finished == kInstances; };
   s.invariant = judge;
   s.summary = [](const Run& run) {
-    return fmt::format("{} allowed by the store, {} locally, {} refused; {} store admissions on "
-                       "record",
-                       run.state.by_store, run.state.by_fallback, run.state.refused,
-                       run.state.store.size());
+    return fmt::format(
+        "{} allowed by the store, {} locally, {} refused; {} store admissions on "
+        "record",
+        run.state.by_store, run.state.by_fallback, run.state.refused, run.state.store.size());
   };
   return harness::make_sim_scenario(std::move(s));
 }

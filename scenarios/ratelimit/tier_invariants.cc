@@ -103,10 +103,10 @@ std::optional<PartialCharge> check_all_or_nothing(
 }
 
 std::optional<FallbackViolation> check_fallback_bound(const std::vector<Admission>& store,
-                                                   const std::vector<Admission>& fallback,
-                                                   std::int64_t store_limit,
-                                                   std::int64_t fallback_limit,
-                                                   rl::Micros window) {
+                                                      const std::vector<Admission>& fallback,
+                                                      std::int64_t store_limit,
+                                                      std::int64_t fallback_limit,
+                                                      rl::Micros window) {
   if (auto over = check_window_limit(store, store_limit, window)) {
     over->message = "the store's admissions: " + over->message;
     return FallbackViolation{false, std::move(*over)};

@@ -42,11 +42,11 @@ namespace faultline::scenarios::ratelimit {
 
 // One event a store node told of a decision (limit_events.h): one tier of one step.
 struct TierEvent {
-  std::uint64_t step{0};  // which node step told it: events of one decision share it
-  std::string key;        // the tier's key ("caller/c-1")
-  rl::Micros at{};        // on the reference clock
-  std::int64_t cost{0};   // units charged: > 0 only when the step charged this tier
-  bool allowed{false};    // the tier's own decision (a refused tier is the refusal's cause)
+  std::uint64_t step{0};       // which node step told it: events of one decision share it
+  std::string key;             // the tier's key ("caller/c-1")
+  rl::Micros at{};             // on the reference clock
+  std::int64_t cost{0};        // units charged: > 0 only when the step charged this tier
+  bool allowed{false};         // the tier's own decision (a refused tier is the refusal's cause)
   std::ptrdiff_t request{-1};  // the history operation it is attributed to, when known
 };
 

@@ -206,19 +206,15 @@ std::optional<ratelimit::LimitViolation> check_limits(const std::vector<TierEven
 
 std::optional<Violation> judge(Run& run) {
   const std::vector<TierEvent>& events = run.state.events;
-  std::vector<std::size_t> witness;
   std::vector<Admission> admitted;
   if (auto over = check_limits(events, admitted)) {
-    for (std::size_t i : over->window.members) {
-      if (admitted[i].operation >= 0) witness.push_back(static_cast<std::size_t>(admitted[i].operation));
-    }
-    const std::ptrdiff_t blamed = witness.empty() ? -1 : static_cast<std::ptrdiff_t>(witness.back());
-    return Violation{std::move(over->message), blamed, "over-admitted", std::move(witness)};
+    return ratelimit::over_admitted(std::move(*over), admitted);
   }
   std::vector<std::vector<std::string>> sets;
   for (int c = 1; c <= kCallers; ++c) sets.push_back(tier_keys(c));
   auto partial = ratelimit::check_all_or_nothing(events, sets);
   if (!partial) return std::nullopt;
+  std::vector<std::size_t> witness;
   if (partial->request >= 0) witness.push_back(static_cast<std::size_t>(partial->request));
   return Violation{std::move(partial->message), partial->request, "partially-charged",
                    std::move(witness)};
@@ -226,14 +222,8 @@ std::optional<Violation> judge(Run& run) {
 
 std::unique_ptr<Scenario> make(std::string name, std::string description, Expect expect,
                                bool tier_by_tier) {
-  harness::SimScenarioSpec<Tiered> s;
-  s.name = std::move(name);
-  s.description = std::move(description);
-  s.expect = expect;
-  s.clients = kInstances;
-  s.faults = ratelimit::usual_faults();
-  s.run_limit = 30s;
-  s.topology = [](sim::TopologyBuilder& t) { t.redis("redis"); };
+  auto s = ratelimit::redis_limit_spec<Tiered>(std::move(name), std::move(description), expect,
+                                               kInstances, ratelimit::usual_faults());
   s.setup = [tier_by_tier](Run& run) {
     run.state.tier_by_tier = tier_by_tier;
     observe_node(run);
@@ -241,7 +231,6 @@ std::unique_ptr<Scenario> make(std::string name, std::string description, Expect
                            {kInstances, 400ms, 50'000, 300ms, 800ms});
   };
   s.workload = [](Run& run, sim::Process& self, std::size_t) { self.spawn(instance(run, self)); };
-  s.done = [](const Run& run) { return run.state.finished == kInstances; };
   s.invariant = judge;
   s.summary = [](const Run& run) {
     return fmt::format("{} allowed, {} refused, {} errors; {} tier events on record",

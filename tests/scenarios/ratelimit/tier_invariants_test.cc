@@ -14,8 +14,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-const std::vector<std::vector<std::string>> kSets{
-    {"caller/c-1", "tenant/t-1", "global/all"}, {"caller/c-2", "tenant/t-1", "global/all"}};
+const std::vector<std::vector<std::string>> kSets{{"caller/c-1", "tenant/t-1", "global/all"},
+                                                  {"caller/c-2", "tenant/t-1", "global/all"}};
 
 TierEvent event(std::uint64_t step, std::string key, std::int64_t ms, std::int64_t cost,
                 bool allowed, std::ptrdiff_t request) {
