@@ -14,9 +14,12 @@
 //                               most 4 x 3 = 12; so at most 12 in a window one source admitted
 //                               in, 24 in one straddling a switch (the header says why no
 //                               tighter bound is the pattern's). 98ms, not 100: a clock 2% fast
-//                               spans 100ms of its own in 98.04ms of true time. And the outage is
-//                               never an answer: every check returned a Verdict (no error), and
-//                               every refusal names the tier that refused.
+//                               spans 100ms of its own in 98.04ms of true time (judged over
+//                               100ms, the claim fails within a few dozen seeds). And the
+//                               outage is never an answer: every check returned a Verdict (no
+//                               error), and every refusal names the tier that refused.
+// Any store error is an outage to RateLimiter (a timeout after a lost reply or a delay spike
+// too), so the fallback is used in nearly every run, the plan's outages or not.
 //   ratelimit/outage-fail-open  (hazard) kFailOpen: every request allowed while the store is
 //                               away; the fallbacks' bound breaks.
 //   ratelimit/outage-full-share (hazard) kFallback with fallback_share 1: each instance keeps
