@@ -35,9 +35,9 @@ constexpr int kCallers = 6;    // c-1 .. c-6; c-1..c-3 in t-1, c-4..c-6 in t-2
 constexpr int kCallersPerTenant = 3;
 constexpr Duration kTimeout = 30ms;
 constexpr rl::Micros kWindow = 100ms;
-constexpr std::int64_t kCallerLimit = 5;
-constexpr std::int64_t kTenantLimit = 8;
-const rl::GcraPolicy kGlobal{.count = 10, .period = kWindow, .max_burst = 5};
+constexpr std::int64_t kCallerLimit = 4;
+constexpr std::int64_t kTenantLimit = 7;
+const rl::GcraPolicy kGlobal{.count = 10, .period = kWindow, .max_burst = 4};
 
 std::vector<rl::TierSpec> tier_specs() {
   return {{"caller", rl::SlidingLogPolicy{.limit = kCallerLimit, .window = kWindow}},
@@ -245,8 +245,8 @@ std::unique_ptr<Scenario> make(std::string name, std::string description, Expect
 void add_tiered_limit_scenarios(std::vector<std::unique_ptr<Scenario>>& all) {
   all.push_back(make("ratelimit/tiered-limits",
                      "3 instances with skewed, drifting, stepping clocks limit 6 callers in 2 "
-                     "tenants by 3 tiers (caller 5, tenant 8 per 100ms, global GCRA 10 per "
-                     "100ms burst 6) decided all-or-nothing in one step of a simulated Redis, "
+                     "tenants by 3 tiers (caller 4, tenant 7 per 100ms, global GCRA 10 per "
+                     "100ms burst 5) decided all-or-nothing in one step of a simulated Redis, "
                      "through lost messages and replies, pauses and partitions: no tier over its "
                      "limit, and every step of the node that charged charged all of a request's "
                      "tiers, one that refused none (must hold)",

@@ -2,9 +2,9 @@
 // drifting and stepping as in limit_scenarios.h) through one simulated Redis, while messages
 // are lost, delayed and duplicated, replies are lost after the decision, instances pause and
 // are partitioned from Redis. Each request comes from one of 6 callers (c-1 .. c-6) in 2
-// tenants (t-1: c-1..c-3, t-2: c-4..c-6) and carries 3 tiers: "caller/c-N" (a sliding log, 5
-// units per 100ms), "tenant/t-N" (a sliding log, 8 per 100ms) and "global/all" (GCRA, 10 per
-// 100ms with a burst of 6), costs 1..2.
+// tenants (t-1: c-1..c-3, t-2: c-4..c-6) and carries 3 tiers: "caller/c-N" (a sliding log, 4
+// units per 100ms), "tenant/t-N" (a sliding log, 7 per 100ms) and "global/all" (GCRA, 10 per
+// 100ms with a burst of 5), costs 1..2; each tier is the one refusing in some of the requests.
 //
 //   ratelimit/tiered-limits  (claim) each instance's RateLimiter (rate_limiter.h, failing
 //                            closed) decides the tiers in one atomic step (decide_all):
