@@ -1,6 +1,7 @@
 #include "scenarios/ratelimit/broken_limiters.h"
 
 #include <chrono>
+#include <string>
 #include <utility>
 
 #include "faultline/sim/rpc.h"
@@ -93,6 +94,26 @@ Task<Result<rl::Decision>> ReadThenWriteLimitStore::decide(std::string_view key,
   Result<bool> written = co_await std::move(writing);
   if (!written) co_return std::move(written).error();
   co_return decision;
+}
+
+Task<Result<rl::Verdict>> TierByTierLimiter::check(std::span<const std::string> keys,
+                                                   std::int64_t cost) {
+  rl::Verdict verdict;
+  verdict.allowed = true;
+  for (std::size_t i = 0; i < tiers_.size() && i < keys.size(); ++i) {
+    const std::string key = tiers_[i].name + "/" + keys[i];
+    auto deciding = store_.decide(key, tiers_[i].policy, cost, timeout_);
+    Result<rl::Decision> d = co_await std::move(deciding);
+    if (!d) co_return std::move(d).error();
+    verdict.tiers.push_back(*d);
+    // The mistake: a refusal here leaves the tiers before it charged.
+    if (!d->allowed) {
+      verdict.allowed = false;
+      verdict.retry_after = d->retry_after;
+      co_return verdict;
+    }
+  }
+  co_return verdict;
 }
 
 }  // namespace faultline::scenarios::ratelimit

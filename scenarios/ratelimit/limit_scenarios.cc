@@ -12,7 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "faultline/duration_text.h"
 #include "faultline/harness/sim_scenario.h"
 #include "faultline/invariant.h"
 #include "faultline/random.h"
@@ -20,6 +19,7 @@
 #include "faultline/sim/redis_limits.h"
 #include "scenarios/ratelimit/broken_limiters.h"
 #include "scenarios/ratelimit/limit_invariants.h"
+#include "scenarios/ratelimit/limit_world.h"
 
 namespace faultline::scenarios {
 namespace {
@@ -41,7 +41,6 @@ constexpr Duration kSkewMax = 400ms;
 constexpr std::int32_t kDriftPpmMax = 50'000;
 constexpr Duration kStepMax = 300ms;
 constexpr Duration kStepWithin = 800ms;
-constexpr std::uint64_t kClockStream = 0x636C6F636B73ULL;  // "clocks": the setup's own draws
 
 enum class Limiter { kSharedStore, kAppClock, kReadThenWrite, kInMemory };
 enum class Check { kWindow, kGcra };
@@ -66,35 +65,7 @@ struct Limits {
 };
 using Run = harness::SimRun<Limits>;
 
-// True time since the run began, in whole milliseconds (as microseconds): the resolution of the
-// Redis node's clock, which is accurate, so a decision on the node is made at exactly this.
-rl::Micros true_ms(const Run& run) {
-  const auto since_start = run.now().time_since_epoch();
-  return std::chrono::duration_cast<rl::Micros>(
-      std::chrono::floor<std::chrono::milliseconds>(since_start));
-}
-
-// Each instance's clock: skewed by up to kSkewMax either way, drifting up to kDriftPpmMax, and
-// stepped once (either way) at a random moment; drawn from the seed, noted in the history.
-void skew_clocks(Run& run) {
-  sim::Rng rng(run.seed ^ kClockStream);
-  sim::Faults faults = run.topology->faults();
-  for (int i = 1; i <= kInstances; ++i) {
-    sim::Process& p = run.topology->process(fmt::format("client-{}", i));
-    const Duration skew = uniform_duration(rng, -Duration(kSkewMax), Duration(kSkewMax));
-    const auto ppm = static_cast<std::int32_t>(uniform_between(rng, -kDriftPpmMax, kDriftPpmMax));
-    run.history->note(p.id(), fmt::format("clock skew {}, drift {} ppm", duration_text(skew), ppm));
-    faults.clock_step(p, skew);
-    faults.clock_drift(p, ppm);
-    const Duration when = uniform_duration(rng, Duration(1ms), Duration(kStepWithin));
-    const Duration step = uniform_duration(rng, -Duration(kStepMax), Duration(kStepMax));
-    sim::History* history = run.history.get();
-    run.world().schedule_after(when, sim::kWorldProcess, [faults, history, &p, step] {
-      history->note(p.id(), fmt::format("clock step {}", duration_text(step)));
-      faults.clock_step(p, step);
-    });
-  }
-}
+rl::Micros true_ms(const Run& run) { return ratelimit::true_ms(run.now()); }
 
 std::string request_text(std::string_view key, std::int64_t cost) {
   return fmt::format("{} cost={}", key, cost);
@@ -218,29 +189,7 @@ std::optional<LimitViolation> check(const Run& run) {
 std::optional<Violation> judge(Run& run) {
   std::optional<LimitViolation> found = check(run);
   if (!found) return std::nullopt;
-  std::vector<std::size_t> witness;
-  for (std::size_t i : found->window.members) {
-    const std::ptrdiff_t op = run.state.admitted[i].operation;
-    if (op >= 0) witness.push_back(static_cast<std::size_t>(op));
-  }
-  const std::ptrdiff_t blamed = witness.empty() ? -1 : static_cast<std::ptrdiff_t>(witness.back());
-  return Violation{std::move(found->message), blamed, "over-admitted", std::move(witness)};
-}
-
-// Lost, duplicated and delayed messages (lost replies after the decision too), pauses of the
-// instances, partitions between them and Redis. Redis never crashes (its limiter state would
-// go, and that is another claim) and its clock is never faulted.
-sim::FaultSpace claim_faults() {
-  sim::FaultSpace f = sim::FaultSpace::none();
-  f.horizon = 800ms;
-  f.max_faults = 4;
-  f.nodes = {"redis"};
-  f.pauses = true;
-  f.pause_max = 300ms;
-  f.partitions = true;
-  f.partition_max = 300ms;
-  f.network_max = sim::NetworkFaults{100'000, 100'000, 20'000, 50'000, 200ms};
-  return f;
+  return ratelimit::over_admitted(std::move(*found), run.state.admitted);
 }
 
 struct Spec {
@@ -252,24 +201,18 @@ struct Spec {
 };
 
 std::unique_ptr<Scenario> make(Spec spec) {
-  harness::SimScenarioSpec<Limits> s;
-  s.name = std::move(spec.name);
-  s.description = std::move(spec.description);
-  s.expect = spec.expect;
-  s.clients = kInstances;
-  s.faults = std::move(spec.faults);
-  s.run_limit = 30s;
-  s.topology = [](sim::TopologyBuilder& t) { t.redis("redis"); };
+  auto s = ratelimit::redis_limit_spec<Limits>(std::move(spec.name), std::move(spec.description),
+                                               spec.expect, kInstances, std::move(spec.faults));
   const Variant variant = spec.variant;
   s.setup = [variant](Run& run) {
     run.state.variant = variant;
     run.state.node_states =
         std::make_unique<ratelimit::NodeLimitStates>(run.topology->redis("redis"));
     observe_node(run);
-    skew_clocks(run);
+    ratelimit::skew_clocks(*run.topology, *run.history, run.seed,
+                           {kInstances, kSkewMax, kDriftPpmMax, kStepMax, kStepWithin});
   };
   s.workload = [](Run& run, sim::Process& self, std::size_t) { self.spawn(instance(run, self)); };
-  s.done = [](const Run& run) { return run.state.finished == kInstances; };
   s.invariant = judge;
   s.summary = [](const Run& run) {
     return fmt::format("{} allowed, {} refused, {} errors; {} admissions on record",
@@ -290,14 +233,14 @@ void add_shared_limit_scenarios(std::vector<std::unique_ptr<Scenario>>& all) {
                       "lost replies, pauses and partitions; the node's clock is accurate: no key "
                       "admitted more than 12 units in any 100ms, judged from the node's "
                       "decisions at true time (must hold)",
-                      Expect::kHolds, sliding_log, claim_faults()}));
+                      Expect::kHolds, sliding_log, ratelimit::usual_faults()}));
   all.push_back(make({"ratelimit/shared-gcra",
                       "the same with GCRA (10 per 100ms, burst 6): over any window of length d "
                       "at most 6 + d/10ms units, judged from the node's decisions at true time "
                       "(must hold)",
                       Expect::kHolds,
                       {Limiter::kSharedStore, kGcra, Check::kGcra},
-                      claim_faults()}));
+                      ratelimit::usual_faults()}));
   all.push_back(make({"ratelimit/fixed-window-boundary",
                       "a shared fixed window (12 per 100ms): the end of one window and the start "
                       "of the next admit up to 24 units within 100ms (must be found)",

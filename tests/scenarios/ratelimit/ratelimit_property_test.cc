@@ -1,5 +1,6 @@
 // The rate-limit family's claims as RapidCheck properties over generated fault plans (lost,
-// delayed and duplicated messages, lost replies, pauses, partitions; the instances' clocks
+// delayed and duplicated messages, lost replies, pauses, partitions, the store's outages for
+// the outage claim; the instances' clocks
 // skewed, drifting and stepped as each seed draws them), and the hazards one mistake away
 // failing the same property: the runs are strong enough to break what is unsafe.
 #include <gtest/gtest.h>
@@ -24,6 +25,15 @@ RC_GTEST_PROP(SharedGcra, WithinLimitPlusDOverTUnderAnyGeneratedPlan, ()) {
   harness::check_generated_plan(catalogue_scenario("ratelimit/shared-gcra"), "faultline");
 }
 
+RC_GTEST_PROP(TieredLimits, EveryTierWithinItsLimitAndChargedAllOrNothingUnderAnyGeneratedPlan,
+              ()) {
+  harness::check_generated_plan(catalogue_scenario("ratelimit/tiered-limits"), "faultline");
+}
+
+RC_GTEST_PROP(OutageFallback, StoreAndFallbacksEachWithinTheLimitUnderAnyGeneratedPlan, ()) {
+  harness::check_generated_plan(catalogue_scenario("ratelimit/outage-fallback"), "faultline");
+}
+
 // Each hazard fails the property it is one mistake away from.
 void expect_broken(const std::string& name) {
   const bool held = rc::check(name + " (expected to fail)", [&name] {
@@ -37,6 +47,9 @@ TEST(RateLimitHazards, GeneratedRunsBreakEachMistake) {
   expect_broken("ratelimit/app-clock-limiter");
   expect_broken("ratelimit/fixed-window-boundary");
   expect_broken("ratelimit/in-memory-counters");
+  expect_broken("ratelimit/tier-by-tier");
+  expect_broken("ratelimit/outage-fail-open");
+  expect_broken("ratelimit/outage-full-share");
 }
 
 }  // namespace
