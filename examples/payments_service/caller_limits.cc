@@ -97,11 +97,14 @@ Task<Admission> CallerLimits::admit(const std::string& caller) {
 Admission CallerLimits::admission(const ratelimit::Verdict& verdict) const {
   if (verdict.tiers.empty()) return {};  // failed open: nothing was decided, nothing to say
   const std::vector<ratelimit::TierSpec>& tiers = limiter_.options().tiers;
-  FAULTLINE_INVARIANT(verdict.tiers.size() == tiers.size(), "a decision per tier");
+  FAULTLINE_INVARIANT(verdict.tiers.size() == tiers.size() &&
+                          verdict.policies.size() == tiers.size(),
+                      "a decision per tier");
+  // Each under the policy it was decided by: the tier's own, or its fallback share.
   std::vector<ratelimit::NamedLimit> limits;
   for (std::size_t i = 0; i < tiers.size(); ++i) {
     limits.push_back(
-        {.name = tiers[i].name, .policy = tiers[i].policy, .decision = verdict.tiers[i]});
+        {.name = tiers[i].name, .policy = verdict.policies[i], .decision = verdict.tiers[i]});
   }
   Result<ratelimit::ResponseHeaders> headers =
       ratelimit::response_headers(limits, {.legacy = style_ != HeaderStyle::kDraft});

@@ -58,6 +58,11 @@ TEST(RateLimitSpec, SaysWhatWasExpected) {
             "policy 'sliding-log:limit=3,window=99999999999999999h': '99999999999999999h' is not "
             "a duration (a whole number and us, ms, s, m or h: 500ms, 1s, 1m) (expected "
             "sliding-log:limit=N,window=W)");
+  // No unit, or nothing at all: refused before any digit is read.
+  for (const char* window : {"100", ""}) {
+    const std::string spec = std::string("sliding-log:limit=3,window=") + window;
+    EXPECT_NE(spec_error(spec).find("is not a duration"), std::string::npos) << spec_error(spec);
+  }
 }
 
 }  // namespace

@@ -3,11 +3,13 @@
 // answers errors at once; a timeout outage never answers).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "faultline/ratelimit/headers.h"
 #include "faultline/ratelimit/rate_limiter.h"
 #include "faultline/resilience/pipeline.h"
 #include "faultline/sim/redis_limits.h"
@@ -151,6 +153,54 @@ TEST_F(RateLimiterTest, FallbackAdmitsTheShareAndAsksTheStoreOncePerRecheck) {
   EXPECT_EQ(limiter.stats().fallback_decisions, 10u);
 }
 
+// A fallback decision is one of the scaled policy, and the verdict says so: the headers built
+// from it show the share the process holds.
+TEST_F(RateLimiterTest, FallbackVerdictsNameThePolicyTheyWereDecidedBy) {
+  RateLimiter limiter = make({.tiers = two_tiers(), .fallback_share = 0.5});
+  outage(Network::OutageMode::kFailFast, true);
+  const Verdict v = allowed_verdict(limiter, {"alice", "acme"});
+  ASSERT_EQ(v.source, Source::kFallback);
+  ASSERT_EQ(v.policies.size(), 2u);
+  EXPECT_EQ(std::get<SlidingLogPolicy>(v.policies[0]).limit, 1);
+  std::vector<NamedLimit> limits;
+  for (std::size_t i = 0; i < v.tiers.size(); ++i) {
+    limits.push_back({.name = two_tiers()[i].name, .policy = v.policies[i], .decision = v.tiers[i]});
+  }
+  const Result<ResponseHeaders> headers = response_headers(limits);
+  ASSERT_TRUE(headers) << headers.error().to_string();
+  EXPECT_NE(headers->policy.find("\"caller\";q=1"), std::string::npos) << headers->policy;
+}
+
+// While the store hangs, checks in flight at once send one probe, not one call each.
+TEST_F(RateLimiterTest, ConcurrentChecksDuringAnOutageSendOneProbe) {
+  RateLimiter limiter = make({.tiers = two_tiers(),
+                              .on_outage = OutagePolicy::kFailOpen,
+                              .store_timeout = 50ms,
+                              .recheck_after = 100ms});
+  outage(Network::OutageMode::kTimeout, true);
+  ASSERT_TRUE(check(limiter, {"a", "t"}).first);  // the store is lost (one timeout)
+  wait(100ms);
+  std::vector<std::string> keys = {"a", "t"};
+  std::vector<Duration> took;
+  std::vector<std::function<Task<void>()>> bodies;
+  for (int i = 0; i < 5; ++i) {
+    bodies.push_back([&]() -> Task<void> {
+      const TimePoint started = clock().now();
+      auto call = limiter.check(keys, 1);
+      Result<Verdict> v = co_await std::move(call);
+      EXPECT_TRUE(v && v->source == Source::kFailOpen);
+      took.push_back(clock().now() - started);
+    });
+  }
+  for (auto& body : bodies) topology_.client(0).spawn(body());
+  while (took.size() < 5 && topology_.world().step()) {
+  }
+  ASSERT_EQ(took.size(), 5u);
+  std::sort(took.begin(), took.end());
+  EXPECT_EQ(took[3], Duration::zero());  // four answered at once by the outage policy
+  EXPECT_GE(took[4], 50ms);              // one probe waited for the store
+}
+
 TEST_F(RateLimiterTest, ShadowModeReportsRefusalsButAllows) {
   RateLimiter limiter = make({.tiers = two_tiers(), .shadow = true});
   for (int i = 0; i < 2; ++i) EXPECT_FALSE(allowed_verdict(limiter, {"a", "t"}).shadow_refused);
@@ -259,6 +309,23 @@ TEST_F(PipelineStageTest, ACostThatCanNeverBeAllowedIsNeverRetried) {
   EXPECT_EQ(never.error().code, ErrorCode::kRateLimited);
   EXPECT_FALSE(never.error().retry_after.has_value());
   EXPECT_NE(never.error().message.find("never"), std::string::npos);
+  EXPECT_EQ(calls_, 0);
+}
+
+// The whole call's deadline bounds the limiter's store call: a hung store cannot hold the call
+// past it, and the attempt is not started after it.
+TEST_F(PipelineStageTest, TheCallsDeadlineBoundsTheCheck) {
+  RateLimiter limiter = make({.tiers = per_100ms(), .store_timeout = 50ms});
+  Result<resilience::Pipeline> made = resilience::Pipeline::create(
+      clock(), topology_.client(0).rng(),
+      {.timeout = 10ms, .rate_limit = {.limiter = &limiter, .keys = {"api"}}});
+  ASSERT_TRUE(made);
+  outage(Network::OutageMode::kTimeout, true);
+  const TimePoint before = clock().now();
+  const Result<int> r = call(*made);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kDeadlineExceeded) << r.error().to_string();
+  EXPECT_LE(clock().now() - before, 11ms);
   EXPECT_EQ(calls_, 0);
 }
 

@@ -19,6 +19,12 @@ TEST(RateLimitValidation, NamesTheFieldAndItsRange) {
             "interval period/count must be at least 1us)");
   EXPECT_EQ(message(GcraPolicy{.period = Micros::zero()}), "period: 0; must be in [1ms, 24h]");
   EXPECT_EQ(message(GcraPolicy{.max_burst = -1}), "max_burst: -1; must be in [0, 99999]");
+  // The tolerance T * (max_burst + 1) fits in a day: 2 per day may burst 2, not 3.
+  EXPECT_EQ(message(GcraPolicy{.count = 2, .period = std::chrono::hours(24), .max_burst = 1}),
+            "ok");
+  EXPECT_EQ(message(GcraPolicy{.count = 2, .period = std::chrono::hours(24), .max_burst = 2}),
+            "max_burst: 2; must be in [0, 1] (the burst must be earned back within 24h: "
+            "period/count * (max_burst + 1) <= 24h)");
   EXPECT_EQ(message(TokenBucketPolicy{.capacity = 0}), "capacity: 0; must be in [1, 100000]");
   EXPECT_EQ(message(TokenBucketPolicy{.count = -3}), "count: -3; must be in [1, 100000]");
   EXPECT_EQ(message(SlidingLogPolicy{.limit = 100'001}), "limit: 100001; must be in [1, 100000]");

@@ -16,7 +16,11 @@ Result<void> validate(const GcraPolicy& policy) {
       !r) {
     return r;
   }
-  return check_range("max_burst", policy.max_burst, 0, kMaxLimit - 1);
+  if (auto r = check_range("max_burst", policy.max_burst, 0, kMaxLimit - 1); !r) return r;
+  const std::int64_t most = kMaxWindow / emission_interval(policy) - 1;
+  return check_range("max_burst", policy.max_burst, 0, most,
+                     "the burst must be earned back within 24h: period/count * (max_burst + 1) "
+                     "<= 24h");
 }
 
 Micros emission_interval(const GcraPolicy& policy) { return policy.period / policy.count; }

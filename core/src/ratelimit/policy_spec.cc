@@ -121,13 +121,17 @@ Result<Micros> parse_limit_duration(std::string_view text) {
   if (unit == "s") per_unit_us = 1'000'000;
   if (unit == "m") per_unit_us = 60'000'000;
   if (unit == "h") per_unit_us = 3'600'000'000;
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + digits, value);
-  if (digits == 0 || per_unit_us == 0 || ec != std::errc() ||
-      value > std::numeric_limits<std::int64_t>::max() / per_unit_us) {
+  const auto not_a_duration = [&] {
     return invalid_argument("'" + std::string(text) +
                             "' is not a duration (a whole number and us, ms, s, m or h: 500ms, "
                             "1s, 1m)");
+  };
+  // No digits, or no unit (digits == npos): refused before from_chars reads anything.
+  if (digits == 0 || per_unit_us == 0) return not_a_duration();
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + digits, value);
+  if (ec != std::errc() || value > std::numeric_limits<std::int64_t>::max() / per_unit_us) {
+    return not_a_duration();
   }
   return Micros(value * per_unit_us);
 }

@@ -119,7 +119,8 @@ Result<std::vector<Tier>> RateLimiter::tiers_for(std::span<const std::string> ke
 }
 
 bool RateLimiter::store_due(TimePoint now) const {
-  return !outage_since_ || now - *outage_since_ >= options_.recheck_after;
+  if (!outage_since_) return true;
+  return !probing_ && now - *outage_since_ >= options_.recheck_after;
 }
 
 void RateLimiter::on_store_error(const Error& error, TimePoint now) {
@@ -144,7 +145,7 @@ Result<Verdict> RateLimiter::during_outage(const std::vector<Tier>& tiers, std::
   switch (options_.on_outage) {
     case OutagePolicy::kFailOpen:
       ++stats_.failed_open;
-      return Verdict{.allowed = true, .source = Source::kFailOpen, .tiers = {}};
+      return Verdict{.allowed = true, .source = Source::kFailOpen, .tiers = {}, .policies = {}};
     case OutagePolicy::kFailClosed:
       ++stats_.failed_closed;
       return unavailable("rate limit store unavailable (failing closed): " + error.to_string());
@@ -155,7 +156,10 @@ Result<Verdict> RateLimiter::during_outage(const std::vector<Tier>& tiers, std::
   Result<TieredDecision> d = local_.decide_all(local, cost);
   if (!d) return std::move(d).error();
   ++stats_.fallback_decisions;
-  return finish({.allowed = d->allowed, .source = Source::kFallback, .tiers = std::move(d->tiers),
+  return finish({.allowed = d->allowed,
+                 .source = Source::kFallback,
+                 .tiers = std::move(d->tiers),
+                 .policies = fallback_policies_,
                  .retry_after = d->retry_after});
 }
 
@@ -169,23 +173,56 @@ Verdict RateLimiter::finish(Verdict verdict) {
   return verdict;
 }
 
-Task<Result<Verdict>> RateLimiter::check(std::span<const std::string> keys, std::int64_t cost) {
+Task<Result<Verdict>> RateLimiter::check(std::span<const std::string> keys, std::int64_t cost,
+                                         TimePoint deadline) {
   Result<std::vector<Tier>> tiers = tiers_for(keys);
   if (!tiers) co_return std::move(tiers).error();
-  if (auto r = check_cost(cost); !r) co_return std::move(r).error();
+  if (!check_cost(cost)) co_return check_cost(cost).error();
   const TimePoint now = clock_->now();
+  if (deadline <= now) {
+    co_return Error{ErrorCode::kDeadlineExceeded, "the deadline passed before the rate limit "
+                                                  "could be checked; nothing was charged"};
+  }
   if (!store_due(now)) co_return during_outage(*tiers, cost, *last_error_);
-  auto call = store_->decide_all(*tiers, cost, options_.store_timeout);
+  const Duration timeout = deadline == TimePoint::max()
+                               ? options_.store_timeout
+                               : std::min(options_.store_timeout, deadline - now);
+  auto asking = ask_store(*tiers, cost, timeout);
+  co_return co_await std::move(asking);
+}
+
+Task<Result<Verdict>> RateLimiter::ask_store(const std::vector<Tier>& tiers, std::int64_t cost,
+                                             Duration timeout) {
+  // During an outage this call is the one probe; the flag is cleared however the call ends
+  // (a destroyed coroutine too), so a lost probe cannot keep the store unasked forever.
+  class Probe {
+   public:
+    explicit Probe(bool& probing) : probing_(&probing) { *probing_ = true; }
+    Probe(const Probe&) = delete;
+    Probe& operator=(const Probe&) = delete;
+    ~Probe() { *probing_ = false; }
+
+   private:
+    bool* probing_;
+  };
+  std::optional<Probe> probe;
+  if (outage_since_) probe.emplace(probing_);
+  auto call = store_->decide_all(tiers, cost, timeout);
   Result<TieredDecision> d = co_await std::move(call);
   if (!d) {
     // A refused argument is the caller's fault, not an outage.
     if (d.error().code == ErrorCode::kInvalidArgument) co_return std::move(d).error();
     on_store_error(d.error(), clock_->now());
-    co_return during_outage(*tiers, cost, d.error());
+    co_return during_outage(tiers, cost, d.error());
   }
   on_store_answer();
   ++stats_.store_decisions;
-  co_return finish({.allowed = d->allowed, .source = Source::kStore, .tiers = std::move(d->tiers),
+  std::vector<Policy> policies;
+  for (const TierSpec& tier : options_.tiers) policies.push_back(tier.policy);
+  co_return finish({.allowed = d->allowed,
+                    .source = Source::kStore,
+                    .tiers = std::move(d->tiers),
+                    .policies = std::move(policies),
                     .retry_after = d->retry_after});
 }
 

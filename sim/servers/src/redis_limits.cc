@@ -145,8 +145,9 @@ std::pair<ratelimit::TieredDecision, Instant> RedisLimits::decide_all(
     const LimitObserver& observe = node_.limit_observer();
     for (std::size_t i = 0; i < tiers.size(); ++i) {
       store(keys, names[i], before[i], states[i], d.tiers[i]);
-      // A tier that was not charged (the request was refused) is told as a peek.
-      const std::int64_t charged = d.allowed ? cost : 0;
+      // What this step wrote, not what the decision says: a tier whose state is unchanged was
+      // not charged (told as a peek, cost 0), whatever the module's decision claims.
+      const std::int64_t charged = states[i] != before[i] ? cost : 0;
       if (observe) observe(LimitEvent{tiers[i].key, &tiers[i].policy, charged, d.tiers[i], now});
     }
     return std::pair(std::move(d), now);

@@ -38,7 +38,10 @@ using Instant = LimitClock::time_point;
 using Micros = std::chrono::microseconds;
 
 // Limits, capacities, bursts (+1) and costs: at most this many units. With a period or window of
-// at most kMaxWindow, every product of a count and a duration stays below 2^53 (8.64e15).
+// at most kMaxWindow, every product of a count and a duration stays below 2^53 (8.64e15). An
+// instant (about 1.8e15 us since the Unix epoch in 2026, 2^52 in 2112) plus such a product may
+// not: so a sum of an instant and a duration that a decision depends on is kept within
+// kMaxWindow of the instant (GCRA's tolerance is bounded by it, gcra.h).
 inline constexpr std::int64_t kMaxCost = 100'000;
 inline constexpr std::int64_t kMaxLimit = kMaxCost;
 // Periods and windows: from one millisecond to one day.

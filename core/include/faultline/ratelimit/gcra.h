@@ -41,8 +41,10 @@ struct GcraState {
 };
 
 // Ok, or kInvalidArgument naming the first field out of range: "period: 0; must be in [1ms, 24h]",
-// [1ms, 1d]", "count: 7; must be in [1, 5] (the emission interval period/count must be at least
-// 1us)", "max_burst: ...".
+// "count: 7; must be in [1, 5] (the emission interval period/count must be at least 1us)",
+// "max_burst: ...". The burst must also be earned back within a day: the tolerance
+// T * (max_burst + 1) at most kMaxWindow, so that the TAT stays within a day of `now` and the
+// Lua twin's doubles hold every instant it compares exactly (decision.h).
 [[nodiscard]] Result<void> validate(const GcraPolicy& policy);
 
 // T = period / count (microseconds, rounded down).

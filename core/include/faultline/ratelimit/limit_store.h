@@ -20,7 +20,7 @@
 // kOutcomeUnknown: it may have happened (an allowed request may have consumed units). A store
 // error is never a refusal: the caller chooses to fail open or closed. Bad arguments give
 // kInvalidArgument naming the field before anything is sent (validate_decide).
-// Lifetimes: what a string_view (or reference) argument views must stay valid until the
+// Lifetimes: what a string_view, span (or reference) argument views must stay valid until the
 // returned task completes: a task starts only when it is awaited, so a temporary of the calling
 // expression may be gone by then (bind arguments to locals, then co_await the task).
 // Thread-safety: an instance is used from one executor.

@@ -2,10 +2,14 @@
 // shared LimitStore, with an explicit, observable policy for when the store cannot be reached.
 //
 // Contract
-//   - check(keys, cost): keys[i] is whose budget tier i charges (the caller's id, the tenant's,
-//     "all"); the store sees the tier as key "<tier name>/<keys[i]>" under the tier's policy, and
-//     all tiers are decided and charged all-or-nothing in one atomic step (tiered.h). The
-//     Verdict's tiers line up with options.tiers, for the response headers (headers.h).
+//   - check(keys, cost, deadline): keys[i] is whose budget tier i charges (the caller's id, the
+//     tenant's, "all"); the store sees the tier as key "<tier name>/<keys[i]>" under the tier's
+//     policy, and all tiers are decided and charged all-or-nothing in one atomic step
+//     (tiered.h). The store call is bounded by store_timeout and by `deadline`; a deadline
+//     already passed is kDeadlineExceeded, asking nothing. The Verdict's tiers line up with
+//     options.tiers, each with the policy it was decided under (`policies`: the tier's own, or
+//     its fallback_policy in the fallback), which is what the response headers must show
+//     (headers.h: a fallback decision is not one of the tier's policy).
 //   - A refusal is a Verdict (allowed == false) with retry_after; it is never an error. An error
 //     is never a refusal either: a store that fails is an outage, handled by `on_outage`:
 //       kFailOpen    allow (Source::kFailOpen, no tier decisions): availability over limits;
@@ -15,13 +19,19 @@
 //                    the whole fleet near the limit while the store is away.
 //     kOutcomeUnknown counts as an outage too (the store may have charged the request; deciding
 //     again locally can only make this process stricter by that one request).
-//   - After a store error the limiter does not ask the store again for `recheck_after`, so an
-//     outage costs one store timeout per recheck_after, not one per request. The first store
+//   - After a store error the limiter does not ask the store again for `recheck_after`, and
+//     then asks it with one request at a time (a probe) while the others are decided by the
+//     outage policy, so an outage costs one store timeout per recheck_after, not one per
+//     request, however many checks are in flight. The first store
 //     error after a success emits kStoreLost, the first success after an outage kStoreRestored.
 //   - shadow: decide and report, but allow everything (Verdict::shadow_refused says what would
-//     have been refused); for trying out a new limit on real traffic.
+//     have been refused; `tiers` keeps the decisions as made, refusals included, so headers
+//     rendered from them would announce the refusal: a shadow limit is for logs and metrics,
+//     not for clients); for trying out a new limit on real traffic.
 //   - Bad input (a key empty, too long or not printable; cost outside [0, kMaxCost]; the wrong
 //     number of keys) is kInvalidArgument naming the field, before the store is asked.
+// Lifetimes: `keys` is borrowed until the returned task completes (tasks start when awaited:
+// bind the vector to a local, then co_await the task).
 // Ownership: borrows the clock and the store, which must outlive the limiter and every check in
 // progress. Not movable while a check is in progress.
 // Thread-safety: none; one executor. Listeners are called on it and must not throw.
@@ -79,6 +89,7 @@ struct Verdict {
   bool allowed{false};
   Source source{Source::kStore};
   std::vector<Decision> tiers;                        // one per tier; empty for kFailOpen
+  std::vector<Policy> policies;                       // what each tier was decided under
   std::optional<Micros> retry_after{Micros::zero()};  // as TieredDecision's
   bool shadow_refused{false};  // shadow mode: refused by the limits, allowed anyway
 
@@ -100,7 +111,8 @@ class RateLimiter {
                                                   RateLimiterOptions options);
 
   // One key per tier, in options.tiers' order; cost in [0, kMaxCost].
-  Task<Result<Verdict>> check(std::span<const std::string> keys, std::int64_t cost);
+  Task<Result<Verdict>> check(std::span<const std::string> keys, std::int64_t cost,
+                              TimePoint deadline = TimePoint::max());
 
   [[nodiscard]] const RateLimiterOptions& options() const noexcept { return options_; }
   [[nodiscard]] bool store_available() const noexcept { return !outage_since_.has_value(); }
@@ -110,6 +122,8 @@ class RateLimiter {
   RateLimiter(Clock& clock, LimitStore& store, RateLimiterOptions options, LocalLimiter local);
   [[nodiscard]] Result<std::vector<Tier>> tiers_for(std::span<const std::string> keys) const;
   [[nodiscard]] bool store_due(TimePoint now) const;
+  Task<Result<Verdict>> ask_store(const std::vector<Tier>& tiers, std::int64_t cost,
+                                  Duration timeout);
   void on_store_error(const Error& error, TimePoint now);
   void on_store_answer();
   Result<Verdict> during_outage(const std::vector<Tier>& tiers, std::int64_t cost,
@@ -123,6 +137,7 @@ class RateLimiter {
   LocalLimiter local_;
   std::optional<TimePoint> outage_since_;  // set while the store is considered away
   std::optional<Error> last_error_;
+  bool probing_ = false;  // a check is asking the store during an outage
   LimiterStats stats_;
 };
 

@@ -17,8 +17,9 @@
 //                       kRateLimited carrying the limiter's retry_after (none when the cost can
 //                       never be allowed); the limiter's own outage policy decides when its
 //                       store is away (rate_limiter.h), and failing closed is kUnavailable,
-//                       never kRateLimited. Before the bulkhead: a refused attempt holds no
-//                       slot and waits in no queue.
+//                       never kRateLimited. The check is bounded by the attempt's deadline
+//                       (an attempt whose deadline passed during it is not started). Before
+//                       the bulkhead: a refused attempt holds no slot and waits in no queue.
 //   4. bulkhead         a slot per attempt (waiting in the tier's queue if the options allow),
 //                       held only while the attempt runs.
 //   5. circuit breaker  judges each attempt, not each call: its window sees the dependency's real
@@ -149,10 +150,14 @@ Task<Result<T>> Pipeline::execute(Op op, IsFailure is_failure, TimePoint deadlin
     // 3. the rate limiter's charge for this attempt.
     if (!outcome && options_.rate_limit.limiter != nullptr) {
       auto check = options_.rate_limit.limiter->check(options_.rate_limit.keys,
-                                                      options_.rate_limit.cost);
+                                                      options_.rate_limit.cost, context.deadline);
       Result<ratelimit::Verdict> verdict = co_await std::move(check);
       if (Result<void> admitted = admission(options_.rate_limit, std::move(verdict)); !admitted) {
         outcome.emplace(std::move(admitted).error());
+      } else if (context.deadline != TimePoint::max() && context.deadline <= clock_->now()) {
+        outcome.emplace(Error{ErrorCode::kDeadlineExceeded,
+                              "the deadline passed while the rate limit was checked; attempt " +
+                                  std::to_string(number) + " not started"});
       }
     }
     // 4. a bulkhead slot, held until the attempt ends.

@@ -6,8 +6,9 @@
 //   - unset (the default), it costs one test of an empty std::function per decision;
 //   - set, it is called synchronously inside the node's atomic step, once per decision,
 //     allowed or refused (peeks too), with views valid only during the call. A tiered
-//     decision tells one event per tier; when it was refused, the tiers that would have
-//     allowed are told as what they report, a peek (cost 0). It must not
+//     decision tells one event per tier, its cost the units the step charged that tier (from
+//     the state it wrote: 0 for a tier it left unchanged, so a refused request's tiers, and
+//     any tier a faulty module would have charged on a refusal shows up as charged). It must not
 //     schedule events, draw randomness, send messages or write the World's trace or a
 //     History: observing a run never changes it.
 // Thread-safety: none (a run's World is single-threaded).
