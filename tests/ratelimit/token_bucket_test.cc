@@ -11,6 +11,21 @@ namespace {
 // Capacity 3, 1 token per 100ms.
 const TokenBucketPolicy kPolicy{.capacity = 3, .count = 1, .period = milliseconds(100)};
 
+// The store's clock stepped back 1s after a request drained the bucket: the level is as it was
+// then, refilling resumes from then, and both waits count from it (the state must not expire
+// while it still matters).
+TEST(RateLimitTokenBucket, TimeReadBackWaitsFromTheLastUpdate) {
+  TokenBucketState state;
+  ASSERT_TRUE(decide(state, kPolicy, at_ms(10'000), 3).allowed);
+  const Decision d = decide(state, kPolicy, at_ms(9'000), 1);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after, milliseconds(1'100));
+  EXPECT_EQ(d.reset_after, milliseconds(1'300));
+  TokenBucketState early = state;
+  EXPECT_FALSE(decide(early, kPolicy, at_ms(10'100) - Micros(1), 1).allowed);
+  EXPECT_TRUE(decide(state, kPolicy, at_ms(10'100), 1).allowed);
+}
+
 TEST(RateLimitTokenBucket, StartsFullAndRefillsContinuously) {
   TokenBucketState state;
   Decision d = decide(state, kPolicy, at_ms(1000), 3);

@@ -13,6 +13,20 @@ namespace {
 const SlidingCounterPolicy kCounter{.limit = 10, .window = seconds(1)};
 const FixedWindowPolicy kFixed{.limit = 5, .window = seconds(1)};
 
+// The store's clock stepped back into the window before the state's: decided as at the start
+// of the state's window, with both waits counted from that start (0.8s ahead).
+TEST(RateLimitSlidingCounter, TimeReadBackWaitsFromTheStatesWindow) {
+  SlidingCounterState state;
+  ASSERT_TRUE(decide(state, kCounter, at_ms(5'500), 10).allowed);
+  const Decision d = decide(state, kCounter, at_ms(4'200), 1);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.retry_after, milliseconds(1'900));  // at 6.1s the estimate is 9
+  EXPECT_EQ(d.reset_after, milliseconds(2'800));  // window 5's count ages out at 7s
+  SlidingCounterState early = state;
+  EXPECT_FALSE(decide(early, kCounter, at_ms(6'100) - Micros(1), 1).allowed);
+  EXPECT_TRUE(decide(state, kCounter, at_ms(6'100), 1).allowed);
+}
+
 TEST(RateLimitSlidingCounter, WeighsThePreviousWindowAndCountsTheRequestFirst) {
   SlidingCounterState state;
   ASSERT_TRUE(decide(state, kCounter, at_ms(500), 6).allowed);

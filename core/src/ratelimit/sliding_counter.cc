@@ -44,7 +44,13 @@ Decision decide(SlidingCounterState& state, const SlidingCounterPolicy& policy, 
   FAULTLINE_INVARIANT(check_cost(cost).ok(), "decide needs 0 <= cost <= kMaxCost");
   const std::int64_t w = policy.window.count();
   detail::WindowAt at = detail::window_at(now, policy.window);
-  if (at.index < state.window_index) at = {.index = state.window_index, .elapsed = Micros::zero()};
+  // Time read back: decided as at the start of the state's window, and every wait counts from
+  // there (`ahead` of now).
+  Micros ahead = Micros::zero();
+  if (at.index < state.window_index) {
+    ahead = policy.window * (state.window_index - at.index) - at.elapsed;
+    at = {.index = state.window_index, .elapsed = Micros::zero()};
+  }
   SlidingCounterState s = rolled(state, at.index);
   const std::int64_t e = at.elapsed.count();
 
@@ -57,7 +63,7 @@ Decision decide(SlidingCounterState& state, const SlidingCounterPolicy& policy, 
     // Within this window if it fits at all, else in the next, where `current` is the previous.
     const std::int64_t start =
         here < w ? here : w + fits_after_us(s.current, 0, cost, policy.limit, w);
-    d.retry_after = Micros(start - e);
+    d.retry_after = ahead + Micros(start - e);
   } else {
     d.allowed = true;
     if (cost > 0) {
@@ -67,7 +73,8 @@ Decision decide(SlidingCounterState& state, const SlidingCounterPolicy& policy, 
   }
   d.remaining =
       std::max<std::int64_t>(0, policy.limit - s.current - ceil_div(s.previous * (w - e), w));
-  d.reset_after = Micros(s.current > 0 ? 2 * w - e : s.previous > 0 ? w - e : 0);
+  const std::int64_t rest = s.current > 0 ? 2 * w - e : s.previous > 0 ? w - e : 0;
+  d.reset_after = rest == 0 ? Micros::zero() : ahead + Micros(rest);
   return d;
 }
 

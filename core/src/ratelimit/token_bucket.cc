@@ -35,13 +35,16 @@ Decision decide(TokenBucketState& state, const TokenBucketPolicy& policy, Instan
   const std::int64_t full = policy.capacity * unit;
   std::int64_t level = level_at(state, policy, now);
   const std::int64_t wanted = cost * unit;
+  // Time read back (the store's clock stepped back): the level is as at `updated`, and refilling
+  // resumes from there, so every wait counts from it.
+  const Micros ahead = state.updated > now ? state.updated - now : Micros::zero();
 
   Decision d;
   d.limit = policy.capacity;
   if (cost > policy.capacity) {
     d.retry_after = std::nullopt;
   } else if (level < wanted) {
-    d.retry_after = Micros(ceil_div(wanted - level, policy.count));
+    d.retry_after = ahead + Micros(ceil_div(wanted - level, policy.count));
   } else {
     d.allowed = true;
     if (cost > 0) {
@@ -51,7 +54,7 @@ Decision decide(TokenBucketState& state, const TokenBucketPolicy& policy, Instan
     }
   }
   d.remaining = level / unit;
-  d.reset_after = Micros(ceil_div(full - level, policy.count));
+  d.reset_after = level == full ? Micros::zero() : ahead + Micros(ceil_div(full - level, policy.count));
   return d;
 }
 

@@ -21,7 +21,7 @@
 //   limit       limit
 //
 // An instant in a window before the state's (time read back) is taken as the start of the
-// state's window.
+// state's window, and retry_after and reset_after count from that start.
 //
 // Memory per key: a window index and two counts (24 bytes; in Redis two integers with TTLs).
 #pragma once

@@ -13,6 +13,9 @@
 //   reset_after time until the bucket is full again, rounded up
 //   limit       capacity
 //
+// An instant before the state's last update (time read back) sees the level as it was then,
+// with no refill until that update's instant: both waits count from it.
+//
 // Memory per key: an instant and a level (16 bytes; in Redis a hash of two fields).
 #pragma once
 

@@ -128,11 +128,13 @@ local function token_bucket(key, capacity, count, unit, cost, commit)
     end
   end
   local wanted = cost * unit
+  local ahead = 0
+  if updated and updated > now then ahead = updated - now end
   local allowed, retry = 0, -1
   if cost > capacity then
     retry = -1
   elseif level < wanted then
-    retry = ceil_div(wanted - level, count)
+    retry = ahead + ceil_div(wanted - level, count)
   else
     allowed, retry = 1, 0
     if cost > 0 then
@@ -141,11 +143,13 @@ local function token_bucket(key, capacity, count, unit, cost, commit)
       if updated and updated > now then at = updated end
       if commit then
         redis.call('HSET', key, 'updated', int(at), 'level', int(level))
-        redis.call('PEXPIRE', key, ttl_ms(ceil_div(full - level, count)))
+        redis.call('PEXPIRE', key, ttl_ms(ahead + ceil_div(full - level, count)))
       end
     end
   end
-  return allowed, capacity, idiv(level, unit), retry, ceil_div(full - level, count)
+  local reset = 0
+  if level < full then reset = ahead + ceil_div(full - level, count) end
+  return allowed, capacity, idiv(level, unit), retry, reset
 end
 )lua";
 
@@ -196,7 +200,8 @@ local function sliding_counter(key, limit, w, _, cost, commit)
   if stored[1] then
     si, cur, prev = tonumber(stored[1]), tonumber(stored[2]), tonumber(stored[3])
   end
-  if index < si then index, e = si, 0 end
+  local ahead = 0
+  if index < si then ahead, index, e = w * (si - index) - e, si, 0 end
   if index == si + 1 then cur, prev = 0, cur elseif index > si + 1 then cur, prev = 0, 0 end
   local function fits_after(p, c)
     local room = limit - c - cost
@@ -211,13 +216,13 @@ local function sliding_counter(key, limit, w, _, cost, commit)
   elseif here > e then
     local start = here
     if here >= w then start = w + fits_after(cur, 0) end
-    retry = start - e
+    retry = ahead + start - e
   else
     allowed, retry = 1, 0
     if cost > 0 then cur = cur + cost end
   end
   local reset = 0
-  if cur > 0 then reset = 2 * w - e elseif prev > 0 then reset = w - e end
+  if cur > 0 then reset = ahead + 2 * w - e elseif prev > 0 then reset = ahead + w - e end
   if commit and allowed == 1 and cost > 0 then
     redis.call('HSET', key, 'index', int(index), 'current', int(cur), 'previous', int(prev))
     redis.call('PEXPIRE', key, ttl_ms(reset))
