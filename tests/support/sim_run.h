@@ -27,7 +27,7 @@ T run_on(sim::World& world, sim::Process& process, Task<T> task) {
   process.spawn(capture_into(std::move(task), &out));
   // Work an event posted runs before the next event is taken, so that the world stops right
   // after the task finishes instead of running one event more (and moving time on).
-  for (world.io().poll(); !out && world.step(); world.io().poll()) {
+  for (world.poll(); !out && world.step(); world.poll()) {
   }
   if (!out) throw std::runtime_error("the world ran dry before the task finished");
   return std::move(*out);

@@ -29,7 +29,7 @@ inline void drain(World& world) {
 // Spawns `task` now and runs what it does synchronously up to its first suspension.
 inline void spawn_now(World& world, Process& p, Task<void> task) {
   p.spawn(std::move(task));
-  world.io().poll();
+  world.poll();
 }
 
 // When a coroutine woke, in true time and on its own clock.

@@ -2,6 +2,7 @@
 
 #include "faultline/clock.h"
 #include "faultline/invariant.h"
+#include "frame_cache.h"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -32,17 +33,26 @@ enum TraceTag : std::uint64_t {
 
 // ---- ProcessClock ---------------------------------------------------------------------------
 
+// Below this many nanoseconds (about 73 minutes) a product with (kPpm + drift) fits in 64 bits,
+// so the common case avoids 128-bit division; the results are the same exact integers.
+constexpr std::int64_t kSmallSpan = std::int64_t{1} << 42;
+
 TimePoint ProcessClock::now() const {
-  const auto elapsed = static_cast<int128>((world_.now() - base_true_).count());
-  const auto scaled = elapsed * (kPpm + drift_ppm_) / kPpm;
+  const std::int64_t elapsed = (world_.now() - base_true_).count();
+  if (drift_ppm_ == 0) return base_local_ + Duration(elapsed);
+  if (elapsed < kSmallSpan) {
+    return base_local_ + Duration(elapsed * (kPpm + drift_ppm_) / kPpm);
+  }
+  const int128 scaled = static_cast<int128>(elapsed) * (kPpm + drift_ppm_) / kPpm;
   return base_local_ + Duration(static_cast<std::int64_t>(scaled));
 }
 
 Duration ProcessClock::to_true(Duration local) const {
   if (local <= Duration::zero()) return Duration::zero();
-  const auto n = static_cast<int128>(local.count()) * kPpm;
-  const auto d = static_cast<int128>(kPpm + drift_ppm_);
-  const int128 scaled = (n + d - 1) / d;
+  if (drift_ppm_ == 0) return local;
+  const std::int64_t d = kPpm + drift_ppm_;
+  if (local.count() < kSmallSpan) return Duration((local.count() * kPpm + d - 1) / d);
+  const int128 scaled = (static_cast<int128>(local.count()) * kPpm + d - 1) / d;
   return scaled >= static_cast<int128>(Duration::max().count()) ? Duration::max()
                                                                  : Duration(static_cast<std::int64_t>(scaled));
 }
@@ -89,24 +99,41 @@ Process::Process(World& world, ProcessId id, std::string name, std::uint64_t rng
     : world_(world), id_(id), name_(std::move(name)), clock_(world, *this), rng_(rng_seed) {}
 
 void Process::spawn(Task<void> task) {
-  boost::asio::co_spawn(world_.io(), std::move(task), [](std::exception_ptr error) {
+  boost::asio::co_spawn(world_.executor(), std::move(task), [](std::exception_ptr error) {
     if (error) std::rethrow_exception(error);
   });
 }
 
 // ---- World ----------------------------------------------------------------------------------
 
-World::World(std::uint64_t seed) : seed_(seed), rng_(seed) {
+World::World(std::uint64_t seed)
+    : seed_(seed), rng_(seed), frames_(std::make_unique<detail::FrameCache>()) {
   trace_.mix(seed);
   frozen_.emplace_back();  // index 0: the world itself never pauses
 }
 
 World::~World() {
-  // Discarding the callables destroys pending coroutine handlers; asio posts their unwinding to
-  // the io_context, which destroys the frames when it is destroyed right after.
+  // Discarding the callables destroys pending coroutine handlers; Asio queues their unwinding on
+  // the executor. Discarding that work destroys the frames, which may queue more: discard until
+  // none is left, while the processes the frames refer to still exist.
   queue_.clear();
   frozen_.clear();
   slots_.clear();
+  while (!ready_.empty()) {
+    std::vector<UniqueFunction> discarded = std::move(ready_);
+    ready_.clear();
+    ready_next_ = 0;
+  }
+}
+
+void World::poll() {
+  // By index: work may queue more work (a coroutine spawning another), which runs in this pass.
+  while (ready_next_ < ready_.size()) {
+    UniqueFunction fn = std::move(ready_[ready_next_++]);
+    fn();
+  }
+  ready_.clear();
+  ready_next_ = 0;
 }
 
 Process& World::add_process(std::string name) {
@@ -130,7 +157,8 @@ Process* World::find_process(std::string_view name) {
   return nullptr;
 }
 
-void World::schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn) {
+World::EventId World::schedule(SimTime at, ProcessId owner, std::uint32_t generation,
+                               UniqueFunction fn) {
   FAULTLINE_INVARIANT(at >= now_,
                       "virtual time never goes back: an event is never scheduled in the past");
   assert(owner <= processes_.size());
@@ -139,27 +167,38 @@ void World::schedule(SimTime at, ProcessId owner, std::uint32_t generation, Uniq
   if (free_slots_.empty()) {
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.push_back(std::move(fn));
+    slot_seq_.push_back(0);
   } else {
     slot = free_slots_.back();
     free_slots_.pop_back();
     slots_[slot] = std::move(fn);
   }
-  push(at, owner, generation, slot);
+  const std::uint64_t seq = next_seq_++;
+  slot_seq_[slot] = seq;
+  push(at, owner, generation, slot, seq);
+  return EventId{slot, seq};
 }
 
-void World::push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot) {
-  queue_.push_back(Event{at, next_seq_++, owner, generation, slot});
+void World::cancel(EventId id) noexcept {
+  // The slot stays taken until its queue entry comes up; only the callable goes now.
+  if (id.slot < slots_.size() && slot_seq_[id.slot] == id.seq) slots_[id.slot].reset();
+}
+
+void World::push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot,
+                 std::uint64_t seq) {
+  queue_.push_back(Event{at, seq, owner, generation, slot});
   std::push_heap(queue_.begin(), queue_.end(), Later{});
 }
 
 void World::free_slot(std::uint32_t slot) {
   slots_[slot].reset();
+  slot_seq_[slot] = UINT64_MAX;
   free_slots_.push_back(slot);
 }
 
-void World::schedule_after(Duration delay, ProcessId owner, UniqueFunction fn) {
+World::EventId World::schedule_after(Duration delay, ProcessId owner, UniqueFunction fn) {
   const std::uint32_t generation = owner == kWorldProcess ? 0 : process(owner).generation();
-  schedule(add_saturating(now_, std::max(delay, Duration::zero())), owner, generation, std::move(fn));
+  return schedule(add_saturating(now_, std::max(delay, Duration::zero())), owner, generation, std::move(fn));
 }
 
 void World::disconnect(Process& a, Process& b) {
@@ -183,7 +222,7 @@ void World::resume(Process& p) {
   // What the process missed runs now, in the order it was due.
   std::vector<Event> held = std::move(frozen_[p.id()]);
   frozen_[p.id()].clear();
-  for (const Event& event : held) push(now_, event.owner, event.generation, event.slot);
+  for (const Event& event : held) push(now_, event.owner, event.generation, event.slot, next_seq_++);
 }
 
 void World::kill(Process& p) {
@@ -215,7 +254,7 @@ void World::crash(Process& p, bool persist) {
   kill(p);
   for (const DisconnectHook& hook : disconnect_hooks_) hook(p.id(), kWorldProcess);
   p.run_crash_hooks(persist);
-  io_.poll();  // unwind the discarded coroutines now, while everything they refer to exists
+  poll();  // unwind the discarded coroutines now, while everything they refer to exists
 }
 
 void World::crash_silently(Process& p) {
@@ -223,7 +262,7 @@ void World::crash_silently(Process& p) {
   kill(p);
   for (const SilentCrashHook& hook : silent_crash_hooks_) hook(p.id());
   p.run_crash_hooks(/*persist=*/true);
-  io_.poll();  // as crash(): unwind the discarded coroutines now
+  poll();  // as crash(): unwind the discarded coroutines now
 }
 
 void World::restart(Process& p) {
@@ -232,7 +271,7 @@ void World::restart(Process& p) {
   FAULTLINE_INVARIANT(!p.up_, "restart() of a process that is up");
   p.up_ = true;
   p.run_start_hooks();
-  io_.poll();
+  poll();
 }
 
 void World::start() {
@@ -241,10 +280,14 @@ void World::start() {
   for (auto& p : processes_) {
     p->run_start_hooks();
   }
-  io_.poll();
+  poll();
 }
 
 void World::dispatch(const Event& event) {
+  if (!slots_[event.slot]) {  // cancelled
+    free_slot(event.slot);
+    return;
+  }
   if (event.owner != kWorldProcess) {
     Process& p = *processes_[event.owner - 1];
     if (event.generation != p.generation_) {  // its process crashed since: discard
@@ -261,14 +304,16 @@ void World::dispatch(const Event& event) {
   trace_.mix(event.owner);
   ++events_run_;
   UniqueFunction fn = std::move(slots_[event.slot]);
+  slot_seq_[event.slot] = UINT64_MAX;
   free_slots_.push_back(event.slot);
   fn();
-  // What the event posted to the io_context (coroutines it spawned, unwinding of dead ones) runs
+  // What the event queued on the executor (coroutines it spawned, unwinding of dead ones) runs
   // at the start of the next step(), still at this event's time.
 }
 
 bool World::step() {
-  io_.poll();  // coroutines spawned from outside any event start now, at the current time
+  const detail::FrameCache::Scope recycling(*frames_);
+  poll();  // coroutines spawned from outside any event start now, at the current time
   if (queue_.empty()) return false;
   std::pop_heap(queue_.begin(), queue_.end(), Later{});
   const Event event = queue_.back();
@@ -280,9 +325,10 @@ bool World::step() {
 }
 
 std::uint64_t World::run_until(SimTime limit, std::uint64_t max_events) {
+  const detail::FrameCache::Scope recycling(*frames_);
   std::uint64_t ran = 0;
   while (ran < max_events) {
-    io_.poll();  // work the last event posted runs at its time, before time moves on
+    poll();  // work the last event queued runs at its time, before time moves on
     if (queue_.empty() || queue_.front().at > limit) {
       now_ = std::max(now_, limit);  // nothing is due before the limit: time moves on to it
       break;

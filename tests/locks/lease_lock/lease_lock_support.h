@@ -144,7 +144,7 @@ class Harness {
     // Poll before each step, so that the world stops right after the task completes (a step
     // would otherwise run the next event too, moving time on).
     std::uint64_t guard = 0;
-    for (world_->io().poll(); !out->has_value(); world_->io().poll()) {
+    for (world_->poll(); !out->has_value(); world_->poll()) {
       if (!world_->step()) break;
       if (++guard > 1'000'000) throw std::runtime_error("runaway world");
     }

@@ -45,23 +45,28 @@ Task<Result<R>> call(Network& network, Process& caller, Process& server, Duratio
         Op op = std::move(*owned_op);
         delete owned_op;
         struct Pending {
+          World* world;
+          World::EventId deadline;
           std::optional<Handler> handler;
           void complete(Result<R> result) {
             if (!handler) return;  // the deadline or an earlier reply won
+            world->cancel(deadline);  // a deadline met is no event
             Handler h = std::move(*handler);
             handler.reset();
             std::move(h)(std::move(result));
           }
         };
+        World& world = caller.world();
         auto pending = std::make_shared<Pending>();
+        pending->world = &world;
         pending->handler.emplace(std::move(handler));
         const ProcessId caller_id = caller.id();
         const std::uint32_t caller_generation = caller.generation();
-        World& world = caller.world();
 
-        world.schedule(
+        pending->deadline = world.schedule(
             add_saturating(world.now(), caller.clock().to_true(timeout)), caller_id,
             caller_generation, [pending, timeout]() {
+              if (!pending->handler) return;
               pending->complete(outcome_unknown("no reply within " + duration_text(timeout)));
             });
 

@@ -15,8 +15,8 @@
 //     it. Servers that expire data by wall-clock time (Redis) read this one.
 // Sleeps are converted from the process's steady clock to true time.
 //
-// Processes. Pattern code runs as asio::awaitable coroutines on the World's io_context, each
-// belonging to a Process. Every event belongs to a process (or to the world itself):
+// Processes. Pattern code runs as asio::awaitable coroutines on the World's executor
+// (SimExecutor), each belonging to a Process. Every event belongs to a process (or to the world itself):
 //   - pause(p, d): p's events are held back, not run, until it resumes; the world moves on.
 //   - crash(p): p's pending events are discarded (its coroutines never resume; volatile state is
 //     gone) and its on_crash hook runs; restart(p) runs its on_start hook again, as at boot.
@@ -30,7 +30,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -42,6 +41,7 @@
 
 #include "faultline/clock.h"
 #include "faultline/sim/rng.h"
+#include "faultline/sim/sim_executor.h"
 #include "faultline/sim/trace.h"
 #include "faultline/sim/unique_function.h"
 #include "faultline/task.h"
@@ -74,6 +74,9 @@ inline constexpr ProcessId kWorldProcess = 0;  // owner of events that belong to
 
 class World;
 class Process;
+namespace detail {
+class FrameCache;
+}
 
 // A process's view of time: offset, drift and steps against the World's true time. now() is the
 // steady clock (never decreases); wall_now() the wall clock (steps either way). Both run at the
@@ -180,13 +183,31 @@ class World {
   [[nodiscard]] SimTime now() const noexcept { return now_; }
   [[nodiscard]] Rng& rng() noexcept { return rng_; }
   [[nodiscard]] Trace& trace() noexcept { return trace_; }
-  [[nodiscard]] boost::asio::io_context& io() noexcept { return io_; }
+  // The executor the World's coroutines run on (see sim_executor.h).
+  [[nodiscard]] SimExecutor executor() noexcept { return SimExecutor(*this); }
+  // The execution context behind the executor: where Asio keeps its services.
+  [[nodiscard]] boost::asio::execution_context& context() noexcept { return io_; }
   [[nodiscard]] std::uint64_t events_run() const noexcept { return events_run_; }
 
+  // Names a scheduled event, for cancel().
+  struct EventId {
+    std::uint32_t slot = 0;
+    std::uint64_t seq = UINT64_MAX;
+  };
   // Runs `fn` at true time `at` (>= now) on behalf of `owner` as of `generation`.
-  void schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn);
+  EventId schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn);
   // Runs `fn` after `delay` of true time, on behalf of `owner`'s current generation.
-  void schedule_after(Duration delay, ProcessId owner, UniqueFunction fn);
+  EventId schedule_after(Duration delay, ProcessId owner, UniqueFunction fn);
+  // Withdraws a pending event: its callable is destroyed now, and it never runs, counts or
+  // enters the trace (a deadline whose reply came first is no event). An event that already ran,
+  // was discarded or was cancelled is left alone.
+  void cancel(EventId id) noexcept;
+  // Queues `fn` to run after the current event, before time moves on (SimExecutor's work).
+  void post(UniqueFunction fn) { ready_.push_back(std::move(fn)); }
+  // Runs the queued work, and the work it queues, until none is left. step() and run_until() do
+  // this before every event; call it directly to start what was just spawned without running
+  // an event.
+  void poll();
 
   // Called when connections drop: (a, b) for the connections between a and b, and
   // (p, kWorldProcess) for all of p's connections when p crashes. Servers that keep per-connection
@@ -237,7 +258,8 @@ class World {
   void dispatch(const Event& event);
   // Kills `p`: its events are discarded and its generation moves on. The caller tells who hears.
   void kill(Process& p);
-  void push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot);
+  void push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot,
+            std::uint64_t seq);
   void free_slot(std::uint32_t slot);
 
   std::uint64_t seed_;
@@ -249,17 +271,29 @@ class World {
   bool started_ = false;
   std::vector<DisconnectHook> disconnect_hooks_;
   std::vector<SilentCrashHook> silent_crash_hooks_;
-  // Declaration order is destruction order reversed: events (holding coroutine handlers) go
-  // first, then the io_context (which unwinds the coroutine frames they posted), then the
-  // processes the frames may refer to.
+  // Declaration order is destruction order reversed, and ~World() empties the queues first:
+  // events (holding coroutine handlers) go first, then the ready work (the unwinding of the
+  // coroutine frames they held), then the processes the frames may refer to.
   std::vector<std::unique_ptr<Process>> processes_;
   std::vector<std::vector<Event>> frozen_;  // per process id, events held while paused
   boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      io_.get_executor()};
+  std::unique_ptr<detail::FrameCache> frames_;  // Asio's block recycling while events run
+  std::vector<UniqueFunction> ready_;  // SimExecutor's queued work, run first in first out
+  std::size_t ready_next_ = 0;         // the first of ready_ not yet run
   std::vector<UniqueFunction> slots_;  // callables of pending and frozen events
+  std::vector<std::uint64_t> slot_seq_;  // the seq of the event holding each slot
   std::vector<std::uint32_t> free_slots_;
   std::vector<Event> queue_;  // binary heap ordered by Later
 };
+
+template <class F>
+void SimExecutor::execute(F&& f) const {
+  world_->post(UniqueFunction(std::forward<F>(f)));
+}
+
+inline boost::asio::execution_context& SimExecutor::query(
+    boost::asio::execution::context_t) const noexcept {
+  return world_->context();
+}
 
 }  // namespace faultline::sim
