@@ -32,6 +32,8 @@ class CasRegisterModel final : public Model {
   [[nodiscard]] std::string init(std::string_view key) const override;
   [[nodiscard]] std::optional<std::string> step(std::string_view state,
                                                 const LinOp& op) const override;
+  [[nodiscard]] Step step_into(std::string_view state, const LinOp& op,
+                              std::string& next) const override;
   [[nodiscard]] std::string describe_state(std::string_view state) const override;
 };
 
@@ -42,6 +44,8 @@ class KvModel final : public Model {
   [[nodiscard]] std::string init(std::string_view key) const override;
   [[nodiscard]] std::optional<std::string> step(std::string_view state,
                                                 const LinOp& op) const override;
+  [[nodiscard]] Step step_into(std::string_view state, const LinOp& op,
+                              std::string& next) const override;
   [[nodiscard]] std::string describe_state(std::string_view state) const override;
 };
 
