@@ -19,6 +19,7 @@
 
 #include "faultline/invariant.h"
 #include "linearizability_memo.h"
+#include "linearizability_refute.h"
 #include "linearizability_states.h"
 #include "linearizability_transitions.h"
 
@@ -69,6 +70,9 @@ std::vector<std::vector<std::size_t>> Model::partition(std::span<const LinOp> op
 }
 
 std::string Model::describe_state(std::string_view state) const { return std::string(state); }
+
+std::optional<std::string> Model::needs(const LinOp& /*op*/) const { return std::nullopt; }
+bool Model::can_set(const LinOp& /*op*/, std::string_view /*state*/) const { return true; }
 
 Model::Step Model::step_into(std::string_view state, const LinOp& op, std::string& next) const {
   std::optional<std::string> stepped = step(state, op);
@@ -339,8 +343,9 @@ std::string explain(std::span<const LinOp> ops, const CheckResult& r) {
 
 }  // namespace
 
-Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& model,
-                                       const CheckOptions& options) {
+namespace {
+
+Result<void> validate_all(std::span<const LinOp> ops, const Model& model) {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].return_at && *ops[i].return_at < ops[i].invoke_at) {
       return invalid_argument(fmt::format("operation {} ({}) returns before it was invoked", i,
@@ -351,11 +356,37 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
                                           valid.error().message));
     }
   }
-  CheckResult result;
-  const std::vector<std::vector<std::size_t>> parts = model.partition(ops);
-  result.parts = parts.size();
-  // Round-robin over the parts in slices of steps, so that one expensive part cannot use up the
-  // budget before a cheap part's violation is found.
+  return Ok{};
+}
+
+// The first part (in partition order) with an op that has no possible linearization point.
+bool refute_parts(std::span<const LinOp> ops, const Model& model,
+                  const std::vector<std::vector<std::size_t>>& parts, std::uint64_t max_steps,
+                  CheckResult& result) {
+  for (const std::vector<std::size_t>& part : parts) {
+    std::optional<detail::Refutation> r =
+        detail::refute(ops, part, model, result.steps, max_steps);
+    if (!r) continue;
+    result.verdict = Verdict::kNotLinearizable;
+    result.refuted = true;
+    result.key = ops[part.front()].key;
+    result.stuck = r->op;
+    result.stuck_state = r->state;
+    result.explanation = fmt::format("not linearizable{}:\n  {} has no possible linearization "
+                                     "point:\n  {}",
+                                     result.key.empty() ? "" : fmt::format(" (key \"{}\")",
+                                                                           result.key),
+                                     describe(ops[r->op]), r->why);
+    return true;
+  }
+  return false;
+}
+
+// Round-robin over the parts in slices of steps, so that one expensive part cannot use up the
+// budget before a cheap part's violation is found.
+void search_parts(std::span<const LinOp> ops, const Model& model,
+                  const std::vector<std::vector<std::size_t>>& parts, std::uint64_t max_steps,
+                  CheckResult& result) {
   constexpr std::uint64_t kSliceSteps = 4096;
   std::vector<std::unique_ptr<PartSearch>> active;
   std::vector<std::size_t> active_part;
@@ -364,8 +395,6 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
     active.push_back(std::make_unique<PartSearch>(ops, parts[p], model));
     active_part.push_back(p);
   }
-  // Memo entries and state ids are 32-bit: at most one of each per step.
-  const std::uint64_t max_steps = std::min<std::uint64_t>(options.max_steps, 0xFFFF'0000ULL);
   while (!active.empty() && result.steps < max_steps) {
     for (std::size_t a = 0; a < active.size();) {
       const std::uint64_t limit = std::min(max_steps, result.steps + kSliceSteps);
@@ -378,7 +407,7 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
         result.stuck = part[active[a]->stuck()];
         result.stuck_state = active[a]->stuck_state();
         result.explanation = explain(ops, result);
-        return result;
+        return;
       }
       if (outcome == PartOutcome::kLinearizable) {
         active.erase(active.begin() + static_cast<std::ptrdiff_t>(a));
@@ -389,18 +418,31 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
       if (result.steps >= max_steps) break;
     }
   }
-  if (!active.empty()) {
-    result.verdict = Verdict::kUnknown;
+  result.verdict = active.empty() ? Verdict::kLinearizable : Verdict::kUnknown;
+}
+
+}  // namespace
+
+Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& model,
+                                       const CheckOptions& options) {
+  if (Result<void> valid = validate_all(ops, model); !valid) return valid.error();
+  CheckResult result;
+  const std::vector<std::vector<std::size_t>> parts = model.partition(ops);
+  result.parts = parts.size();
+  // Memo entries and state ids are 32-bit: at most one of each per step.
+  const std::uint64_t max_steps = std::min<std::uint64_t>(options.max_steps, 0xFFFF'0000ULL);
+  if (options.refute_first && refute_parts(ops, model, parts, max_steps, result)) return result;
+  search_parts(ops, model, parts, max_steps, result);
+  if (result.verdict == Verdict::kUnknown) {
     result.explanation = fmt::format(
         "unknown: the step budget ({} model steps) ran out before the search finished; raise "
         "max_steps or check a shorter history",
         options.max_steps);
-    return result;
+  } else if (result.verdict == Verdict::kLinearizable) {
+    result.explanation = fmt::format(
+        "linearizable ({} operations, {} independent part{}, {} steps)", ops.size(), parts.size(),
+        parts.size() == 1 ? "" : "s", result.steps);
   }
-  result.verdict = Verdict::kLinearizable;
-  result.explanation = fmt::format("linearizable ({} operations, {} independent part{}, {} steps)",
-                                   ops.size(), parts.size(), parts.size() == 1 ? "" : "s",
-                                   result.steps);
   return result;
 }
 

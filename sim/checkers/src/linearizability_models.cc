@@ -81,6 +81,22 @@ std::optional<std::string> CasRegisterModel::step(std::string_view state, const 
   return step_by_step_into(*this, state, op);
 }
 
+// A read needs its value; a cas that succeeded needs its `from`. A failed cas needs "anything
+// but `from`": not one state, so nothing.
+std::optional<std::string> CasRegisterModel::needs(const LinOp& op) const {
+  if (!op.returned()) return std::nullopt;
+  if (op.f == "read") return encode(op.output);
+  if (op.f == "cas" && std::get<std::string>(op.output) == "ok") return encode(op.input[0]);
+  return std::nullopt;
+}
+
+bool CasRegisterModel::can_set(const LinOp& op, std::string_view state) const {
+  if (op.f == "write") return encode(op.input[0]) == state;
+  if (op.f != "cas") return false;
+  if (op.returned() && std::get<std::string>(op.output) != "ok") return false;  // changed nothing
+  return encode(op.input[1]) == state && encode(op.input[0]) != state;
+}
+
 std::string CasRegisterModel::describe_state(std::string_view state) const {
   if (state == "n") return "nil";
   if (state.front() == 'i') return std::string(state.substr(1));
@@ -128,6 +144,21 @@ Model::Step KvModel::step_into(std::string_view state, const LinOp& op, std::str
 
 std::optional<std::string> KvModel::step(std::string_view state, const LinOp& op) const {
   return step_by_step_into(*this, state, op);
+}
+
+std::optional<std::string> KvModel::needs(const LinOp& op) const {
+  if (!op.returned() || op.f != "get") return std::nullopt;
+  const auto* seen = std::get_if<std::string>(&op.output);
+  return seen != nullptr ? *seen : std::string();
+}
+
+// A put sets its value; an append of s turns v into v + s, so it can set only states ending in s
+// (an empty append changes nothing).
+bool KvModel::can_set(const LinOp& op, std::string_view state) const {
+  if (op.f == "get") return false;
+  const std::string& arg = std::get<std::string>(op.input[0]);
+  if (op.f == "put") return arg == state;
+  return !arg.empty() && state.ends_with(arg);
 }
 
 std::string KvModel::describe_state(std::string_view state) const {
