@@ -32,12 +32,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "linearizability_slots.h"
+
 namespace faultline::sim::detail {
 
 class MemoTable {
  public:
   MemoTable(std::size_t returned_words, std::size_t open_words)
-      : returned_words_(returned_words), open_words_(open_words), slots_(1024, 0) {}
+      : returned_words_(returned_words), open_words_(open_words) {}
 
   // Records (returned, state, open); false when a recorded configuration dominates it.
   bool insert(const std::vector<std::uint64_t>& returned, const std::vector<std::uint64_t>& open,
@@ -66,24 +68,16 @@ class MemoTable {
   // The index of (returned, state) among the keys, added when new.
   std::uint32_t find_or_add_key(const std::vector<std::uint64_t>& returned, std::uint32_t state,
                                 std::uint64_t hash) {
-    if ((key_hash_.size() + 1) * 2 > slots_.size()) grow();
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-      const std::uint32_t slot = slots_[i];
-      if (slot == 0) {
-        slots_[i] = static_cast<std::uint32_t>(key_hash_.size() + 1);
-        key_hash_.push_back(hash);
-        key_head_.push_back(0);
-        key_arena_.insert(key_arena_.end(), returned.begin(), returned.end());
-        key_arena_.push_back(state);
-        return slot_key(slots_[i]);
-      }
-      if (key_hash_[slot - 1] == hash && key_equal(slot - 1, returned, state)) {
-        return slot_key(slot);
-      }
+    const std::uint32_t key = index_.find_or_add(
+        hash, key_hash_, [&](std::uint32_t k) { return key_equal(k, returned, state); });
+    if (key == key_hash_.size()) {
+      key_hash_.push_back(hash);
+      key_head_.push_back(0);
+      key_arena_.insert(key_arena_.end(), returned.begin(), returned.end());
+      key_arena_.push_back(state);
     }
+    return key;
   }
-  static std::uint32_t slot_key(std::uint32_t slot) { return slot - 1; }
 
   bool key_equal(std::size_t key, const std::vector<std::uint64_t>& returned,
                  std::uint32_t state) const {
@@ -106,20 +100,9 @@ class MemoTable {
     }
     return true;
   }
-  void grow() {
-    std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
-    const std::size_t mask = bigger.size() - 1;
-    for (std::size_t k = 0; k < key_hash_.size(); ++k) {
-      std::size_t i = key_hash_[k] & mask;
-      while (bigger[i] != 0) i = (i + 1) & mask;
-      bigger[i] = static_cast<std::uint32_t>(k + 1);
-    }
-    slots_ = std::move(bigger);
-  }
-
   std::size_t returned_words_;
   std::size_t open_words_;
-  std::vector<std::uint32_t> slots_;       // 0 empty, else key index + 1
+  SlotIndex index_;                        // (returned, state) -> key
   std::vector<std::uint64_t> key_hash_;
   std::vector<std::uint64_t> key_arena_;   // per key: the returned set's words, then the state
   std::vector<std::uint32_t> key_head_;    // per key: its first open set + 1, 0 for none

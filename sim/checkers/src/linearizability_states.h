@@ -17,28 +17,24 @@
 #include <string_view>
 #include <vector>
 
+#include "linearizability_slots.h"
+
 namespace faultline::sim::detail {
 
 class StateTable {
  public:
-  StateTable() : offsets_{0}, slots_(1024, 0) {}
+  StateTable() : offsets_{0} {}
 
   std::uint32_t intern(std::string_view state) {
     const std::uint64_t hash = std::hash<std::string_view>{}(state);
-    if ((hashes_.size() + 1) * 2 > slots_.size()) grow();
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-      const std::uint32_t slot = slots_[i];
-      if (slot == 0) {
-        const auto id = static_cast<std::uint32_t>(hashes_.size());
-        slots_[i] = id + 1;
-        hashes_.push_back(hash);
-        bytes_.append(state);
-        offsets_.push_back(bytes_.size());
-        return id;
-      }
-      if (hashes_[slot - 1] == hash && get(slot - 1) == state) return slot - 1;
+    const std::uint32_t id =
+        index_.find_or_add(hash, hashes_, [&](std::uint32_t e) { return get(e) == state; });
+    if (id == hashes_.size()) {
+      hashes_.push_back(hash);
+      bytes_.append(state);
+      offsets_.push_back(bytes_.size());
     }
+    return id;
   }
   [[nodiscard]] std::size_t size() const noexcept { return hashes_.size(); }
   [[nodiscard]] std::string_view get(std::uint32_t id) const {
@@ -47,21 +43,10 @@ class StateTable {
   }
 
  private:
-  void grow() {
-    std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
-    const std::size_t mask = bigger.size() - 1;
-    for (std::size_t id = 0; id < hashes_.size(); ++id) {
-      std::size_t i = hashes_[id] & mask;
-      while (bigger[i] != 0) i = (i + 1) & mask;
-      bigger[i] = static_cast<std::uint32_t>(id + 1);
-    }
-    slots_ = std::move(bigger);
-  }
-
   std::string bytes_;                  // every state's bytes, one after another
   std::vector<std::size_t> offsets_;   // state id -> where its bytes start; [size()] = the end
   std::vector<std::uint64_t> hashes_;  // state id -> hash
-  std::vector<std::uint32_t> slots_;   // open addressing: 0 empty, else id + 1
+  SlotIndex index_;                    // bytes -> id
 };
 
 }  // namespace faultline::sim::detail

@@ -16,6 +16,7 @@
 #include "faultline/sim/linearizability.h"
 #include "faultline/sim/linearizability_models.h"
 
+#include "tests/sim/checkers/linearizability_test_ops.h"
 namespace faultline::sim {
 namespace {
 
@@ -42,21 +43,10 @@ CheckResult check(const std::vector<LinOp>& ops, const Model& model, CheckOption
   return r ? *r : CheckResult{};
 }
 
-LinOp op(std::uint64_t process, std::string f, std::vector<Datum> input, Datum output,
-         std::uint64_t invoke, std::optional<std::uint64_t> ret, std::string key = {}) {
-  LinOp o;
-  o.process = process;
-  o.f = std::move(f);
-  o.key = std::move(key);
-  o.input = std::move(input);
-  o.output = std::move(output);
-  o.invoke_at = invoke;
-  o.return_at = ret;
-  return o;
-}
-Datum i(std::int64_t v) { return Datum{v}; }
-Datum s(std::string v) { return Datum{std::move(v)}; }
-constexpr std::nullopt_t kOpen = std::nullopt;
+using test_ops::i;
+using test_ops::kOpen;
+using test_ops::op;
+using test_ops::s;
 
 TEST(LinearizabilityRefute, AReadOfAValueNeverWrittenIsRejectedBeforeTheSearch) {
   const std::vector<LinOp> ops = parse(read_file(kUnwrittenRead));
