@@ -4,13 +4,14 @@
 #
 #   scripts/compare-checker.sh [BASE_REF]        (default: bffa012, the checker before issue 13)
 #
-# Builds bench/linearizability_bench twice, RelWithDebInfo, in separate build directories under
-# one temporary directory (removed on exit): from BASE_REF, checked out in a temporary git
-# worktree, and from the current tree (uncommitted changes included). Both are built from the
-# current tree's benchmark source, which uses only checker API that both versions have
+# Builds bench/linearizability_bench twice: from the current tree (uncommitted changes included)
+# in its build directory (BUILD_DIR, default build/; its build type, RelWithDebInfo when not yet
+# configured), and from BASE_REF, checked out in a temporary git worktree under /tmp with its own
+# build directory there, same build type (both removed on exit). Both are built from the current
+# tree's benchmark source, which uses only checker API that both versions have
 # (check_linearizable, CasRegisterModel, KvModel, the two parsers). Then runs them one after the
 # other, ROUNDS times (default 3), and prints each suite's time per run and the ratio
-# base / current per round. Environment: ROUNDS, JOBS (build parallelism, default 2),
+# base / current per round. Environment: ROUNDS, JOBS (build parallelism, default 2), BUILD_DIR,
 # FAULTLINE_EXTERNAL_DIR (the data; default shared/external beside the checkout).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,15 +34,20 @@ trap cleanup EXIT
 git -C "$root" worktree add --detach "$tmp/base-src" "$base_ref" >/dev/null 2>&1
 cp "$root/bench/linearizability_bench.cc" "$tmp/base-src/bench/linearizability_bench.cc"
 
+current_build=${BUILD_DIR:-$root/build}
+build_type=RelWithDebInfo
+if [[ -f $current_build/CMakeCache.txt ]]; then
+  build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$current_build/CMakeCache.txt")
+fi
 launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 build() {  # build SOURCE_DIR BUILD_DIR
-  echo "building linearizability_bench from $1" >&2
-  cmake -S "$1" -B "$2" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+  echo "building linearizability_bench ($build_type) from $1 in $2" >&2
+  cmake -S "$1" -B "$2" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "${launcher[@]}" >/dev/null
   CCACHE_BASEDIR=$1 nice cmake --build "$2" -j "$jobs" --target linearizability_bench >/dev/null
 }
+build "$root" "$current_build"
 build "$tmp/base-src" "$tmp/build-base"
-build "$root" "$tmp/build-current"
 
 # One run: "<suite> <ms per iteration>" per line.
 run() {
@@ -58,7 +64,7 @@ echo "$(nproc) cores; $(uname -m); times are ms per whole suite (mean of 3 itera
 printf '%-6s %-10s %12s %12s %8s\n' round suite base_ms current_ms ratio
 for ((r = 1; r <= rounds; ++r)); do
   base_out=$(run "$tmp/build-base")
-  current_out=$(run "$tmp/build-current")
+  current_out=$(run "$current_build")
   join <(sort <<<"$base_out") <(sort <<<"$current_out") | awk -v r="$r" '
     { printf "%-6s %-10s %12.1f %12.1f %7.2fx\n", r, $1, $2, $3, $2 / $3; b += $2; c += $3 }
     END { printf "%-6s %-10s %12.1f %12.1f %7.2fx\n", r, "all", b, c, b / c }'
