@@ -1,8 +1,11 @@
 // The search: Wing & Gong's backtracking over a doubly linked list of call/return entries, with
 // Lowe's memo of (set of linearized ops, model state) so that no configuration is explored
-// twice. Open operations (never returned) have a call entry and no return entry: they may be
+// twice, extended so that a configuration is not explored either when one with the same state,
+// the same returned ops and fewer open ops was (linearizability_memo.h says why that is sound).
+// Open operations (never returned) have a call entry and no return entry: they may be
 // linearized anywhere after their call, and the search succeeds once every op that returned is
-// linearized, so an open op may also never take effect.
+// linearized, so an open op may also never take effect. States are interned
+// (linearizability_states.h) and transitions cached (linearizability_transitions.h).
 #include "faultline/sim/linearizability.h"
 
 #include <algorithm>
@@ -15,6 +18,10 @@
 #include <fmt/format.h>
 
 #include "faultline/invariant.h"
+#include "linearizability_memo.h"
+#include "linearizability_refute.h"
+#include "linearizability_states.h"
+#include "linearizability_transitions.h"
 
 namespace faultline::sim {
 
@@ -64,6 +71,17 @@ std::vector<std::vector<std::size_t>> Model::partition(std::span<const LinOp> op
 
 std::string Model::describe_state(std::string_view state) const { return std::string(state); }
 
+std::optional<std::string> Model::needs(const LinOp& /*op*/) const { return std::nullopt; }
+bool Model::can_set(const LinOp& /*op*/, std::string_view /*state*/) const { return true; }
+
+Model::Step Model::step_into(std::string_view state, const LinOp& op, std::string& next) const {
+  std::optional<std::string> stepped = step(state, op);
+  if (!stepped) return Step::kRefused;
+  if (*stepped == state) return Step::kUnchanged;
+  next = std::move(*stepped);
+  return Step::kChanged;
+}
+
 namespace {
 
 constexpr std::size_t kNil = std::numeric_limits<std::size_t>::max();
@@ -83,74 +101,6 @@ struct Entry {
   std::size_t next = kNil;
 };
 
-// Lowe's memo: the configurations (set of linearized ops, model state) already explored. A flat
-// open-addressing table over an arena of words (the set's bits, then the state id), so an entry
-// costs (ops/64 + 1) words plus a slot and a hash, and freeing it is freeing three vectors.
-// `hash` is the set's Zobrist hash (XOR of per-op keys, updated in O(1)) mixed with the state.
-class MemoTable {
- public:
-  explicit MemoTable(std::size_t words) : words_(words), slots_(1024, 0) {}
-
-  // Inserts the configuration; false when it was already present.
-  bool insert(const std::vector<std::uint64_t>& bits, std::uint32_t state, std::uint64_t hash) {
-    assert(bits.size() == words_);
-    if ((hashes_.size() + 1) * 2 > slots_.size()) grow();
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-      const std::uint32_t slot = slots_[i];
-      if (slot == 0) {
-        slots_[i] = static_cast<std::uint32_t>(hashes_.size() + 1);
-        hashes_.push_back(hash);
-        arena_.insert(arena_.end(), bits.begin(), bits.end());
-        arena_.push_back(state);
-        return true;
-      }
-      if (hashes_[slot - 1] == hash && equal(slot - 1, bits, state)) return false;
-    }
-  }
-  [[nodiscard]] std::size_t size() const noexcept { return hashes_.size(); }
-
- private:
-  bool equal(std::size_t entry, const std::vector<std::uint64_t>& bits, std::uint32_t state) const {
-    const std::uint64_t* stored = arena_.data() + entry * (words_ + 1);
-    return stored[words_] == state && std::equal(bits.begin(), bits.end(), stored);
-  }
-  void grow() {
-    std::vector<std::uint32_t> bigger(slots_.size() * 2, 0);
-    const std::size_t mask = bigger.size() - 1;
-    for (std::size_t e = 0; e < hashes_.size(); ++e) {
-      std::size_t i = hashes_[e] & mask;
-      while (bigger[i] != 0) i = (i + 1) & mask;
-      bigger[i] = static_cast<std::uint32_t>(e + 1);
-    }
-    slots_ = std::move(bigger);
-  }
-
-  std::size_t words_;
-  std::vector<std::uint32_t> slots_;  // 0 empty, else entry index + 1
-  std::vector<std::uint64_t> hashes_;
-  std::vector<std::uint64_t> arena_;
-};
-
-// Interns model states so that the memo compares and hashes integers.
-class StateTable {
- public:
-  StateTable() { ids_.reserve(1024); }
-  std::uint32_t intern(std::string state) {
-    auto [it, added] = ids_.try_emplace(std::move(state), static_cast<std::uint32_t>(by_id_.size()));
-    if (added) by_id_.push_back(&it->first);  // node-based map: the key's address is stable
-    return it->second;
-  }
-  [[nodiscard]] std::string_view get(std::uint32_t id) const {
-    assert(id < by_id_.size());
-    return *by_id_[id];
-  }
-
- private:
-  std::unordered_map<std::string, std::uint32_t> ids_;
-  std::vector<const std::string*> by_id_;
-};
-
 enum class PartOutcome { kLinearizable, kNotLinearizable, kPaused };
 
 // The search over one part, resumable: run() takes a slice of the step budget and may be called
@@ -163,9 +113,11 @@ class PartSearch {
       : all_(all),
         part_(part),
         model_(model),
-        linearized_((part.size() + 63) / 64, 0),
-        memo_(linearized_.size()) {
+        memo_(0, 0) {
     build_entries();
+    linearized_.assign((returned_count_ + 63) / 64, 0);
+    open_linearized_.assign((part_.size() - returned_count_ + 63) / 64, 0);
+    memo_ = detail::MemoTable(linearized_.size(), open_linearized_.size());
     state_ = states_.intern(model_.init(all_[part_.front()].key));
     remaining_ = returned_count_;
     e_ = entries_[0].next;
@@ -216,18 +168,15 @@ class PartSearch {
   // Steps the call entry's op from the current state; on success with a configuration not seen
   // before, linearizes it (lifts it out of the list) and returns true.
   bool try_linearize(Entry& entry) {
-    const LinOp& op = all_[part_[entry.op]];
-    const std::string_view current = states_.get(state_);
-    std::optional<std::string> next = model_.step(current, op);
-    if (!next) return false;
-    // Most steps (reads) leave the state as it was: skip hashing it again.
-    const std::uint32_t new_state = *next == current ? state_ : states_.intern(std::move(*next));
-    const std::uint64_t bit = std::uint64_t{1} << (entry.op % 64);
-    std::uint64_t& word = linearized_[entry.op / 64];
+    const std::uint32_t new_state = next_state(entry.op);
+    if (new_state == detail::TransitionCache::kRefused) return false;
+    std::uint64_t& word = bit_word(entry.op);
+    const std::uint64_t bit = bit_of(entry.op);
     assert((word & bit) == 0);
     word |= bit;
     const std::uint64_t new_set_hash = set_hash_ ^ op_keys_[entry.op];
-    if (!memo_.insert(linearized_, new_state, new_set_hash ^ mix64(0xA5A5A5A5ULL + new_state))) {
+    if (!memo_.insert(linearized_, open_linearized_, new_state,
+                      new_set_hash ^ mix64(0xA5A5A5A5ULL + new_state))) {
       word &= ~bit;
       return false;
     }
@@ -239,12 +188,40 @@ class PartSearch {
     return true;
   }
 
+  // The state `op` leaves from the current one (kRefused: it cannot take effect there).
+  std::uint32_t next_state(std::size_t op) {
+    if (cache_on_) {
+      if (const std::optional<std::uint32_t> known = transitions_.find(state_, op)) {
+        return *known;
+      }
+    }
+    std::uint32_t id = detail::TransitionCache::kRefused;
+    switch (model_.step_into(states_.get(state_), all_[part_[op]], scratch_)) {
+      case Model::Step::kRefused: break;
+      case Model::Step::kUnchanged: id = state_; break;
+      case Model::Step::kChanged: id = states_.intern(scratch_); break;
+    }
+    if (cache_on_) remember(op, id);
+    return id;
+  }
+  // The cache pays when states recur (a register's few values); when most steps make a new state
+  // (a growing string of appends) it only costs. So after a trial it stays on only if the states
+  // are few beside the transitions met. Speed only: the answers are the model's either way.
+  void remember(std::size_t op, std::uint32_t id) {
+    constexpr std::size_t kTrial = 4096;
+    transitions_.add(state_, op, id);
+    if (transitions_.size() == kTrial && states_.size() * 8 > kTrial) {
+      cache_on_ = false;
+      transitions_ = detail::TransitionCache();
+    }
+  }
+
   void backtrack() {
     const Frame top = stack_.back();
     stack_.pop_back();
     Entry& undone = entries_[top.entry];
     state_ = top.state_before;
-    linearized_[undone.op / 64] &= ~(std::uint64_t{1} << (undone.op % 64));
+    bit_word(undone.op) &= ~bit_of(undone.op);
     set_hash_ ^= op_keys_[undone.op];
     unlift(top.entry);
     if (undone.match != kNil) ++remaining_;
@@ -259,14 +236,18 @@ class PartSearch {
     };
     std::vector<Event> events;
     events.reserve(part_.size() * 2);
+    std::size_t open_count = 0;
     for (std::size_t i = 0; i < part_.size(); ++i) {
       const LinOp& op = all_[part_[i]];
       events.push_back(Event{op.invoke_at, 0, i});
       if (op.returned()) {
         events.push_back(Event{*op.return_at, 1, i});
-        ++returned_count_;
+        bit_index_.push_back(returned_count_++);
+        op_keys_.push_back(mix64(i + 1));  // the memo's hash covers the returned ops only
+      } else {
+        bit_index_.push_back(open_count++);
+        op_keys_.push_back(0);
       }
-      op_keys_.push_back(mix64(i + 1));
     }
     std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
       return std::tie(a.at, a.kind, a.op) < std::tie(b.at, b.kind, b.op);
@@ -288,6 +269,13 @@ class PartSearch {
     }
     entries_[0].next = events.empty() ? kNil : 1;
   }
+
+  // An op's bit: among the returned ops' bits, or among the open ops' (the memo tells them apart).
+  std::uint64_t& bit_word(std::size_t op) {
+    std::vector<std::uint64_t>& bits = all_[part_[op]].returned() ? linearized_ : open_linearized_;
+    return bits[bit_index_[op] / 64];
+  }
+  std::uint64_t bit_of(std::size_t op) const { return std::uint64_t{1} << (bit_index_[op] % 64); }
 
   void unlink(std::size_t i) {
     Entry& en = entries_[i];
@@ -313,12 +301,17 @@ class PartSearch {
   const std::vector<std::size_t>& part_;
   const Model& model_;
   std::vector<Entry> entries_;  // [0] is the head sentinel
-  std::vector<std::uint64_t> op_keys_;
+  std::vector<std::uint64_t> op_keys_;    // Zobrist keys (0 for open ops)
+  std::vector<std::size_t> bit_index_;    // per op, its bit among the returned or the open ops
   std::size_t returned_count_ = 0;
-  StateTable states_;
+  detail::StateTable states_;
+  detail::TransitionCache transitions_;
+  bool cache_on_ = true;
+  std::string scratch_;  // the model writes new states here (its capacity is reused)
   // The search position.
-  std::vector<std::uint64_t> linearized_;
-  MemoTable memo_;
+  std::vector<std::uint64_t> linearized_;       // returned ops linearized
+  std::vector<std::uint64_t> open_linearized_;  // open ops linearized
+  detail::MemoTable memo_;
   std::uint64_t set_hash_ = 0;
   std::uint32_t state_ = 0;
   std::size_t remaining_ = 0;  // returned ops not yet linearized
@@ -350,8 +343,9 @@ std::string explain(std::span<const LinOp> ops, const CheckResult& r) {
 
 }  // namespace
 
-Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& model,
-                                       const CheckOptions& options) {
+namespace {
+
+Result<void> validate_all(std::span<const LinOp> ops, const Model& model) {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].return_at && *ops[i].return_at < ops[i].invoke_at) {
       return invalid_argument(fmt::format("operation {} ({}) returns before it was invoked", i,
@@ -362,11 +356,37 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
                                           valid.error().message));
     }
   }
-  CheckResult result;
-  const std::vector<std::vector<std::size_t>> parts = model.partition(ops);
-  result.parts = parts.size();
-  // Round-robin over the parts in slices of steps, so that one expensive part cannot use up the
-  // budget before a cheap part's violation is found.
+  return Ok{};
+}
+
+// The first part (in partition order) with an op that has no possible linearization point.
+bool refute_parts(std::span<const LinOp> ops, const Model& model,
+                  const std::vector<std::vector<std::size_t>>& parts, std::uint64_t max_steps,
+                  CheckResult& result) {
+  for (const std::vector<std::size_t>& part : parts) {
+    std::optional<detail::Refutation> r =
+        detail::refute(ops, part, model, result.steps, max_steps);
+    if (!r) continue;
+    result.verdict = Verdict::kNotLinearizable;
+    result.refuted = true;
+    result.key = ops[part.front()].key;
+    result.stuck = r->op;
+    result.stuck_state = r->state;
+    result.explanation = fmt::format("not linearizable{}:\n  {} has no possible linearization "
+                                     "point:\n  {}",
+                                     result.key.empty() ? "" : fmt::format(" (key \"{}\")",
+                                                                           result.key),
+                                     describe(ops[r->op]), r->why);
+    return true;
+  }
+  return false;
+}
+
+// Round-robin over the parts in slices of steps, so that one expensive part cannot use up the
+// budget before a cheap part's violation is found.
+void search_parts(std::span<const LinOp> ops, const Model& model,
+                  const std::vector<std::vector<std::size_t>>& parts, std::uint64_t max_steps,
+                  CheckResult& result) {
   constexpr std::uint64_t kSliceSteps = 4096;
   std::vector<std::unique_ptr<PartSearch>> active;
   std::vector<std::size_t> active_part;
@@ -375,8 +395,6 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
     active.push_back(std::make_unique<PartSearch>(ops, parts[p], model));
     active_part.push_back(p);
   }
-  // Memo entries and state ids are 32-bit: at most one of each per step.
-  const std::uint64_t max_steps = std::min<std::uint64_t>(options.max_steps, 0xFFFF'0000ULL);
   while (!active.empty() && result.steps < max_steps) {
     for (std::size_t a = 0; a < active.size();) {
       const std::uint64_t limit = std::min(max_steps, result.steps + kSliceSteps);
@@ -389,7 +407,7 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
         result.stuck = part[active[a]->stuck()];
         result.stuck_state = active[a]->stuck_state();
         result.explanation = explain(ops, result);
-        return result;
+        return;
       }
       if (outcome == PartOutcome::kLinearizable) {
         active.erase(active.begin() + static_cast<std::ptrdiff_t>(a));
@@ -400,18 +418,31 @@ Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& 
       if (result.steps >= max_steps) break;
     }
   }
-  if (!active.empty()) {
-    result.verdict = Verdict::kUnknown;
+  result.verdict = active.empty() ? Verdict::kLinearizable : Verdict::kUnknown;
+}
+
+}  // namespace
+
+Result<CheckResult> check_linearizable(std::span<const LinOp> ops, const Model& model,
+                                       const CheckOptions& options) {
+  if (Result<void> valid = validate_all(ops, model); !valid) return valid.error();
+  CheckResult result;
+  const std::vector<std::vector<std::size_t>> parts = model.partition(ops);
+  result.parts = parts.size();
+  // Memo entries and state ids are 32-bit: at most one of each per step.
+  const std::uint64_t max_steps = std::min<std::uint64_t>(options.max_steps, 0xFFFF'0000ULL);
+  if (options.refute_first && refute_parts(ops, model, parts, max_steps, result)) return result;
+  search_parts(ops, model, parts, max_steps, result);
+  if (result.verdict == Verdict::kUnknown) {
     result.explanation = fmt::format(
         "unknown: the step budget ({} model steps) ran out before the search finished; raise "
         "max_steps or check a shorter history",
         options.max_steps);
-    return result;
+  } else if (result.verdict == Verdict::kLinearizable) {
+    result.explanation = fmt::format(
+        "linearizable ({} operations, {} independent part{}, {} steps)", ops.size(), parts.size(),
+        parts.size() == 1 ? "" : "s", result.steps);
   }
-  result.verdict = Verdict::kLinearizable;
-  result.explanation = fmt::format("linearizable ({} operations, {} independent part{}, {} steps)",
-                                   ops.size(), parts.size(), parts.size() == 1 ? "" : "s",
-                                   result.steps);
   return result;
 }
 

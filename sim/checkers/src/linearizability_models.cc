@@ -20,6 +20,18 @@ Error wrong(const LinOp& op, std::string_view expected) {
   return invalid_argument(fmt::format("{} expects {}", op.f, expected));
 }
 
+// step() in terms of the model's step_into() (one definition of the transition per model).
+std::optional<std::string> step_by_step_into(const Model& model, std::string_view state,
+                                             const LinOp& op) {
+  std::string next;
+  switch (model.step_into(state, op, next)) {
+    case Model::Step::kRefused: return std::nullopt;
+    case Model::Step::kUnchanged: return std::string(state);
+    case Model::Step::kChanged: return next;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // --- cas-register -------------------------------------------------------------------------
@@ -47,18 +59,42 @@ Result<void> CasRegisterModel::validate(const LinOp& op) const {
 
 std::string CasRegisterModel::init(std::string_view /*key*/) const { return "n"; }
 
-std::optional<std::string> CasRegisterModel::step(std::string_view state, const LinOp& op) const {
+Model::Step CasRegisterModel::step_into(std::string_view state, const LinOp& op,
+                                        std::string& next) const {
   if (op.f == "read") {
-    if (!op.returned() || encode(op.output) == state) return std::string(state);
-    return std::nullopt;
+    if (!op.returned() || encode(op.output) == state) return Step::kUnchanged;
+    return Step::kRefused;
   }
-  if (op.f == "write") return encode(op.input[0]);
+  if (op.f == "write") {
+    next = encode(op.input[0]);
+    return Step::kChanged;
+  }
   // cas: validate() admitted nothing else.
   const bool matches = encode(op.input[0]) == state;
-  if (!op.returned()) return matches ? encode(op.input[1]) : std::string(state);
-  const bool reported_ok = std::get<std::string>(op.output) == "ok";
-  if (matches != reported_ok) return std::nullopt;
-  return matches ? encode(op.input[1]) : std::string(state);
+  if (op.returned() && matches != (std::get<std::string>(op.output) == "ok")) return Step::kRefused;
+  if (!matches) return Step::kUnchanged;
+  next = encode(op.input[1]);
+  return Step::kChanged;
+}
+
+std::optional<std::string> CasRegisterModel::step(std::string_view state, const LinOp& op) const {
+  return step_by_step_into(*this, state, op);
+}
+
+// A read needs its value; a cas that succeeded needs its `from`. A failed cas needs "anything
+// but `from`": not one state, so nothing.
+std::optional<std::string> CasRegisterModel::needs(const LinOp& op) const {
+  if (!op.returned()) return std::nullopt;
+  if (op.f == "read") return encode(op.output);
+  if (op.f == "cas" && std::get<std::string>(op.output) == "ok") return encode(op.input[0]);
+  return std::nullopt;
+}
+
+bool CasRegisterModel::can_set(const LinOp& op, std::string_view state) const {
+  if (op.f == "write") return encode(op.input[0]) == state;
+  if (op.f != "cas") return false;
+  if (op.returned() && std::get<std::string>(op.output) != "ok") return false;  // changed nothing
+  return encode(op.input[1]) == state && encode(op.input[0]) != state;
 }
 
 std::string CasRegisterModel::describe_state(std::string_view state) const {
@@ -89,20 +125,40 @@ Result<void> KvModel::validate(const LinOp& op) const {
 // The state is the value itself; nil is "".
 std::string KvModel::init(std::string_view /*key*/) const { return {}; }
 
-std::optional<std::string> KvModel::step(std::string_view state, const LinOp& op) const {
+Model::Step KvModel::step_into(std::string_view state, const LinOp& op, std::string& next) const {
   if (op.f == "get") {
-    if (!op.returned()) return std::string(state);
+    if (!op.returned()) return Step::kUnchanged;
     const auto* seen = std::get_if<std::string>(&op.output);
     const std::string_view value = seen != nullptr ? std::string_view(*seen) : std::string_view();
-    if (value == state) return std::string(state);
-    return std::nullopt;
+    return value == state ? Step::kUnchanged : Step::kRefused;
   }
   const std::string& arg = std::get<std::string>(op.input[0]);
-  if (op.f == "put") return arg;
-  std::string appended;
-  appended.reserve(state.size() + arg.size());
-  appended.append(state).append(arg);
-  return appended;
+  if (op.f == "put") {
+    next.assign(arg);
+  } else {
+    next.assign(state);
+    next.append(arg);
+  }
+  return Step::kChanged;
+}
+
+std::optional<std::string> KvModel::step(std::string_view state, const LinOp& op) const {
+  return step_by_step_into(*this, state, op);
+}
+
+std::optional<std::string> KvModel::needs(const LinOp& op) const {
+  if (!op.returned() || op.f != "get") return std::nullopt;
+  const auto* seen = std::get_if<std::string>(&op.output);
+  return seen != nullptr ? *seen : std::string();
+}
+
+// A put sets its value; an append of s turns v into v + s, so it can set only states ending in s
+// (an empty append changes nothing).
+bool KvModel::can_set(const LinOp& op, std::string_view state) const {
+  if (op.f == "get") return false;
+  const std::string& arg = std::get<std::string>(op.input[0]);
+  if (op.f == "put") return arg == state;
+  return !arg.empty() && state.ends_with(arg);
 }
 
 std::string KvModel::describe_state(std::string_view state) const {

@@ -17,6 +17,7 @@
 #include "faultline/sim/linearizability_models.h"
 #include "faultline/sim/world.h"
 
+#include "tests/sim/checkers/linearizability_test_ops.h"
 namespace faultline::sim {
 namespace {
 
@@ -104,21 +105,10 @@ TEST(LinearizabilityExternal, EveryKvHistoryMatchesItsName) {
 
 // ---- hand-written histories -----------------------------------------------------------------
 
-LinOp op(std::uint64_t process, std::string f, std::vector<Datum> input, Datum output,
-         std::uint64_t invoke, std::optional<std::uint64_t> ret, std::string key = {}) {
-  LinOp o;
-  o.process = process;
-  o.f = std::move(f);
-  o.key = std::move(key);
-  o.input = std::move(input);
-  o.output = std::move(output);
-  o.invoke_at = invoke;
-  o.return_at = ret;
-  return o;
-}
-Datum i(std::int64_t v) { return Datum{v}; }
-Datum s(std::string v) { return Datum{std::move(v)}; }
-constexpr std::nullopt_t kOpen = std::nullopt;
+using test_ops::i;
+using test_ops::kOpen;
+using test_ops::op;
+using test_ops::s;
 
 CheckResult check(const std::vector<LinOp>& ops, const Model& model, CheckOptions options = {}) {
   Result<CheckResult> r = check_linearizable(ops, model, options);
@@ -150,7 +140,10 @@ TEST(CasRegister, StaleReadIsReportedWithTheOpThatCouldNotBeLinearized) {
   const std::vector<LinOp> ops = {op(1, "write", {i(1)}, {}, 1, 2),
                                   op(2, "write", {i(2)}, {}, 3, 4),
                                   op(3, "read", {}, i(1), 5, 6)};
-  CheckResult r = check(ops, m);
+  // The search's report (the rejection before it would catch this read: refute_test.cc).
+  CheckOptions search_only;
+  search_only.refute_first = false;
+  CheckResult r = check(ops, m, search_only);
   ASSERT_EQ(r.verdict, Verdict::kNotLinearizable);
   ASSERT_TRUE(r.stuck.has_value());
   EXPECT_EQ(*r.stuck, 2u);

@@ -20,6 +20,12 @@
 //   - Partitioning (Herlihy & Wing's locality, "P-compositionality" in Porcupine): a model may
 //     split a history into independent sub-histories (e.g. per key); each is checked on its own
 //     and the history is linearizable iff every part is.
+//   - Rejection before the search (CheckOptions::refute_first): a part in which an operation
+//     that returned has no possible linearization point -- it needs a state that no operation
+//     could have set in time (a read of a value never written, or only overwritten before the
+//     read began) -- is not linearizable, decided in a few steps per operation. Only what the
+//     model states through needs() and can_set() is used, and the test is a necessary condition
+//     (argued in src/linearizability_refute.h): a linearizable history is never rejected.
 //
 // Thread-safety: `check_linearizable` is reentrant; models are immutable after construction and
 // may be shared between threads.
@@ -80,6 +86,22 @@ class Model {
   // recorded result; nullopt otherwise. For an open op (!op.returned()) any result is allowed.
   [[nodiscard]] virtual std::optional<std::string> step(std::string_view state,
                                                         const LinOp& op) const = 0;
+  // step() as the search calls it, without allocating: kRefused (nullopt), kUnchanged (the new
+  // state is `state`), or kChanged with the new state written into `next`, whose capacity is
+  // reused from call to call (kChanged with the same bytes is allowed). Must agree with step();
+  // the default calls it. Override when states are long (the search takes millions of steps).
+  enum class Step { kRefused, kUnchanged, kChanged };
+  [[nodiscard]] virtual Step step_into(std::string_view state, const LinOp& op,
+                                       std::string& next) const;
+  // Facts for rejecting a history before the search (a read of a value nothing could have
+  // written). The defaults say nothing, which leaves every history to the search; an override
+  // must be exact where it claims something, or verdicts go wrong:
+  //   needs(op): the one state in which `op` (which returned) can take effect with its recorded
+  //     result -- step(s, op) refuses every other s -- or nullopt when there is no such state.
+  //   can_set(op, s): false only when `op` cannot change any other state into `s`, whether it
+  //     returned or not.
+  [[nodiscard]] virtual std::optional<std::string> needs(const LinOp& op) const;
+  [[nodiscard]] virtual bool can_set(const LinOp& op, std::string_view state) const;
   // Independent sub-histories, as index lists into `ops` (each in increasing order, together
   // covering every op exactly once). Default: one part per distinct key.
   [[nodiscard]] virtual std::vector<std::vector<std::size_t>> partition(
@@ -90,10 +112,16 @@ class Model {
 
 struct CheckOptions {
   // Upper bound on model steps across all parts (capped at 2^32 - 2^16); beyond it the verdict
-  // is kUnknown. Memory: at most one memo entry per step, about (ops in the part / 64 + 3) * 8
-  // bytes each, plus the distinct model states. Porcupine's 102 etcd histories take 3.3 million
-  // steps in all (the largest 1.2 million); its kv histories at most 0.75 million.
+  // is kUnknown. Memory: at most one memo entry and one cached transition per step, about
+  // (ops in the part / 64 + 6) * 8 bytes together, plus the distinct model states' bytes.
+  // Porcupine's 102 etcd histories take 0.88 million steps in all (the largest 0.47 million);
+  // its kv histories at most 0.81 million (of which 0.07 million before the search).
   std::uint64_t max_steps = 10'000'000;
+  // Before searching a part, look for an operation that returned and has no possible
+  // linearization point (Model::needs and can_set; sound: never rejects a linearizable history).
+  // Such histories are rejected in a few steps per operation where the search could run out of
+  // budget. Off: the search alone decides (to compare the two).
+  bool refute_first = true;
 };
 
 enum class Verdict { kLinearizable, kNotLinearizable, kUnknown };
@@ -103,8 +131,11 @@ struct CheckResult {
   Verdict verdict = Verdict::kUnknown;
   std::uint64_t steps = 0;  // model steps taken (the budget measure)
   std::size_t parts = 0;    // independent sub-histories checked
+  bool refuted = false;     // not linearizable, decided before the search (refute_first)
 
-  // When kNotLinearizable (about the first failing part, in partition order):
+  // When kNotLinearizable (about the first failing part, in partition order; when refuted, the
+  // prefix is empty, `stuck` is the operation with no possible linearization point and
+  // `stuck_state` the state it needed):
   std::string key;                        // the failing part's key
   std::vector<std::size_t> longest_prefix;  // indices into the input ops, linearization order
   std::optional<std::size_t> stuck;       // the op that could not be linearized next

@@ -13,6 +13,8 @@
 //                   release()       takes effect only when the caller (process) holds it
 //
 // Every model partitions by key (Model's default), so per-key histories are checked apart.
+// cas-register and kv state what a read needs and what can set a value (Model::needs, can_set),
+// so that a read of a value nothing could have written is rejected before the search.
 // Errors: validate() returns kInvalidArgument naming the operation and what it expected.
 // Thread-safety: the models are stateless; share them freely.
 #pragma once
@@ -32,6 +34,10 @@ class CasRegisterModel final : public Model {
   [[nodiscard]] std::string init(std::string_view key) const override;
   [[nodiscard]] std::optional<std::string> step(std::string_view state,
                                                 const LinOp& op) const override;
+  [[nodiscard]] Step step_into(std::string_view state, const LinOp& op,
+                              std::string& next) const override;
+  [[nodiscard]] std::optional<std::string> needs(const LinOp& op) const override;
+  [[nodiscard]] bool can_set(const LinOp& op, std::string_view state) const override;
   [[nodiscard]] std::string describe_state(std::string_view state) const override;
 };
 
@@ -42,6 +48,10 @@ class KvModel final : public Model {
   [[nodiscard]] std::string init(std::string_view key) const override;
   [[nodiscard]] std::optional<std::string> step(std::string_view state,
                                                 const LinOp& op) const override;
+  [[nodiscard]] Step step_into(std::string_view state, const LinOp& op,
+                              std::string& next) const override;
+  [[nodiscard]] std::optional<std::string> needs(const LinOp& op) const override;
+  [[nodiscard]] bool can_set(const LinOp& op, std::string_view state) const override;
   [[nodiscard]] std::string describe_state(std::string_view state) const override;
 };
 
