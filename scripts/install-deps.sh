@@ -6,12 +6,16 @@
 #   scripts/install-deps.sh --servers   also redis-server, PostgreSQL 15, and Slurm with munge
 #                                       (scripts/slurm-cluster.sh) for the tests, and chromium
 #                                       for the HTML timeline's test (ctest -L html)
+#   scripts/install-deps.sh --profile   also valgrind (scripts/profile.sh)
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libboost1.81-dev librapidcheck-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev libpq-dev libcli11-dev
           nlohmann-json3-dev curl jq)
 if [[ "${1:-}" == "--servers" ]]; then
   packages+=(redis-server redis-tools postgresql-15 slurm-wlm munge chromium)
+fi
+if [[ "${1:-}" == "--profile" ]]; then
+  packages+=(valgrind)
 fi
 missing=()
 for p in "${packages[@]}"; do
