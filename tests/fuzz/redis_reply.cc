@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backends/src/redis/codec.h"
+#include "faultline/backends/redis/connection_options.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_targets.h"
 
@@ -35,7 +36,8 @@ bool drain(ReplyReader& reader, Outcome& outcome) {
 
 // Feeds `bytes` in pieces of at most `piece` bytes, draining after each.
 Outcome read(std::string_view bytes, std::size_t piece) {
-  ReplyReader reader;
+  // The connection's bound by default (64 MiB): a reader bounded so is what a server talks to.
+  ReplyReader reader(backends::redis::ConnectionOptions{}.max_reply_bytes);
   Outcome outcome;
   std::size_t fed_bytes = 0;
   while (!bytes.empty()) {

@@ -45,12 +45,14 @@ std::chrono::milliseconds parse_duration(std::string_view flag, const std::strin
   if (unit == "ms") ms_per_unit = 1;
   if (unit == "m" || unit == "min") ms_per_unit = 60'000;
   if (unit == "h") ms_per_unit = 3'600'000;
-  if (used == 0 || ms_per_unit == 0 || !(value > 0) || value * ms_per_unit > 1e12) {
+  // Under a millisecond would truncate to zero: refused like zero, not read as "no time at all".
+  const double ms = value * ms_per_unit;
+  if (used == 0 || ms_per_unit == 0 || !(ms >= 1) || ms > 1e12) {
     throw CLI::ValidationError(
         std::string(flag),
         fmt::format("not a duration: '{}' (a positive number and ms, s, m or h: 90s, 5m)", text));
   }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(value * ms_per_unit));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
 
 CountRange parse_count_range(std::string_view flag, const std::string& text, int max) {

@@ -22,7 +22,7 @@ namespace faultline::harness::cli {
 [[nodiscard]] std::uint64_t parse_seed(std::string_view flag, const std::string& text);
 
 // A duration as typed: a number and a unit (ms, s, m or min, h); "90" alone is seconds. Throws
-// CLI::ValidationError naming `flag` and `text` when it does not read or is not positive.
+// CLI::ValidationError naming `flag` and `text` when it does not read or is under 1 ms.
 [[nodiscard]] std::chrono::milliseconds parse_duration(std::string_view flag,
                                                        const std::string& text);
 
