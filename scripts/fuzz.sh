@@ -69,11 +69,10 @@ case "${1:-}" in
     build $targets
     failed=()
     for t in $targets; do fuzz "$t" "$2" || failed+=("$t"); done
-    if [[ ${#failed[@]} -gt 0 ]]; then
-      echo "fuzz: crashed: ${failed[*]}"
-      exit 1
-    fi
-    echo "fuzz: $(echo $targets | wc -w) targets, ${2}s each, no crash"
+    total=$(wc -w <<<"$targets")
+    [[ ${#failed[@]} -gt 0 ]] && echo "fuzz: crashed: ${failed[*]}"
+    echo "fuzz: $((total - ${#failed[@]})) passed, ${#failed[@]} failed"
+    [[ ${#failed[@]} -eq 0 ]]
     ;;
   ""|-*) usage ;;
   *)
