@@ -62,6 +62,9 @@ fuzz() {
   rm -rf "$scratch" "$scratch.log"
 }
 
+# libFuzzer reads -max_total_time=0 as "forever": a budget is a whole number of seconds, >= 1.
+[[ $# -lt 2 || "$2" =~ ^[1-9][0-9]*$ ]] || usage
+
 case "${1:-}" in
   --list) echo "$targets" ;;
   --all)
