@@ -29,7 +29,8 @@ int fuzz_cli_values(const std::uint8_t* data, std::size_t size) {
   namespace cli = harness::cli;
   refused_only_by_name("--seed", [&] {
     const std::uint64_t seed = cli::parse_seed("--seed", text);
-    require(cli::parse_seed("--seed", fmt::format("{:#x}", seed)) == seed, "--seed: hex round trip");
+    require(cli::parse_seed("--seed", fmt::format("{:#x}", seed)) == seed,
+            "--seed: hex round trip");
   });
   refused_only_by_name("--for", [&] {
     require(cli::parse_duration("--for", text).count() > 0, "--for: not positive");

@@ -26,7 +26,8 @@ inline void require(bool holds, std::string_view what) {
 
 // The fuzzer's bytes as the text a parser reads (any bytes, NULs included).
 [[nodiscard]] inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
-  return size == 0 ? std::string_view() : std::string_view(reinterpret_cast<const char*>(data), size);
+  return size == 0 ? std::string_view()
+                   : std::string_view(reinterpret_cast<const char*>(data), size);
 }
 
 // A parser's documented refusal: `code`, and a message that starts with `prefix` and says

@@ -11,16 +11,16 @@
 
 namespace faultline::fuzz {
 
-int fuzz_history_formats(const std::uint8_t* data, std::size_t size);  // Jepsen, EDN, JSON lines
-int fuzz_fault_plan(const std::uint8_t* data, std::size_t size);       // parse_plan
-int fuzz_policy_spec(const std::uint8_t* data, std::size_t size);      // --policy, durations
-int fuzz_cli_values(const std::uint8_t* data, std::size_t size);       // seeds, --for, --clients
-int fuzz_redis_reply(const std::uint8_t* data, std::size_t size);      // RESP via ReplyReader
-int fuzz_pg_result(const std::uint8_t* data, std::size_t size);        // scalar_bool/int64
-int fuzz_request_key(const std::uint8_t* data, std::size_t size);      // Idempotency-Key
+int fuzz_history_formats(const std::uint8_t* data, std::size_t size);    // Jepsen, EDN, JSON lines
+int fuzz_fault_plan(const std::uint8_t* data, std::size_t size);         // parse_plan
+int fuzz_policy_spec(const std::uint8_t* data, std::size_t size);        // --policy, durations
+int fuzz_cli_values(const std::uint8_t* data, std::size_t size);         // seeds, --for, --clients
+int fuzz_redis_reply(const std::uint8_t* data, std::size_t size);        // RESP via ReplyReader
+int fuzz_pg_result(const std::uint8_t* data, std::size_t size);          // scalar_bool/int64
+int fuzz_request_key(const std::uint8_t* data, std::size_t size);        // Idempotency-Key
 int fuzz_structured_fields(const std::uint8_t* data, std::size_t size);  // RFC 8941 Lists
-int fuzz_quota_fields(const std::uint8_t* data, std::size_t size);     // RateLimit(-Policy)
-int fuzz_json_fingerprint(const std::uint8_t* data, std::size_t size);  // canonical_json
+int fuzz_quota_fields(const std::uint8_t* data, std::size_t size);       // RateLimit(-Policy)
+int fuzz_json_fingerprint(const std::uint8_t* data, std::size_t size);   // canonical_json
 
 using FuzzFunction = int (*)(const std::uint8_t*, std::size_t);
 struct FuzzTarget {

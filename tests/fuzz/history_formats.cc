@@ -23,9 +23,11 @@ void check(std::string_view name, std::string_view text, const Parser& parse) {
             std::string(name) + ": error names no line: " + error.message);
     return;
   }
-  const std::uint64_t lines = 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
+  const std::uint64_t lines =
+      1 + static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
   for (const sim::LinOp& op : *ops) {
-    require(op.invoke_at >= 1 && op.invoke_at <= lines, std::string(name) + ": invocation off the text");
+    require(op.invoke_at >= 1 && op.invoke_at <= lines,
+            std::string(name) + ": invocation off the text");
     require(!op.return_at || (*op.return_at > op.invoke_at && *op.return_at <= lines),
             std::string(name) + ": completion before its invocation or off the text");
   }

@@ -31,8 +31,7 @@ void check_field(std::string_view field, std::string_view value, Parse parse, Re
 
 int fuzz_quota_fields(const std::uint8_t* data, std::size_t size) {
   const std::string_view value = as_text(data, size);
-  check_field<ratelimit::QuotaPolicy>(ratelimit::kPolicyField, value,
-                                      ratelimit::parse_policy_field,
+  check_field<ratelimit::QuotaPolicy>(ratelimit::kPolicyField, value, ratelimit::parse_policy_field,
                                       ratelimit::render_policy_field);
   check_field<ratelimit::QuotaStatus>(ratelimit::kRateLimitField, value,
                                       ratelimit::parse_ratelimit_field,

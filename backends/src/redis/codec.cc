@@ -126,9 +126,9 @@ void* ReplyReader::create_array(const redisReadTask* task, int elements) {
 
 Error ReplyReader::parser_error() const {
   if (guard_->refused >= 0) {
-    return Error{ErrorCode::kProtocol,
-                 "RESP parser: an array of " + std::to_string(guard_->refused) +
-                     " elements cannot fit in max_reply_bytes"};
+    return Error{ErrorCode::kProtocol, "RESP parser: an array of " +
+                                           std::to_string(guard_->refused) +
+                                           " elements cannot fit in max_reply_bytes"};
   }
   return Error{ErrorCode::kProtocol, std::string("RESP parser: ") + reader_->errstr};
 }

@@ -103,7 +103,10 @@ class Connection::Impl : public std::enable_shared_from_this<Impl> {
   // One TCP connection. Replaced, never reused, after it breaks.
   struct Link {
     Link(const net::any_io_executor& executor, std::size_t max_reply_bytes)
-        : socket(executor), resolver(executor), watchdog(executor), reader(max_reply_bytes),
+        : socket(executor),
+          resolver(executor),
+          watchdog(executor),
+          reader(max_reply_bytes),
           read_buffer(kReadChunkBytes) {}
     tcp::socket socket;
     tcp::resolver resolver;

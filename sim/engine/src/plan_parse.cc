@@ -96,7 +96,8 @@ std::variant<FaultPlan, PlanParseError> parse_plan(std::string_view text) {
   }
   // Lines are 1-based: an empty text is refused at its first line, where the network line belongs.
   if (!network_seen) {
-    return PlanParseError{std::max<std::size_t>(number, 1), "", "no network line: the plan is empty"};
+    return PlanParseError{std::max<std::size_t>(number, 1), "",
+                          "no network line: the plan is empty"};
   }
   return plan;
 }

@@ -50,7 +50,8 @@ std::chrono::milliseconds parse_duration(std::string_view flag, const std::strin
   if (used == 0 || ms_per_unit == 0 || !(ms >= 1) || ms > 1e12) {
     throw CLI::ValidationError(
         std::string(flag),
-        fmt::format("not a duration: '{}' (1ms or more: a number and ms, s, m or h: 90s, 5m)", text));
+        fmt::format("not a duration: '{}' (1ms or more: a number and ms, s, m or h: 90s, 5m)",
+                    text));
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
@@ -65,8 +66,8 @@ CountRange parse_count_range(std::string_view flag, const std::string& text, int
       range.to > max || !in.eof()) {
     throw CLI::ValidationError(
         std::string(flag),
-        fmt::format("expected FROM:TO:STEP with 1 <= FROM <= TO <= {} and STEP >= 1, got '{}'",
-                    max, text));
+        fmt::format("expected FROM:TO:STEP with 1 <= FROM <= TO <= {} and STEP >= 1, got '{}'", max,
+                    text));
   }
   return range;
 }

@@ -33,7 +33,6 @@ struct CountRange {
   int step = 0;
 };
 // Throws CLI::ValidationError naming `flag` and `text` when `text` is not such a range.
-[[nodiscard]] CountRange parse_count_range(std::string_view flag, const std::string& text,
-                                           int max);
+[[nodiscard]] CountRange parse_count_range(std::string_view flag, const std::string& text, int max);
 
 }  // namespace faultline::harness::cli
