@@ -6,17 +6,20 @@
 #   scripts/install-deps.sh --servers   also redis-server, PostgreSQL 15, and Slurm with munge
 #                                       (scripts/slurm-cluster.sh) for the tests, and chromium
 #                                       for the HTML timeline's test (ctest -L html)
+#   scripts/install-deps.sh --fuzz      also clang 14 and its libFuzzer runtime (scripts/fuzz.sh)
 #   scripts/install-deps.sh --profile   also valgrind (scripts/profile.sh)
+# The flags combine: --servers --fuzz (CI's set).
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libboost1.81-dev librapidcheck-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev libpq-dev libcli11-dev
           nlohmann-json3-dev curl jq)
-if [[ "${1:-}" == "--servers" ]]; then
-  packages+=(redis-server redis-tools postgresql-15 slurm-wlm munge chromium)
-fi
-if [[ "${1:-}" == "--profile" ]]; then
-  packages+=(valgrind)
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --servers) packages+=(redis-server redis-tools postgresql-15 slurm-wlm munge chromium) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install-deps: unknown flag $flag" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

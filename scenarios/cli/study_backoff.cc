@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 #include "scenarios/resilience/backoff_contention.h"
 #include "scenarios/cli/commands.h"
@@ -21,22 +20,10 @@ struct BackoffArgs {
 // Reads --clients FROM:TO:STEP into `study`; throws CLI::ValidationError naming the flag and
 // the text when it is malformed.
 void parse_client_range(const std::string& text, ContentionStudyOptions& study) {
-  int from = 0;
-  int to = 0;
-  int step = 0;
-  char colon1 = 0;
-  char colon2 = 0;
-  std::istringstream in(text);
-  if (!(in >> from >> colon1 >> to >> colon2 >> step) || colon1 != ':' || colon2 != ':' ||
-      from < 1 || to < from || step < 1 || to > 10'000 || !in.eof()) {
-    throw CLI::ValidationError(
-        "--clients",
-        fmt::format("expected FROM:TO:STEP with 1 <= FROM <= TO <= 10000 and STEP >= 1, got '{}'",
-                    text));
-  }
-  study.clients_from = from;
-  study.clients_to = to;
-  study.clients_step = step;
+  const harness::cli::CountRange range = harness::cli::parse_count_range("--clients", text, 10'000);
+  study.clients_from = range.from;
+  study.clients_to = range.to;
+  study.clients_step = range.step;
 }
 
 void print_table(const std::vector<ContentionPoint>& points, int trials) {

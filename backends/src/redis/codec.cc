@@ -93,24 +93,56 @@ Result<EncodedCommand> encode(std::span<const std::string_view> argv, std::size_
   return command;
 }
 
-ReplyReader::ReplyReader() : reader_(redisReaderCreate()) {
+// The fewest bytes one array element takes on the wire: an empty simple string, "+\r\n".
+constexpr std::size_t kMinElementBytes = 3;
+
+// What create_array needs: hiredis's own callbacks, which do the work, and the bound.
+struct ReplyReader::ArrayGuard {
+  redisReplyObjectFunctions functions{};  // hiredis's, with createArray ours
+  const redisReplyObjectFunctions* defaults = nullptr;
+  std::size_t max_elements = 0;
+  long long refused = -1;  // the length of the array refused, once one is
+};
+
+ReplyReader::ReplyReader(std::size_t max_reply_bytes)
+    : guard_(std::make_unique<ArrayGuard>()), reader_(redisReaderCreate()) {
   if (reader_ == nullptr) throw std::bad_alloc();
+  guard_->defaults = reader_->fn;
+  guard_->functions = *reader_->fn;
+  guard_->functions.createArray = &ReplyReader::create_array;
+  guard_->max_elements = max_reply_bytes / kMinElementBytes;
+  reader_->fn = &guard_->functions;
+  reader_->privdata = guard_.get();  // hiredis hands it to every callback in task->privdata
+}
+
+void* ReplyReader::create_array(const redisReadTask* task, int elements) {
+  auto* guard = static_cast<ArrayGuard*>(task->privdata);
+  if (elements > 0 && static_cast<std::size_t>(elements) > guard->max_elements) {
+    guard->refused = elements;
+    return nullptr;  // hiredis stops with "Out of memory"; parser_error() says what happened
+  }
+  return guard->defaults->createArray(task, elements);
+}
+
+Error ReplyReader::parser_error() const {
+  if (guard_->refused >= 0) {
+    return Error{ErrorCode::kProtocol, "RESP parser: an array of " +
+                                           std::to_string(guard_->refused) +
+                                           " elements cannot fit in max_reply_bytes"};
+  }
+  return Error{ErrorCode::kProtocol, std::string("RESP parser: ") + reader_->errstr};
 }
 
 ReplyReader::~ReplyReader() { redisReaderFree(reader_); }
 
 Result<void> ReplyReader::feed(const char* bytes, std::size_t size) {
-  if (redisReaderFeed(reader_, bytes, size) != REDIS_OK) {
-    return Error{ErrorCode::kProtocol, std::string("RESP parser: ") + reader_->errstr};
-  }
+  if (redisReaderFeed(reader_, bytes, size) != REDIS_OK) return parser_error();
   return Ok{};
 }
 
 Result<std::optional<RedisReply>> ReplyReader::next() {
   void* raw = nullptr;
-  if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
-    return Error{ErrorCode::kProtocol, std::string("RESP parser: ") + reader_->errstr};
-  }
+  if (redisReaderGetReply(reader_, &raw) != REDIS_OK) return parser_error();
   if (raw == nullptr) return std::optional<RedisReply>();
   std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
                                                                 &freeReplyObject);

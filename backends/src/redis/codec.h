@@ -13,6 +13,7 @@
 #include "faultline/result.h"
 
 struct redisReader;
+struct redisReadTask;
 
 namespace faultline::backends::redis::detail {
 
@@ -45,9 +46,14 @@ class EncodedCommand {
 
 // An incremental reply parser over hiredis's redisReader: feed it bytes as they arrive, take
 // complete replies out in order.
+//
+// hiredis allocates an array's element pointers when it reads the array's header, before any
+// element has arrived: 13 bytes ("*2147483647\r\n") would reserve 16 GiB. So an array that
+// announces more elements than `max_reply_bytes` could carry (each element takes at least 3
+// bytes) is refused with kProtocol before anything is allocated for it.
 class ReplyReader {
  public:
-  ReplyReader();
+  explicit ReplyReader(std::size_t max_reply_bytes);
   ReplyReader(const ReplyReader&) = delete;
   ReplyReader& operator=(const ReplyReader&) = delete;
   ~ReplyReader();
@@ -60,6 +66,12 @@ class ReplyReader {
   [[nodiscard]] std::size_t buffered_bytes() const noexcept;
 
  private:
+  struct ArrayGuard;
+  // hiredis's callback for an array header: refuses one that is too long (see above).
+  static void* create_array(const redisReadTask* task, int elements);
+  [[nodiscard]] Error parser_error() const;
+
+  std::unique_ptr<ArrayGuard> guard_;
   redisReader* reader_;
 };
 

@@ -102,8 +102,11 @@ class Connection::Impl : public std::enable_shared_from_this<Impl> {
 
   // One TCP connection. Replaced, never reused, after it breaks.
   struct Link {
-    explicit Link(const net::any_io_executor& executor)
-        : socket(executor), resolver(executor), watchdog(executor),
+    Link(const net::any_io_executor& executor, std::size_t max_reply_bytes)
+        : socket(executor),
+          resolver(executor),
+          watchdog(executor),
+          reader(max_reply_bytes),
           read_buffer(kReadChunkBytes) {}
     tcp::socket socket;
     tcp::resolver resolver;
@@ -321,7 +324,7 @@ void Connection::Impl::start_connecting(Duration budget) {
 }
 
 Task<void> Connection::Impl::connect(std::shared_ptr<Impl> self, Duration budget) {
-  auto link = std::make_shared<Link>(self->executor_);
+  auto link = std::make_shared<Link>(self->executor_, self->options_.max_reply_bytes);
   // The watchdog closes the socket (and cancels name resolution) when the budget runs out,
   // which makes whichever step is in progress fail at once.
   link->watchdog.expires_after(budget);

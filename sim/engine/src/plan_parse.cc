@@ -2,6 +2,7 @@
 // against every kind's pattern; when none matches, the error is the one that read furthest.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "fault_kinds.h"
@@ -93,7 +94,11 @@ std::variant<FaultPlan, PlanParseError> parse_plan(std::string_view text) {
       plan.faults.push_back(std::move(f));
     }
   }
-  if (!network_seen) return PlanParseError{number, "", "no network line: the plan is empty"};
+  // Lines are 1-based: an empty text is refused at its first line, where the network line belongs.
+  if (!network_seen) {
+    return PlanParseError{std::max<std::size_t>(number, 1), "",
+                          "no network line: the plan is empty"};
+  }
   return plan;
 }
 

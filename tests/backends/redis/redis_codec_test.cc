@@ -1,8 +1,10 @@
 // The RESP request encoder (backends/src/redis/codec.cc) against hiredis's own formatter, which
 // it replaced for speed: byte for byte equal on generated argument lists, including empty
-// arguments, binary bytes and CRLF inside arguments; and the size limit is enforced exactly.
+// arguments, binary bytes and CRLF inside arguments; and the size limit is enforced exactly. The
+// reply reader refuses an array header that max_reply_bytes could not carry (found by fuzzing).
 #include <hiredis/hiredis.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +59,27 @@ TEST(RedisCodec, RejectsAnEmptyArgv) {
   Result<EncodedCommand> none = encode({}, 1024);
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().code, ErrorCode::kInvalidArgument);
+}
+
+// 30 bytes carry at most 10 elements ("+\r\n" each): ten read, eleven refused before hiredis
+// allocates for them, nested or not, with a message that says why.
+TEST(ReplyReader, RefusesAnArrayLongerThanMaxReplyBytesCouldCarry) {
+  ReplyReader fits(30);
+  std::string ten = "*10\r\n";
+  for (int i = 0; i < 10; ++i) ten += ":1\r\n";
+  ASSERT_TRUE(fits.feed(ten.data(), ten.size()).ok());
+  Result<std::optional<RedisReply>> read = fits.next();
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->as_array().size(), 10U);
+  for (const std::string_view header : {"*11\r\n", "*1\r\n*2147483647\r\n"}) {
+    ReplyReader bounded(30);
+    ASSERT_TRUE(bounded.feed(header.data(), header.size()).ok());
+    Result<std::optional<RedisReply>> refused = bounded.next();
+    ASSERT_FALSE(refused.ok()) << header;
+    EXPECT_EQ(refused.error().code, ErrorCode::kProtocol);
+    EXPECT_NE(refused.error().message.find("cannot fit in max_reply_bytes"), std::string::npos)
+        << refused.error().message;
+  }
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "faultline/harness/catalogue.h"
+#include "faultline/harness/cli_values.h"
 #include "faultline/harness/sweep.h"
 
 namespace faultline::harness::cli {
@@ -61,20 +62,10 @@ struct Command {
 
 [[nodiscard]] const char* expect_text(Expect expect);
 
-// A seed as typed: decimal, 0x hex (or 0-prefixed octal, as strtoull reads them). Throws
-// CLI::ValidationError naming `flag` and `text` when it is not such a number or does not fit in
-// 64 bits.
-[[nodiscard]] std::uint64_t parse_seed(std::string_view flag, const std::string& text);
-
-// Declares option `flag` (a seed, read with parse_seed as the command line is parsed) into
+// Declares option `flag` (a seed, read with parse_seed (cli_values.h) as the command line is parsed) into
 // `seed`, which keeps its value when the option is absent.
 CLI::Option* add_seed_option(CLI::App& command, const std::string& flag, std::uint64_t& seed,
                              const std::string& description);
-
-// A duration as typed: a number and a unit (ms, s, m or min, h); "90" alone is seconds. Throws
-// CLI::ValidationError naming `flag` and `text` when it does not read or is not positive.
-[[nodiscard]] std::chrono::milliseconds parse_duration(std::string_view flag,
-                                                       const std::string& text);
 
 // Declares --jobs (worker threads, 1 to 256) into `jobs`.
 CLI::Option* add_jobs_option(CLI::App& command, int& jobs);
