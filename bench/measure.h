@@ -5,7 +5,10 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
+#include <cstdlib>
+#include <string_view>
 #include <vector>
 
 namespace faultline::bench {
@@ -20,6 +23,18 @@ inline double cpu_seconds(int who) {
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
+
+// A smoke run (FAULTLINE_BENCH_SMOKE set, and not to "0"), as scripts/test-tsan.sh makes under
+// ThreadSanitizer: each layout runs only its own client threads, once and briefly, and skips the
+// reference client; the counters then say nothing about speed. A smoke run that did no work or
+// saw a failure is reported with SkipWithError ("ERROR OCCURRED" in the output).
+inline bool smoke_run() {
+  const char* value = std::getenv("FAULTLINE_BENCH_SMOKE");
+  return value != nullptr && *value != '\0' && std::string_view(value) != "0";
+}
+
+// How long a smoke run's clients run.
+inline constexpr std::chrono::milliseconds kSmokeDuration{300};
 
 // The median of a non-empty sample (the mean of the middle two for an even count).
 inline double median(std::vector<double> values) {

@@ -90,6 +90,7 @@ constexpr std::size_t kNodes = 5;
 constexpr int kRequestsPerRound = 2 * static_cast<int>(kNodes);
 constexpr int kWarmupRoundTrips = 20;  // per client: connect, load scripts, warm caches
 constexpr int kRepetitions = 3;        // interleaved (ours, theirs) pairs; medians reported
+constexpr int kSmokeRoundTrips = 4;    // per client, in a smoke run
 
 
 // One benchmark client: its own connections to every node and its own Redlock.
@@ -141,6 +142,19 @@ double run_clients(std::vector<std::unique_ptr<Shard>>& shards, int round_trips,
   return std::chrono::duration<double>(SteadyClock::now() - started).count();
 }
 
+// A smoke run (faultline::bench::smoke_run()): kSmokeRoundTrips per client on the layout's
+// threads, no redis-benchmark.
+void smoke(benchmark::State& state, std::vector<std::unique_ptr<Shard>>& shards) {
+  std::atomic<int> failures{0};
+  constexpr int kRoundTrips = kClients * kSmokeRoundTrips;
+  for (auto _ : state) {
+    const double seconds = run_clients(shards, kRoundTrips, failures);
+    state.counters["lock_round_trips_per_s"] = kRoundTrips / seconds;
+  }
+  state.counters["failures"] = failures.load();
+  if (failures.load() > 0) state.SkipWithError("the smoke run failed");
+}
+
 // Arguments: lock round trips in total, client threads, and whether the clients of a thread
 // share one connection per node (1) or each have their own (0).
 void BM_RedlockAcquireRelease(benchmark::State& state) {
@@ -189,6 +203,10 @@ void BM_RedlockAcquireRelease(benchmark::State& state) {
       return;
     }
     client.lock.emplace(std::move(lock).value());
+  }
+  if (faultline::bench::smoke_run()) {
+    smoke(state, shards);
+    return;
   }
   boost::asio::io_context& io = shards[0]->io;  // for loading the scripts
   namespace scripts = faultline::backends::redis::lock_scripts;

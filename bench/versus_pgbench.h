@@ -73,10 +73,20 @@ struct Versus {
 // failures, and each side's client CPU per statement (ours: getrusage of this process; pgbench:
 // of the reaped pgbench process and its shell): the client's own cost, which the rates only show
 // mixed with how the scheduler shared the cores with the server that run. Skips the benchmark
-// with an error when pgbench fails or a side did no work.
+// with an error when pgbench fails or a side did no work. A smoke run (smoke_run()) runs ours
+// alone, once, for kSmokeDuration.
 inline void versus_pgbench(benchmark::State& state, const Versus& versus,
                            const std::function<OursRun(std::chrono::nanoseconds)>& ours,
                            const std::function<std::optional<PgbenchRun>()>& theirs) {
+  if (smoke_run()) {
+    for (auto _ : state) {
+      const OursRun run = ours(kSmokeDuration);
+      state.counters["ours_tps"] = static_cast<double>(run.pairs) / run.seconds;
+      state.counters["failures"] = static_cast<double>(run.failures);
+      if (run.pairs == 0 || run.failures > 0) state.SkipWithError("the smoke run failed");
+    }
+    return;
+  }
   std::vector<double> ours_rates;
   std::vector<double> theirs_rates;
   std::vector<double> ratios;

@@ -17,6 +17,7 @@ for flag in "$@"; do
   case "$flag" in
     --servers) packages+=(redis-server redis-tools postgresql-15 slurm-wlm munge chromium) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    --profile) packages+=(valgrind) ;;
     *) echo "install-deps: unknown flag $flag" >&2; exit 2 ;;
   esac
 done
