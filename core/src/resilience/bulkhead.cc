@@ -181,10 +181,11 @@ class BulkheadState : public std::enable_shared_from_this<BulkheadState> {
       const auto oldest = ts.queue.begin();
       const Duration waited = now - oldest->second.queued_at;
       ++ts.m.rejected[static_cast<std::size_t>(Rejection::kShed)];
-      finish(tier, oldest,
-             bulkhead_full(prefix(tier) + "shed from the full queue (max_queue " +
-                           std::to_string(o.max_queue) + ") in favour of a newer call after " +
-                           "waiting " + duration_text(waited)));
+      std::string message = prefix(tier);
+      message.reserve(message.size() + 96);
+      message.append("shed from the full queue (max_queue ").append(std::to_string(o.max_queue));
+      message.append(") in favour of a newer call after waiting ").append(duration_text(waited));
+      finish(tier, oldest, bulkhead_full(std::move(message)));
       emit(tier, BulkheadEventKind::kRejected, Rejection::kShed, waited);
     }
     const std::uint64_t id = next_waiter_++;
