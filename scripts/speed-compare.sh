@@ -20,6 +20,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if ! git -C "$root" cat-file -e "$base^{commit}" 2>/dev/null; then
+  echo "speed-compare: no commit $base here (a shallow clone? git fetch --unshallow)" >&2
+  exit 2
+fi
 git -C "$root" worktree add --detach "$work/base" "$base" >/dev/null
 cp "$root/bench/sim_bench.cc" "$root/bench/catalogue_bench.cc" "$work/base/bench/"
 if ! grep -q catalogue_bench "$work/base/bench/CMakeLists.txt"; then
@@ -40,7 +44,7 @@ for ((r = 1; r <= rounds; ++r)); do
     if [[ $side == base ]]; then dir=$work/base/build-speed; else dir=$root/build-speed; fi
     for b in sim_bench catalogue_bench; do
       "$dir/bench/$b" --benchmark_min_time="$min_time" --benchmark_format=json \
-        2>/dev/null > "$work/$side-$b-$r.json"
+        > "$work/$side-$b-$r.json"
     done
   done
   echo "speed-compare: round $r of $rounds done" >&2

@@ -37,6 +37,8 @@ def main():
         work_note = ""
         if a["events"] is not None and b["events"] is not None:
             work_note = f"  {b['events']:.0f} -> {a['events']:.0f}"
+            if abs(a["events"] - b["events"]) > 0.01 * b["events"]:
+                work_note += " (less work per seed)" if a["events"] < b["events"] else " (more)"
         print(f"{name:40} {mb:12.0f} {ma:12.0f} {ma / mb:6.2f}{work_note}")
 
 

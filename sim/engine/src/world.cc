@@ -35,12 +35,12 @@ enum TraceTag : std::uint64_t {
 
 // Below this many nanoseconds (about 73 minutes) a product with (kPpm + drift) fits in 64 bits,
 // so the common case avoids 128-bit division; the results are the same exact integers.
-constexpr std::int64_t kSmallSpan = std::int64_t{1} << 42;
+constexpr std::uint64_t kSmallSpan = std::uint64_t{1} << 42;
 
 TimePoint ProcessClock::now() const {
   const std::int64_t elapsed = (world_.now() - base_true_).count();
   if (drift_ppm_ == 0) return base_local_ + Duration(elapsed);
-  if (elapsed < kSmallSpan) {
+  if (static_cast<std::uint64_t>(elapsed) < kSmallSpan) {  // and not negative
     return base_local_ + Duration(elapsed * (kPpm + drift_ppm_) / kPpm);
   }
   const int128 scaled = static_cast<int128>(elapsed) * (kPpm + drift_ppm_) / kPpm;
@@ -51,7 +51,7 @@ Duration ProcessClock::to_true(Duration local) const {
   if (local <= Duration::zero()) return Duration::zero();
   if (drift_ppm_ == 0) return local;
   const std::int64_t d = kPpm + drift_ppm_;
-  if (local.count() < kSmallSpan) return Duration((local.count() * kPpm + d - 1) / d);
+  if (static_cast<std::uint64_t>(local.count()) < kSmallSpan) return Duration((local.count() * kPpm + d - 1) / d);
   const int128 scaled = (static_cast<int128>(local.count()) * kPpm + d - 1) / d;
   return scaled >= static_cast<int128>(Duration::max().count()) ? Duration::max()
                                                                  : Duration(static_cast<std::int64_t>(scaled));
@@ -116,13 +116,17 @@ World::~World() {
   // Discarding the callables destroys pending coroutine handlers; Asio queues their unwinding on
   // the executor. Discarding that work destroys the frames, which may queue more: discard until
   // none is left, while the processes the frames refer to still exist.
-  queue_.clear();
-  frozen_.clear();
-  slots_.clear();
-  while (!ready_.empty()) {
-    std::vector<UniqueFunction> discarded = std::move(ready_);
+  // Each container is moved out before its contents die, since their destructors may schedule,
+  // post or pause; frozen_ keeps its size, as pause() and resume() index it.
+  for (;;) {
+    std::vector<UniqueFunction> slots = std::move(slots_);
+    std::vector<UniqueFunction> ready = std::move(ready_);
+    slots_.clear();
     ready_.clear();
     ready_next_ = 0;
+    queue_.clear();
+    for (std::vector<Event>& held : frozen_) held.clear();
+    if (slots.empty() && ready.empty()) break;
   }
 }
 
@@ -180,8 +184,20 @@ World::EventId World::schedule(SimTime at, ProcessId owner, std::uint32_t genera
 }
 
 void World::cancel(EventId id) noexcept {
-  // The slot stays taken until its queue entry comes up; only the callable goes now.
-  if (id.slot < slots_.size() && slot_seq_[id.slot] == id.seq) slots_[id.slot].reset();
+  // The slot stays taken until its queue entry comes up; only the callable goes now. It is moved
+  // out first: its destructor may schedule or cancel (and so touch slots_) itself.
+  if (id.slot < slots_.size() && slot_seq_[id.slot] == id.seq) {
+    slot_seq_[id.slot] = kNoEvent;
+    const UniqueFunction doomed = std::move(slots_[id.slot]);
+  }
+}
+
+void World::discard_cancelled() {
+  while (!queue_.empty() && !slots_[queue_.front().slot]) {
+    std::pop_heap(queue_.begin(), queue_.end(), Later{});
+    free_slot(queue_.back().slot);
+    queue_.pop_back();
+  }
 }
 
 void World::push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot,
@@ -191,8 +207,8 @@ void World::push(SimTime at, ProcessId owner, std::uint32_t generation, std::uin
 }
 
 void World::free_slot(std::uint32_t slot) {
-  slots_[slot].reset();
-  slot_seq_[slot] = UINT64_MAX;
+  const UniqueFunction doomed = std::move(slots_[slot]);  // see cancel()
+  slot_seq_[slot] = kNoEvent;
   free_slots_.push_back(slot);
 }
 
@@ -284,7 +300,7 @@ void World::start() {
 }
 
 void World::dispatch(const Event& event) {
-  if (!slots_[event.slot]) {  // cancelled
+  if (!slots_[event.slot]) {  // cancelled while its process was paused: held, then resumed
     free_slot(event.slot);
     return;
   }
@@ -304,7 +320,7 @@ void World::dispatch(const Event& event) {
   trace_.mix(event.owner);
   ++events_run_;
   UniqueFunction fn = std::move(slots_[event.slot]);
-  slot_seq_[event.slot] = UINT64_MAX;
+  slot_seq_[event.slot] = kNoEvent;
   free_slots_.push_back(event.slot);
   fn();
   // What the event queued on the executor (coroutines it spawned, unwinding of dead ones) runs
@@ -314,6 +330,7 @@ void World::dispatch(const Event& event) {
 bool World::step() {
   const detail::FrameCache::Scope recycling(*frames_);
   poll();  // coroutines spawned from outside any event start now, at the current time
+  discard_cancelled();  // a cancelled event does not move time
   if (queue_.empty()) return false;
   std::pop_heap(queue_.begin(), queue_.end(), Later{});
   const Event event = queue_.back();
@@ -329,6 +346,7 @@ std::uint64_t World::run_until(SimTime limit, std::uint64_t max_events) {
   std::uint64_t ran = 0;
   while (ran < max_events) {
     poll();  // work the last event queued runs at its time, before time moves on
+    discard_cancelled();
     if (queue_.empty() || queue_.front().at > limit) {
       now_ = std::max(now_, limit);  // nothing is due before the limit: time moves on to it
       break;

@@ -1,6 +1,7 @@
 #include "faultline/sim/redis_limits.h"
 
-#include <sstream>
+#include <charconv>
+#include <system_error>
 #include <string>
 #include <variant>
 #include <vector>
@@ -14,64 +15,98 @@ using ratelimit::Instant;
 using ratelimit::Micros;
 using ratelimit::State;
 
-void write_instant(std::ostringstream& out, Instant t) { out << t.time_since_epoch().count(); }
-Instant read_instant(std::istringstream& in) {
-  std::int64_t us = 0;
-  in >> us;
-  return Instant(Micros(us));
+// The state's text is integers separated by single spaces. Written with to_chars and read with
+// from_chars (the same text as the string streams they replaced, which cost a fifth of a
+// simulated decision in stream construction alone).
+void append(std::string& out, std::int64_t value) {
+  char digits[24];
+  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
+  (void)error;  // 24 characters hold any int64
+  out.append(digits, end);
 }
+void append(std::string& out, Instant t) { append(out, t.time_since_epoch().count()); }
+
+class Fields {
+ public:
+  explicit Fields(const std::string& text) : at_(text.data()), end_(text.data() + text.size()) {}
+  // The next integer, or false at the end (or at anything that is not one).
+  bool next(std::int64_t& value) {
+    while (at_ < end_ && *at_ == ' ') ++at_;
+    const auto [after, error] = std::from_chars(at_, end_, value);
+    if (error != std::errc()) return false;
+    at_ = after;
+    return true;
+  }
+  bool next(Instant& t) {
+    std::int64_t us = 0;
+    if (!next(us)) return false;
+    t = Instant(Micros(us));
+    return true;
+  }
+
+ private:
+  const char* at_;
+  const char* end_;
+};
 
 // The State as the module stores it (see the header for the layout).
 std::string encode(const State& state) {
-  std::ostringstream out;
+  std::string out;
   std::visit(
       [&out](const auto& s) {
         using S = std::decay_t<decltype(s)>;
         if constexpr (std::is_same_v<S, ratelimit::GcraState>) {
-          write_instant(out, s.tat);
+          append(out, s.tat);
         } else if constexpr (std::is_same_v<S, ratelimit::TokenBucketState>) {
-          write_instant(out, s.updated);
-          out << ' ' << s.level;
+          append(out, s.updated);
+          out += ' ';
+          append(out, s.level);
         } else if constexpr (std::is_same_v<S, ratelimit::SlidingLogState>) {
-          out << s.units;
+          append(out, s.units);
           for (const auto& e : s.entries) {
-            out << ' ';
-            write_instant(out, e.at);
-            out << ' ' << e.units;
+            out += ' ';
+            append(out, e.at);
+            out += ' ';
+            append(out, e.units);
           }
         } else if constexpr (std::is_same_v<S, ratelimit::SlidingCounterState>) {
-          out << s.window_index << ' ' << s.current << ' ' << s.previous;
+          append(out, s.window_index);
+          out += ' ';
+          append(out, s.current);
+          out += ' ';
+          append(out, s.previous);
         } else {
-          out << s.window_index << ' ' << s.count;
+          append(out, s.window_index);
+          out += ' ';
+          append(out, s.count);
         }
       },
       state);
-  return out.str();
+  return out;
 }
 
 // Fills `state` (holding the policy's alternative) from what encode() wrote.
 void decode(const std::string& text, State& state) {
-  std::istringstream in(text);
+  Fields in(text);
   std::visit(
       [&in](auto& s) {
         using S = std::decay_t<decltype(s)>;
         if constexpr (std::is_same_v<S, ratelimit::GcraState>) {
-          s.tat = read_instant(in);
+          in.next(s.tat);
         } else if constexpr (std::is_same_v<S, ratelimit::TokenBucketState>) {
-          s.updated = read_instant(in);
-          in >> s.level;
+          in.next(s.updated);
+          in.next(s.level);
         } else if constexpr (std::is_same_v<S, ratelimit::SlidingLogState>) {
-          in >> s.units;
+          in.next(s.units);
           ratelimit::SlidingLogState::Entry entry;
-          while (true) {
-            entry.at = read_instant(in);
-            if (!(in >> entry.units)) break;
-            s.entries.push_back(entry);
-          }
+          while (in.next(entry.at) && in.next(entry.units)) s.entries.push_back(entry);
         } else if constexpr (std::is_same_v<S, ratelimit::SlidingCounterState>) {
-          in >> s.window_index >> s.current >> s.previous;
+          in.next(s.window_index);
+          in.next(s.current);
+          in.next(s.previous);
         } else {
-          in >> s.window_index >> s.count;
+          in.next(s.window_index);
+          in.next(s.count);
         }
       },
       state);

@@ -10,7 +10,8 @@
 //
 //   FAULTLINE_GOLDEN_UPDATE=1 build/tests/scenarios/golden_traces_test
 //
-// rewrites the table in the source tree from the current build (and passes).
+// rewrites the table in the source tree from the current build (and passes; run the whole
+// program: it is GoldenTraceTable.HasNoScenarioTheCatalogueLacks that writes).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -82,6 +83,7 @@ void write_table(const std::string& path) {
       out << to_line(observe(*scenario, seed_at(kFirstSeed, i))) << '\n';
     }
   }
+  if (!out) throw std::runtime_error("cannot write " + path);
 }
 
 bool updating() { return std::getenv("FAULTLINE_GOLDEN_UPDATE") != nullptr; }

@@ -190,17 +190,19 @@ class World {
   [[nodiscard]] std::uint64_t events_run() const noexcept { return events_run_; }
 
   // Names a scheduled event, for cancel().
+  // An id names an event of this World only (another World's ids alias them); a default one
+  // names none.
   struct EventId {
-    std::uint32_t slot = 0;
+    std::uint32_t slot = UINT32_MAX;
     std::uint64_t seq = UINT64_MAX;
   };
   // Runs `fn` at true time `at` (>= now) on behalf of `owner` as of `generation`.
   EventId schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn);
   // Runs `fn` after `delay` of true time, on behalf of `owner`'s current generation.
   EventId schedule_after(Duration delay, ProcessId owner, UniqueFunction fn);
-  // Withdraws a pending event: its callable is destroyed now, and it never runs, counts or
-  // enters the trace (a deadline whose reply came first is no event). An event that already ran,
-  // was discarded or was cancelled is left alone.
+  // Withdraws a pending event: its callable is destroyed now, and it never runs, counts, moves
+  // time or enters the trace (a deadline whose reply came first is no event). An event that
+  // already ran, is running, was discarded or was cancelled is left alone.
   void cancel(EventId id) noexcept;
   // Queues `fn` to run after the current event, before time moves on (SimExecutor's work).
   void post(UniqueFunction fn) { ready_.push_back(std::move(fn)); }
@@ -261,6 +263,9 @@ class World {
   void push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot,
             std::uint64_t seq);
   void free_slot(std::uint32_t slot);
+  // Drops cancelled events from the front of the queue, so that they never move time.
+  void discard_cancelled();
+  static constexpr std::uint64_t kNoEvent = UINT64_MAX;  // slot_seq_ of a free or running slot
 
   std::uint64_t seed_;
   Rng rng_;
