@@ -13,6 +13,7 @@
 // empty. The io_context remains the execution_context (Asio's services live in it).
 //
 // Thread-safety: none; a World and its executors belong to the thread that runs the World.
+// Include faultline/sim/world.h to use it: execute() and query() are defined there, after World.
 #pragma once
 
 #include <boost/asio/execution.hpp>
