@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, whatever faultline needs that is missing, and says what it
 # did. Idempotent: on a machine that has everything it installs nothing.
-#   scripts/install-deps.sh          build + simulator dependencies (and curl, for the
-#                                    payments service's test, and jq, for faultline limit's)
+#   scripts/install-deps.sh          build + simulator dependencies, lld (scripts/test-all.sh
+#                                    links with it), curl (the payments service's test) and jq
+#                                    (faultline limit's)
 #   scripts/install-deps.sh --servers   also redis-server, PostgreSQL 15, and Slurm with munge
 #                                       (scripts/slurm-cluster.sh) for the tests, and chromium
 #                                       for the HTML timeline's test (ctest -L html)
@@ -10,7 +11,7 @@
 #   scripts/install-deps.sh --profile   also valgrind (scripts/profile.sh)
 # The flags combine: --servers --fuzz (CI's set).
 set -euo pipefail
-packages=(g++ cmake ninja-build pkg-config libboost1.81-dev librapidcheck-dev libfmt-dev
+packages=(g++ lld cmake ninja-build pkg-config libboost1.81-dev librapidcheck-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev libpq-dev libcli11-dev
           nlohmann-json3-dev curl jq)
 for flag in "$@"; do

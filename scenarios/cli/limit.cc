@@ -95,7 +95,7 @@ int run_limit(const LimitArgs& args) {
   return kExitAsExpected;
 }
 
-Run declare(CLI::App& command, const Context& /*context*/) {
+Run declare_limit(CLI::App& command, const Context& /*context*/) {
   auto args = std::make_shared<LimitArgs>();
   command
       .add_option_function<std::string>(
@@ -118,7 +118,7 @@ Run declare(CLI::App& command, const Context& /*context*/) {
 }  // namespace
 
 Command limit_command() {
-  return {"limit", "Replay a trace of requests through a rate-limit policy", declare};
+  return {"limit", "Replay a trace of requests through a rate-limit policy", declare_limit};
 }
 
 }  // namespace faultline::scenarios::cli

@@ -18,7 +18,7 @@ std::string known_studies() {
   return known;
 }
 
-Run declare(CLI::App& command, const Context& context) {
+Run declare_study(CLI::App& command, const Context& context) {
   // Takes the name when it is none of the studies' subcommands, so that it can be refused with
   // the list (CLI11 would only say that the argument was not expected).
   auto unknown = std::make_shared<std::string>();
@@ -37,6 +37,6 @@ Run declare(CLI::App& command, const Context& context) {
 
 }  // namespace
 
-Command study_command() { return {"study", "Run a study and print its table", declare}; }
+Command study_command() { return {"study", "Run a study and print its table", declare_study}; }
 
 }  // namespace faultline::scenarios::cli

@@ -61,7 +61,7 @@ int study_backoff(const BackoffArgs& args) {
   return kExitAsExpected;
 }
 
-Run declare(CLI::App& command, const Context& /*context*/) {
+Run declare_study_backoff(CLI::App& command, const Context& /*context*/) {
   auto args = std::make_shared<BackoffArgs>();
   command.add_option("--trials", args->study.trials, "Trials per point")
       ->check(CLI::Range(1, 100'000));
@@ -76,6 +76,6 @@ Run declare(CLI::App& command, const Context& /*context*/) {
 
 }  // namespace
 
-Command backoff_study() { return {"backoff", "AWS's 2015 jitter study", declare}; }
+Command backoff_study() { return {"backoff", "AWS's 2015 jitter study", declare_study_backoff}; }
 
 }  // namespace faultline::scenarios::cli

@@ -77,7 +77,7 @@ int study_swarm(const SwarmArgs& args, const Context& context) {
   return kExitAsExpected;
 }
 
-Run declare(CLI::App& command, const Context& context) {
+Run declare_study_swarm(CLI::App& command, const Context& context) {
   auto args = std::make_shared<SwarmArgs>();
   command.add_option("pattern", args->pattern, "Scenario name or glob (default: all hazards)");
   command.add_option("--trials", args->trials, "Sweeps per hazard and mode")
@@ -92,7 +92,7 @@ Run declare(CLI::App& command, const Context& context) {
 }  // namespace
 
 Command swarm_study() {
-  return {"swarm", "Seeds each hazard takes to find, with and without swarm testing", declare};
+  return {"swarm", "Seeds each hazard takes to find, with and without swarm testing", declare_study_swarm};
 }
 
 }  // namespace faultline::scenarios::cli

@@ -8,34 +8,34 @@
 namespace faultline::ratelimit {
 namespace {
 
-const SlidingLogPolicy kPolicy{.limit = 3, .window = seconds(1)};
+const SlidingLogPolicy kSlidingLog{.limit = 3, .window = seconds(1)};
 
 TEST(RateLimitSlidingLog, CountsTheLastWindowExactly) {
   SlidingLogState state;
-  EXPECT_TRUE(decide(state, kPolicy, at_ms(0), 1).allowed);
-  EXPECT_TRUE(decide(state, kPolicy, at_ms(400), 2).allowed);
-  Decision d = decide(state, kPolicy, at_ms(900), 1);
+  EXPECT_TRUE(decide(state, kSlidingLog, at_ms(0), 1).allowed);
+  EXPECT_TRUE(decide(state, kSlidingLog, at_ms(400), 2).allowed);
+  Decision d = decide(state, kSlidingLog, at_ms(900), 1);
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.retry_after, milliseconds(100));  // the entry at 0 leaves at 1000
   EXPECT_EQ(d.remaining, 0);
   EXPECT_EQ(d.reset_after, milliseconds(500));
-  d = decide(state, kPolicy, at_ms(1000), 1);
+  d = decide(state, kSlidingLog, at_ms(1000), 1);
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.remaining, 0);
-  d = decide(state, kPolicy, at_ms(1000), 2);  // needs the 2 units at 400 gone
+  d = decide(state, kSlidingLog, at_ms(1000), 2);  // needs the 2 units at 400 gone
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.retry_after, milliseconds(400));
-  EXPECT_EQ(decide(state, kPolicy, at_ms(5000), 0).reset_after, Micros::zero());
+  EXPECT_EQ(decide(state, kSlidingLog, at_ms(5000), 0).reset_after, Micros::zero());
 }
 
 TEST(RateLimitSlidingLog, RefusalsWriteNothingAndCostAboveTheLimitIsNever) {
   SlidingLogState state;
-  ASSERT_TRUE(decide(state, kPolicy, at_ms(0), 3).allowed);
-  EXPECT_FALSE(decide(state, kPolicy, at_ms(10), 1).allowed);
-  const Decision never = decide(state, kPolicy, at_ms(10), 4);
+  ASSERT_TRUE(decide(state, kSlidingLog, at_ms(0), 3).allowed);
+  EXPECT_FALSE(decide(state, kSlidingLog, at_ms(10), 1).allowed);
+  const Decision never = decide(state, kSlidingLog, at_ms(10), 4);
   EXPECT_FALSE(never.allowed);
   EXPECT_FALSE(never.retry_after.has_value());
-  EXPECT_TRUE(decide(state, kPolicy, at_ms(20), 0).allowed);
+  EXPECT_TRUE(decide(state, kSlidingLog, at_ms(20), 0).allowed);
   ASSERT_EQ(state.entries.size(), 1u);
   EXPECT_EQ(state.units, 3);
 }

@@ -9,62 +9,62 @@ namespace faultline::ratelimit {
 namespace {
 
 // Capacity 3, 1 token per 100ms.
-const TokenBucketPolicy kPolicy{.capacity = 3, .count = 1, .period = milliseconds(100)};
+const TokenBucketPolicy kBucket{.capacity = 3, .count = 1, .period = milliseconds(100)};
 
 // The store's clock stepped back 1s after a request drained the bucket: the level is as it was
 // then, refilling resumes from then, and both waits count from it (the state must not expire
 // while it still matters).
 TEST(RateLimitTokenBucket, TimeReadBackWaitsFromTheLastUpdate) {
   TokenBucketState state;
-  ASSERT_TRUE(decide(state, kPolicy, at_ms(10'000), 3).allowed);
-  const Decision d = decide(state, kPolicy, at_ms(9'000), 1);
+  ASSERT_TRUE(decide(state, kBucket, at_ms(10'000), 3).allowed);
+  const Decision d = decide(state, kBucket, at_ms(9'000), 1);
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.retry_after, milliseconds(1'100));
   EXPECT_EQ(d.reset_after, milliseconds(1'300));
   TokenBucketState early = state;
-  EXPECT_FALSE(decide(early, kPolicy, at_ms(10'100) - Micros(1), 1).allowed);
-  EXPECT_TRUE(decide(state, kPolicy, at_ms(10'100), 1).allowed);
+  EXPECT_FALSE(decide(early, kBucket, at_ms(10'100) - Micros(1), 1).allowed);
+  EXPECT_TRUE(decide(state, kBucket, at_ms(10'100), 1).allowed);
 }
 
 TEST(RateLimitTokenBucket, StartsFullAndRefillsContinuously) {
   TokenBucketState state;
-  Decision d = decide(state, kPolicy, at_ms(1000), 3);
+  Decision d = decide(state, kBucket, at_ms(1000), 3);
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.limit, 3);
   EXPECT_EQ(d.remaining, 0);
   EXPECT_EQ(d.reset_after, milliseconds(300));
-  d = decide(state, kPolicy, at_ms(1050), 1);  // half a token
+  d = decide(state, kBucket, at_ms(1050), 1);  // half a token
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.retry_after, milliseconds(50));
   EXPECT_EQ(d.reset_after, milliseconds(250));
-  d = decide(state, kPolicy, at_ms(1100), 1);
+  d = decide(state, kBucket, at_ms(1100), 1);
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.remaining, 0);
-  d = decide(state, kPolicy, at_ms(1350), 2);  // 2.5 tokens
+  d = decide(state, kBucket, at_ms(1350), 2);  // 2.5 tokens
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.remaining, 0);
   EXPECT_EQ(d.reset_after, milliseconds(250));
-  d = decide(state, kPolicy, at_ms(9000), 0);  // long idle: full, never more
+  d = decide(state, kBucket, at_ms(9000), 0);  // long idle: full, never more
   EXPECT_EQ(d.remaining, 3);
   EXPECT_EQ(d.reset_after, Micros::zero());
 }
 
 TEST(RateLimitTokenBucket, RefusalsAndPeeksWriteNothingAndLoseNoRefill) {
   TokenBucketState state;
-  ASSERT_TRUE(decide(state, kPolicy, at_ms(0), 3).allowed);
+  ASSERT_TRUE(decide(state, kBucket, at_ms(0), 3).allowed);
   const TokenBucketState before = state;
   for (int ms = 10; ms < 100; ms += 10) {
-    EXPECT_FALSE(decide(state, kPolicy, at_ms(ms), 1).allowed);
-    EXPECT_TRUE(decide(state, kPolicy, at_ms(ms), 0).allowed);
+    EXPECT_FALSE(decide(state, kBucket, at_ms(ms), 1).allowed);
+    EXPECT_TRUE(decide(state, kBucket, at_ms(ms), 0).allowed);
   }
   EXPECT_EQ(state.updated, before.updated);
   EXPECT_EQ(state.level, before.level);
-  EXPECT_TRUE(decide(state, kPolicy, at_ms(100), 1).allowed);
+  EXPECT_TRUE(decide(state, kBucket, at_ms(100), 1).allowed);
 }
 
 TEST(RateLimitTokenBucket, ACostAboveTheCapacityIsNeverAllowed) {
   TokenBucketState state;
-  const Decision d = decide(state, kPolicy, at_ms(0), 4);
+  const Decision d = decide(state, kBucket, at_ms(0), 4);
   EXPECT_FALSE(d.allowed);
   EXPECT_FALSE(d.retry_after.has_value());
   EXPECT_EQ(d.remaining, 3);

@@ -8,11 +8,14 @@
 #include <string>
 #include <utility>
 
+#include "statement_support.h"
+
 namespace faultline::backends::postgres {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+using detail::remaining_until;
 
 constexpr std::string_view kTryLockSql = "SELECT pg_try_advisory_lock($1)";
 constexpr std::string_view kLockSql = "SELECT pg_advisory_lock($1)";
@@ -34,10 +37,6 @@ std::int64_t lock_timeout_ms(Duration timeout) {
   const Duration margin = std::min<Duration>(timeout / 4, kMaxLockRoundTripMargin);
   const auto wait = std::chrono::duration_cast<milliseconds>(timeout - margin);
   return std::max<std::int64_t>(wait.count(), 1);
-}
-
-Duration remaining_until(SteadyClock::time_point deadline) {
-  return std::chrono::duration_cast<Duration>(deadline - SteadyClock::now());
 }
 
 Error deadline_exceeded(Duration timeout) {

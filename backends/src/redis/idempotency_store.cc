@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "faultline/backends/redis/idempotency_scripts.h"
+#include "script_replies.h"
 
 namespace faultline::backends::redis {
 namespace {
@@ -17,26 +18,12 @@ using idempotency::BeginOutcome;
 using idempotency::BeginReply;
 using idempotency::RequestId;
 
-std::string millis(Duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-}
-
 std::string with_prelude(std::string_view body) {
   return std::string(idempotency_scripts::kPrelude) + std::string(body);
 }
 
 Error malformed(std::string_view operation, std::string what) {
   return Error{ErrorCode::kProtocol, std::string(operation) + ": unexpected reply: " + what};
-}
-
-// A 0/1 integer reply as a bool.
-Result<bool> to_flag(std::string_view operation, Result<RedisReply> reply) {
-  if (!reply.ok()) return std::move(reply).error();
-  if (!reply->is_integer() || (reply->as_integer() != 0 && reply->as_integer() != 1)) {
-    return malformed(
-        operation, "a " + std::string(to_string(reply->kind())) + ", expected the integer 0 or 1");
-  }
-  return reply->as_integer() == 1;
 }
 
 // The bytes of element `index` of a begin reply, which must be a bulk string.
@@ -149,8 +136,8 @@ Task<Result<BeginReply>> RedisIdempotencyStore::begin(RequestId id, std::string_
     co_return std::move(r).error();
   }
   const std::string key = idempotency::record_key(id);
-  const std::string lease_ms = millis(lease);
-  const std::string retention_ms = millis(retention);
+  const std::string lease_ms = detail::millis_text(lease);
+  const std::string retention_ms = detail::millis_text(retention);
   const std::array<std::string_view, 1> keys{key};
   const std::array<std::string_view, 5> args{fingerprint, owner, lease_ms, retention_ms,
                                              idempotency::kStartedPoint};
@@ -168,12 +155,12 @@ Task<Result<bool>> RedisIdempotencyStore::checkpoint(RequestId id, std::string_v
     co_return std::move(r).error();
   }
   const std::string key = idempotency::record_key(id);
-  const std::string lease_ms = millis(lease);
+  const std::string lease_ms = detail::millis_text(lease);
   const std::array<std::string_view, 1> keys{key};
   const std::array<std::string_view, 4> args{owner, point, data, lease_ms};
   auto call = checkpoint_.run(*connection_, keys, args, timeout);
   Result<RedisReply> reply = co_await std::move(call);
-  co_return to_flag("checkpoint", std::move(reply));
+  co_return detail::to_flag("checkpoint", std::move(reply));
 }
 
 Task<Result<bool>> RedisIdempotencyStore::complete(RequestId id, std::string_view owner,
@@ -186,7 +173,7 @@ Task<Result<bool>> RedisIdempotencyStore::complete(RequestId id, std::string_vie
   const std::array<std::string_view, 2> args{owner, response};
   auto call = complete_.run(*connection_, keys, args, timeout);
   Result<RedisReply> reply = co_await std::move(call);
-  co_return to_flag("complete", std::move(reply));
+  co_return detail::to_flag("complete", std::move(reply));
 }
 
 Task<Result<bool>> RedisIdempotencyStore::release(RequestId id, std::string_view owner,
@@ -199,7 +186,7 @@ Task<Result<bool>> RedisIdempotencyStore::release(RequestId id, std::string_view
   const std::array<std::string_view, 1> args{owner};
   auto call = release_.run(*connection_, keys, args, timeout);
   Result<RedisReply> reply = co_await std::move(call);
-  co_return to_flag("release", std::move(reply));
+  co_return detail::to_flag("release", std::move(reply));
 }
 
 Task<Result<std::size_t>> RedisIdempotencyStore::reap(std::size_t limit, Duration timeout) {

@@ -6,26 +6,14 @@
 #include <utility>
 
 #include "faultline/backends/redis/lock_scripts.h"
+#include "script_replies.h"
 
 namespace faultline::backends::redis {
 namespace {
 
-std::string ttl_millis(Duration ttl) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count());
-}
-
 Error unexpected(std::string_view operation, const RedisReply& reply) {
   return Error{ErrorCode::kProtocol, std::string(operation) + ": unexpected " +
                                          std::string(to_string(reply.kind())) + " reply"};
-}
-
-// A 0/1 integer reply as a bool.
-Result<bool> to_flag(std::string_view operation, Result<RedisReply> reply) {
-  if (!reply.ok()) return std::move(reply).error();
-  if (!reply->is_integer() || (reply->as_integer() != 0 && reply->as_integer() != 1)) {
-    return unexpected(operation, *reply);
-  }
-  return reply->as_integer() == 1;
 }
 
 }  // namespace
@@ -56,7 +44,7 @@ Task<Result<locks::AcquireReply>> RedisLockStore::acquire(std::string_view key,
     co_return std::move(r).error();
   }
   const std::string fence = locks::fence_key(key);
-  const std::string ttl_ms = ttl_millis(ttl);
+  const std::string ttl_ms = detail::millis_text(ttl);
   const std::array<std::string_view, 2> keys{key, fence};
   const std::array<std::string_view, 2> args{owner, ttl_ms};
   Result<RedisReply> reply = co_await acquire_.run(*connection_, keys, args, timeout);
@@ -73,7 +61,7 @@ Task<Result<bool>> RedisLockStore::release(std::string_view key, std::string_vie
   }
   const std::array<std::string_view, 1> keys{key};
   const std::array<std::string_view, 1> args{owner};
-  co_return to_flag("release", co_await release_.run(*connection_, keys, args, timeout));
+  co_return detail::to_flag("release", co_await release_.run(*connection_, keys, args, timeout));
 }
 
 Task<Result<bool>> RedisLockStore::extend(std::string_view key, std::string_view owner,
@@ -81,10 +69,10 @@ Task<Result<bool>> RedisLockStore::extend(std::string_view key, std::string_view
   if (auto r = locks::validate_request(key, owner, ttl, timeout); !r) {
     co_return std::move(r).error();
   }
-  const std::string ttl_ms = ttl_millis(ttl);
+  const std::string ttl_ms = detail::millis_text(ttl);
   const std::array<std::string_view, 1> keys{key};
   const std::array<std::string_view, 2> args{owner, ttl_ms};
-  co_return to_flag("extend", co_await extend_.run(*connection_, keys, args, timeout));
+  co_return detail::to_flag("extend", co_await extend_.run(*connection_, keys, args, timeout));
 }
 
 Task<Result<locks::FencingToken>> RedisLockStore::next_fencing_token(std::string_view key,

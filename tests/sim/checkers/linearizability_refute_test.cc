@@ -24,28 +24,17 @@ namespace {
 // its last read changed from 4 to 5, a value no operation writes.
 const char* const kUnwrittenRead = FAULTLINE_CHECKER_DATA "/etcd_002_unwritten_read.log";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::move(text).str();
-}
-
 std::vector<LinOp> parse(const std::string& text) {
   Result<std::vector<LinOp>> ops = parse_jepsen_log(text);
   EXPECT_TRUE(ops.ok()) << ops.error().to_string();
   return ops ? *ops : std::vector<LinOp>{};
 }
 
-CheckResult check(const std::vector<LinOp>& ops, const Model& model, CheckOptions options = {}) {
-  Result<CheckResult> r = check_linearizable(ops, model, options);
-  EXPECT_TRUE(r.ok()) << r.error().to_string();
-  return r ? *r : CheckResult{};
-}
-
+using test_ops::check;
 using test_ops::i;
 using test_ops::kOpen;
 using test_ops::op;
+using test_ops::read_file;
 using test_ops::s;
 
 TEST(LinearizabilityRefute, AReadOfAValueNeverWrittenIsRejectedBeforeTheSearch) {

@@ -18,8 +18,11 @@
 #include "faultline/sim/world.h"
 
 #include "tests/sim/checkers/linearizability_test_ops.h"
+
 namespace faultline::sim {
 namespace {
+
+using test_ops::read_file;
 
 namespace fsys = std::filesystem;
 
@@ -28,13 +31,6 @@ const fsys::path kExternal = FAULTLINE_EXTERNAL_DIR;
 #else
 const fsys::path kExternal;
 #endif
-
-std::string read_file(const fsys::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::move(text).str();
-}
 
 Verdict check_text(std::string_view text, const Model& model, CheckOptions options = {}) {
   Result<std::vector<LinOp>> ops = parse_history(text);
@@ -105,16 +101,11 @@ TEST(LinearizabilityExternal, EveryKvHistoryMatchesItsName) {
 
 // ---- hand-written histories -----------------------------------------------------------------
 
+using test_ops::check;
 using test_ops::i;
 using test_ops::kOpen;
 using test_ops::op;
 using test_ops::s;
-
-CheckResult check(const std::vector<LinOp>& ops, const Model& model, CheckOptions options = {}) {
-  Result<CheckResult> r = check_linearizable(ops, model, options);
-  EXPECT_TRUE(r.ok()) << r.error().to_string();
-  return r ? *r : CheckResult{};
-}
 
 TEST(CasRegister, SequentialAndConcurrentHistories) {
   CasRegisterModel m;

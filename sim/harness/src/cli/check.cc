@@ -80,7 +80,7 @@ int check(const CheckArgs& args) {
   return exit_status(result->verdict);
 }
 
-Run declare(CLI::App& command, const Context& /*context*/) {
+Run declare_check(CLI::App& command, const Context& /*context*/) {
   auto args = std::make_shared<CheckArgs>();
   command.add_option("--model", args->model, "The object's sequential model")
       ->required()
@@ -94,7 +94,7 @@ Run declare(CLI::App& command, const Context& /*context*/) {
 }  // namespace
 
 Command check_command() {
-  return {"check", "Check that a recorded history is linearizable", declare};
+  return {"check", "Check that a recorded history is linearizable", declare_check};
 }
 
 }  // namespace faultline::harness::cli

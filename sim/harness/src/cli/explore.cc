@@ -47,7 +47,7 @@ int run_explore(ExploreArgs args, const Context& context) {
   }
 }
 
-Run declare(CLI::App& command, const Context& context) {
+Run declare_explore(CLI::App& command, const Context& context) {
   auto args = std::make_shared<ExploreArgs>();
   command.add_option("pattern", args->pattern, "Scenario name or glob, or 'all'")->required();
   command
@@ -71,7 +71,7 @@ Run declare(CLI::App& command, const Context& context) {
 }  // namespace
 
 Command explore_command() {
-  return {"explore", "Run fresh seeds until the time is up; keep each new failure", declare};
+  return {"explore", "Run fresh seeds until the time is up; keep each new failure", declare_explore};
 }
 
 }  // namespace faultline::harness::cli

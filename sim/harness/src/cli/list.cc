@@ -16,12 +16,12 @@ int list_scenarios(const Catalogue& catalogue) {
   return kExitAsExpected;
 }
 
-Run declare(CLI::App& /*command*/, const Context& context) {
+Run declare_list(CLI::App& /*command*/, const Context& context) {
   return [&catalogue = context.catalogue] { return list_scenarios(catalogue); };
 }
 
 }  // namespace
 
-Command list_command() { return {"list", "List the scenarios", declare}; }
+Command list_command() { return {"list", "List the scenarios", declare_list}; }
 
 }  // namespace faultline::harness::cli

@@ -58,7 +58,7 @@ int merge_files(const MergeArgs& args) {
   return all_expected ? kExitAsExpected : kExitVerdictDiffers;
 }
 
-Run declare(CLI::App& command, const Context& /*context*/) {
+Run declare_merge(CLI::App& command, const Context& /*context*/) {
   auto args = std::make_shared<MergeArgs>();
   command.add_option("files", args->files, "Files of `run --json` lines, one per shard")
       ->required();
@@ -69,7 +69,7 @@ Run declare(CLI::App& command, const Context& /*context*/) {
 }  // namespace
 
 Command merge_command() {
-  return {"merge", "Merge the JSON reports of a sharded sweep into one", declare};
+  return {"merge", "Merge the JSON reports of a sharded sweep into one", declare_merge};
 }
 
 }  // namespace faultline::harness::cli

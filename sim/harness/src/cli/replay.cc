@@ -101,7 +101,7 @@ int replay(const ReplayArgs& args, const Context& context) {
   return result.violation.has_value() == hazard ? kExitAsExpected : kExitVerdictDiffers;
 }
 
-Run declare(CLI::App& command, const Context& context) {
+Run declare_replay(CLI::App& command, const Context& context) {
   auto args = std::make_shared<ReplayArgs>();
   command.add_option("scenario", args->scenario, "Scenario name")->required();
   add_seed_option(command, "--seed", args->seed, "The seed to replay (decimal or 0x hex)")
@@ -119,6 +119,6 @@ Run declare(CLI::App& command, const Context& context) {
 
 }  // namespace
 
-Command replay_command() { return {"replay", "Replay one seed and print its timeline", declare}; }
+Command replay_command() { return {"replay", "Replay one seed and print its timeline", declare_replay}; }
 
 }  // namespace faultline::harness::cli

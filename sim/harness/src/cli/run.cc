@@ -65,7 +65,7 @@ CLI::Option* add_shard_option(CLI::App& command, Shard& shard) {
       "Kubernetes' JOB_COMPLETION_INDEX of N");
 }
 
-Run declare(CLI::App& command, const Context& context) {
+Run declare_run(CLI::App& command, const Context& context) {
   auto args = std::make_shared<RunArgs>();
   command.add_option("pattern", args->pattern, "Scenario name or glob ('locks/*'), or 'all'")
       ->required();
@@ -84,7 +84,7 @@ Run declare(CLI::App& command, const Context& context) {
 }  // namespace
 
 Command run_command() {
-  return {"run", "Run scenarios over many seeds and check their verdicts", declare};
+  return {"run", "Run scenarios over many seeds and check their verdicts", declare_run};
 }
 
 }  // namespace faultline::harness::cli
