@@ -11,10 +11,6 @@
 namespace faultline::scenarios::ratelimit {
 namespace {
 
-std::string seconds_text(rl::Micros t) {
-  return fmt::format("{:.3f}s", static_cast<double>(t.count()) / 1e6);
-}
-
 // "client-1 +2 at 1.203s, client-3 +1 at 1.250s": who was let through in the window.
 std::string members_text(const std::vector<Admission>& admissions, const BusiestWindow& w) {
   std::vector<std::string> shown;
@@ -36,6 +32,10 @@ LimitViolation violation(const std::vector<Admission>& admissions, const std::st
 }
 
 }  // namespace
+
+std::string seconds_text(rl::Micros t) {
+  return fmt::format("{:.3f}s", static_cast<double>(t.count()) / 1e6);
+}
 
 std::map<std::string, std::vector<std::size_t>> admissions_by_key(
     const std::vector<Admission>& admissions) {

@@ -72,4 +72,7 @@ struct LimitViolation {
     const std::vector<Admission>& admissions, std::int64_t limit, rl::Micros emission_interval,
     const std::vector<rl::Micros>& lengths);
 
+// An instant of the run for a violation's message, in seconds to the millisecond: "1.203s".
+[[nodiscard]] std::string seconds_text(rl::Micros t);
+
 }  // namespace faultline::scenarios::ratelimit

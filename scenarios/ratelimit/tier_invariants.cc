@@ -10,10 +10,6 @@
 namespace faultline::scenarios::ratelimit {
 namespace {
 
-std::string seconds_text(rl::Micros t) {
-  return fmt::format("{:.3f}s", static_cast<double>(t.count()) / 1e6);
-}
-
 // The tier set holding every one of `keys`, if any.
 const std::vector<std::string>* tier_set_of(const std::set<std::string>& keys,
                                             const std::vector<std::vector<std::string>>& sets) {
