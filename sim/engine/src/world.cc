@@ -300,10 +300,10 @@ void World::start() {
 }
 
 void World::dispatch(const Event& event) {
-  if (!slots_[event.slot]) {  // cancelled while its process was paused: held, then resumed
-    free_slot(event.slot);
-    return;
-  }
+  // step() dropped cancelled events from the front before popping this one (a frozen event
+  // cancelled while its process was paused too: resume() queues it, discard_cancelled() drops it).
+  FAULTLINE_INVARIANT(static_cast<bool>(slots_[event.slot]),
+                      "a cancelled event is never dispatched");
   if (event.owner != kWorldProcess) {
     Process& p = *processes_[event.owner - 1];
     if (event.generation != p.generation_) {  // its process crashed since: discard

@@ -66,7 +66,6 @@ Task<Result<R>> call(Network& network, Process& caller, Process& server, Duratio
         pending->deadline = world.schedule(
             add_saturating(world.now(), caller.clock().to_true(timeout)), caller_id,
             caller_generation, [pending, timeout]() {
-              if (!pending->handler) return;
               pending->complete(outcome_unknown("no reply within " + duration_text(timeout)));
             });
 
