@@ -161,26 +161,32 @@ Process* World::find_process(std::string_view name) {
   return nullptr;
 }
 
-World::EventId World::schedule(SimTime at, ProcessId owner, std::uint32_t generation,
-                               UniqueFunction fn) {
+std::uint32_t World::take_slot(SimTime at, ProcessId owner) {
   FAULTLINE_INVARIANT(at >= now_,
                       "virtual time never goes back: an event is never scheduled in the past");
   assert(owner <= processes_.size());
-  assert(fn);
-  std::uint32_t slot;
+  (void)owner;
   if (free_slots_.empty()) {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.push_back(std::move(fn));
-    slot_seq_.push_back(0);
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-    slots_[slot] = std::move(fn);
+    slots_.emplace_back();
+    slot_seq_.push_back(kNoEvent);
+    return static_cast<std::uint32_t>(slots_.size() - 1);
   }
+  const std::uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  return slot;
+}
+
+World::EventId World::enqueue(SimTime at, ProcessId owner, std::uint32_t generation,
+                              std::uint32_t slot) {
+  assert(slots_[slot]);
   const std::uint64_t seq = next_seq_++;
   slot_seq_[slot] = seq;
   push(at, owner, generation, slot, seq);
   return EventId{slot, seq};
+}
+
+std::uint32_t World::generation_of(ProcessId owner) {
+  return owner == kWorldProcess ? 0 : process(owner).generation();
 }
 
 void World::cancel(EventId id) noexcept {
@@ -193,28 +199,18 @@ void World::cancel(EventId id) noexcept {
 }
 
 void World::discard_cancelled() {
-  while (!queue_.empty() && !slots_[queue_.front().slot]) {
-    std::pop_heap(queue_.begin(), queue_.end(), Later{});
-    free_slot(queue_.back().slot);
-    queue_.pop_back();
-  }
+  while (!queue_.empty() && !slots_[queue_.top().slot]) free_slot(queue_.pop().slot);
 }
 
 void World::push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot,
                  std::uint64_t seq) {
-  queue_.push_back(Event{at, seq, owner, generation, slot});
-  std::push_heap(queue_.begin(), queue_.end(), Later{});
+  queue_.push(at, seq, owner, generation, slot);
 }
 
 void World::free_slot(std::uint32_t slot) {
   const UniqueFunction doomed = std::move(slots_[slot]);  // see cancel()
   slot_seq_[slot] = kNoEvent;
   free_slots_.push_back(slot);
-}
-
-World::EventId World::schedule_after(Duration delay, ProcessId owner, UniqueFunction fn) {
-  const std::uint32_t generation = owner == kWorldProcess ? 0 : process(owner).generation();
-  return schedule(add_saturating(now_, std::max(delay, Duration::zero())), owner, generation, std::move(fn));
 }
 
 void World::disconnect(Process& a, Process& b) {
@@ -332,9 +328,7 @@ bool World::step() {
   poll();  // coroutines spawned from outside any event start now, at the current time
   discard_cancelled();  // a cancelled event does not move time
   if (queue_.empty()) return false;
-  std::pop_heap(queue_.begin(), queue_.end(), Later{});
-  const Event event = queue_.back();
-  queue_.pop_back();
+  const Event event = queue_.pop();
   FAULTLINE_INVARIANT(event.at >= now_, "virtual time never goes back");
   now_ = event.at;
   dispatch(event);
@@ -347,7 +341,7 @@ std::uint64_t World::run_until(SimTime limit, std::uint64_t max_events) {
   while (ran < max_events) {
     poll();  // work the last event queued runs at its time, before time moves on
     discard_cancelled();
-    if (queue_.empty() || queue_.front().at > limit) {
+    if (queue_.empty() || queue_.top().at > limit) {
       now_ = std::max(now_, limit);  // nothing is due before the limit: time moves on to it
       break;
     }

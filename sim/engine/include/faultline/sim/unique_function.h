@@ -23,13 +23,18 @@ class UniqueFunction {
   template <class F, class D = std::decay_t<F>,
             class = std::enable_if_t<!std::is_same_v<D, UniqueFunction>>>
   UniqueFunction(F&& f) {  // NOLINT: implicit by design, like std::function
-    if constexpr (sizeof(D) <= kInlineBytes && alignof(D) <= alignof(std::max_align_t) &&
-                  std::is_nothrow_move_constructible_v<D>) {
-      ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
-      ops_ = &InlineOps<D>::kOps;
+    construct(std::forward<F>(f));
+  }
+
+  // Replaces the callable with `f`, built in place: storing a callable this way costs no move
+  // of a type-erased object (the World's schedule() stores every event so).
+  template <class F>
+  void emplace(F&& f) {
+    if constexpr (std::is_same_v<std::decay_t<F>, UniqueFunction>) {
+      *this = std::forward<F>(f);
     } else {
-      *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
-      ops_ = &HeapOps<D>::kOps;
+      reset();
+      construct(std::forward<F>(f));
     }
   }
 
@@ -69,6 +74,18 @@ class UniqueFunction {
   }
 
  private:
+  template <class F, class D = std::decay_t<F>>
+  void construct(F&& f) {
+    if constexpr (sizeof(D) <= kInlineBytes && alignof(D) <= alignof(std::max_align_t) &&
+                  std::is_nothrow_move_constructible_v<D>) {
+      ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
+      ops_ = &InlineOps<D>::kOps;
+    } else {
+      *reinterpret_cast<D**>(storage_) = new D(std::forward<F>(f));
+      ops_ = &HeapOps<D>::kOps;
+    }
+  }
+
   struct Ops {
     void (*call)(void*);
     void (*move)(void* from, void* to) noexcept;

@@ -31,6 +31,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,7 @@
 #include <vector>
 
 #include "faultline/clock.h"
+#include "faultline/sim/event_queue.h"
 #include "faultline/sim/rng.h"
 #include "faultline/sim/sim_executor.h"
 #include "faultline/sim/trace.h"
@@ -196,10 +198,13 @@ class World {
     std::uint32_t slot = UINT32_MAX;
     std::uint64_t seq = UINT64_MAX;
   };
-  // Runs `fn` at true time `at` (>= now) on behalf of `owner` as of `generation`.
-  EventId schedule(SimTime at, ProcessId owner, std::uint32_t generation, UniqueFunction fn);
+  // Runs `fn` (a callable `void()`, or a UniqueFunction) at true time `at` (>= now) on behalf of
+  // `owner` as of `generation`.
+  template <class F>
+  EventId schedule(SimTime at, ProcessId owner, std::uint32_t generation, F&& fn);
   // Runs `fn` after `delay` of true time, on behalf of `owner`'s current generation.
-  EventId schedule_after(Duration delay, ProcessId owner, UniqueFunction fn);
+  template <class F>
+  EventId schedule_after(Duration delay, ProcessId owner, F&& fn);
   // Withdraws a pending event: its callable is destroyed now, and it never runs, counts, moves
   // time or enters the trace (a deadline whose reply came first is no event). An event that
   // already ran, is running, was discarded or was cancelled is left alone.
@@ -242,22 +247,15 @@ class World {
 
  private:
   friend class Process;
-  // Heap entries stay small and trivially copyable; the callables live in `slots_`, so sifting
-  // the heap never moves a type-erased callable.
-  struct Event {
-    SimTime at;
-    std::uint64_t seq;
-    ProcessId owner;
-    std::uint32_t generation;
-    std::uint32_t slot;
-  };
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const noexcept {
-      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
-    }
-  };
+  // Queue entries stay small and trivially copyable; the callables live in `slots_`, so sifting
+  // the queue never moves a type-erased callable.
+  using Event = EventQueue<SimTime>::Entry;
 
   void dispatch(const Event& event);
+  // schedule()'s untyped halves: a free slot for the callable, then the queue entry naming it.
+  std::uint32_t take_slot(SimTime at, ProcessId owner);
+  EventId enqueue(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot);
+  [[nodiscard]] std::uint32_t generation_of(ProcessId owner);
   // Kills `p`: its events are discarded and its generation moves on. The caller tells who hears.
   void kill(Process& p);
   void push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot,
@@ -288,8 +286,21 @@ class World {
   std::vector<UniqueFunction> slots_;  // callables of pending and frozen events
   std::vector<std::uint64_t> slot_seq_;  // the seq of the event holding each slot
   std::vector<std::uint32_t> free_slots_;
-  std::vector<Event> queue_;  // binary heap ordered by Later
+  EventQueue<SimTime> queue_;
 };
+
+template <class F>
+World::EventId World::schedule(SimTime at, ProcessId owner, std::uint32_t generation, F&& fn) {
+  const std::uint32_t slot = take_slot(at, owner);
+  slots_[slot].emplace(std::forward<F>(fn));
+  return enqueue(at, owner, generation, slot);
+}
+
+template <class F>
+World::EventId World::schedule_after(Duration delay, ProcessId owner, F&& fn) {
+  return schedule(add_saturating(now_, std::max(delay, Duration::zero())), owner,
+                  generation_of(owner), std::forward<F>(fn));
+}
 
 template <class F>
 void SimExecutor::execute(F&& f) const {
