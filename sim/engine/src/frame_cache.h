@@ -10,7 +10,7 @@
 //
 // It leans on Asio's detail namespace (thread_context, thread_info_base): correct for the Boost
 // this project builds with (1.81, Debian's); with another Boost it does nothing, and everything
-// still runs, a little slower.
+// still runs, a little slower (the top-level CMakeLists.txt says so when it configures).
 #pragma once
 
 #include <boost/version.hpp>
