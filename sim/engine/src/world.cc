@@ -181,7 +181,7 @@ World::EventId World::enqueue(SimTime at, ProcessId owner, std::uint32_t generat
   assert(slots_[slot]);
   const std::uint64_t seq = next_seq_++;
   slot_seq_[slot] = seq;
-  push(at, owner, generation, slot, seq);
+  queue_.push(at, seq, owner, generation, slot);
   return EventId{slot, seq};
 }
 
@@ -200,11 +200,6 @@ void World::cancel(EventId id) noexcept {
 
 void World::discard_cancelled() {
   while (!queue_.empty() && !slots_[queue_.top().slot]) free_slot(queue_.pop().slot);
-}
-
-void World::push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot,
-                 std::uint64_t seq) {
-  queue_.push(at, seq, owner, generation, slot);
 }
 
 void World::free_slot(std::uint32_t slot) {
@@ -234,7 +229,9 @@ void World::resume(Process& p) {
   // What the process missed runs now, in the order it was due.
   std::vector<Event> held = std::move(frozen_[p.id()]);
   frozen_[p.id()].clear();
-  for (const Event& event : held) push(now_, event.owner, event.generation, event.slot, next_seq_++);
+  for (const Event& event : held) {
+    queue_.push(now_, next_seq_++, event.owner, event.generation, event.slot);
+  }
 }
 
 void World::kill(Process& p) {

@@ -258,8 +258,6 @@ class World {
   [[nodiscard]] std::uint32_t generation_of(ProcessId owner);
   // Kills `p`: its events are discarded and its generation moves on. The caller tells who hears.
   void kill(Process& p);
-  void push(SimTime at, ProcessId owner, std::uint32_t generation, std::uint32_t slot,
-            std::uint64_t seq);
   void free_slot(std::uint32_t slot);
   // Drops cancelled events from the front of the queue, so that they never move time.
   void discard_cancelled();
