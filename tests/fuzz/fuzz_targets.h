@@ -17,6 +17,8 @@ int fuzz_policy_spec(const std::uint8_t* data, std::size_t size);        // --po
 int fuzz_cli_values(const std::uint8_t* data, std::size_t size);         // seeds, --for, --clients
 int fuzz_redis_reply(const std::uint8_t* data, std::size_t size);        // RESP via ReplyReader
 int fuzz_pg_result(const std::uint8_t* data, std::size_t size);          // scalar_bool/int64
+int fuzz_redis_store_replies(const std::uint8_t* data, std::size_t size);  // scripts' replies
+int fuzz_pg_store_rows(const std::uint8_t* data, std::size_t size);        // statements' rows
 int fuzz_request_key(const std::uint8_t* data, std::size_t size);        // Idempotency-Key
 int fuzz_structured_fields(const std::uint8_t* data, std::size_t size);  // RFC 8941 Lists
 int fuzz_quota_fields(const std::uint8_t* data, std::size_t size);       // RateLimit(-Policy)
@@ -35,6 +37,8 @@ inline constexpr std::array kFuzzTargets = {
     FuzzTarget{"cli_values", fuzz_cli_values},
     FuzzTarget{"redis_reply", fuzz_redis_reply},
     FuzzTarget{"pg_result", fuzz_pg_result},
+    FuzzTarget{"redis_store_replies", fuzz_redis_store_replies},
+    FuzzTarget{"pg_store_rows", fuzz_pg_store_rows},
     FuzzTarget{"request_key", fuzz_request_key},
     FuzzTarget{"structured_fields", fuzz_structured_fields},
     FuzzTarget{"quota_fields", fuzz_quota_fields},

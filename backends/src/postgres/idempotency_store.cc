@@ -1,32 +1,29 @@
 #include "faultline/backends/postgres/idempotency_store.h"
 
-#include <algorithm>
 #include <array>
-#include <charconv>
 #include <chrono>
 #include <span>
 #include <string>
 #include <utility>
 
+#include "faultline/backends/postgres/idempotency_rows.h"
 #include "faultline/backends/postgres/idempotency_sql.h"
 #include "faultline/backends/postgres/pg_result.h"
 #include "faultline/duration_text.h"
 #include "faultline/validate.h"
+#include "bytea_hex.h"
 #include "statement_support.h"
 
 namespace faultline::backends::postgres {
 namespace {
 
-using idempotency::BeginOutcome;
 using idempotency::BeginReply;
 using idempotency::RequestId;
-using detail::deleted_count;
 using detail::hex;
 using detail::ms_text;
 using detail::remaining_until;
 using detail::run_statement;
 using detail::SteadyClock;
-using detail::unhex;
 using idempotency_sql::kBeginSql;
 using idempotency_sql::kCheckpointSql;
 using idempotency_sql::kCompleteSql;
@@ -37,19 +34,6 @@ using idempotency_sql::kAbandonedSql;
 using idempotency_sql::kReapSql;
 using idempotency_sql::kReleaseSql;
 
-// Columns of kBeginSql's RETURNING.
-enum BeginColumn : std::size_t {
-  kFingerprint,
-  kState,
-  kOwner,
-  kPoint,
-  kCreatedHere,
-  kData,
-  kResponse,
-  kLeaseLeftMs,
-  kBeginColumns
-};
-
 // A holder's operation: true when it matched the row (RETURNING 1 gave one row).
 Result<bool> one_row(Result<PgResult> result) {
   if (!result.ok()) return std::move(result).error();
@@ -59,67 +43,6 @@ Result<bool> one_row(Result<PgResult> result) {
                  std::to_string(result->rows().size()) + " rows for one (scope, key)"};
   }
   return result->rows().size() == 1;
-}
-
-const std::string& text_cell(const PgResult& result, BeginColumn column) {
-  static const std::string kNull;
-  const PgResult::Cell& cell = result.cell(0, column);
-  return cell ? *cell : kNull;
-}
-
-// The outcome of a begin, read from the row its statement wrote (see the header).
-Result<BeginReply> begin_reply(const PgResult& result, std::string_view fingerprint,
-                               std::string_view owner_hex) {
-  if (result.is_error()) return result.to_error();
-  if (result.rows().size() != 1 || result.columns().size() != kBeginColumns) {
-    return Error{ErrorCode::kProtocol, "begin: expected one row of " +
-                                           std::to_string(kBeginColumns) + " columns, got " +
-                                           std::to_string(result.rows().size()) + " rows"};
-  }
-  if (text_cell(result, kFingerprint) != fingerprint) return BeginReply{BeginOutcome::kMismatch};
-  if (text_cell(result, kState) == "completed") {
-    Result<std::string> response = unhex(text_cell(result, kResponse), "response");
-    if (!response.ok()) return std::move(response).error();
-    return BeginReply{.outcome = BeginOutcome::kCompleted, .response = std::move(*response)};
-  }
-  if (text_cell(result, kOwner) != owner_hex) {
-    std::int64_t left_ms = 0;
-    const std::string& left = text_cell(result, kLeaseLeftMs);
-    std::from_chars(left.data(), left.data() + left.size(), left_ms);
-    return BeginReply{.outcome = BeginOutcome::kInFlight,
-                      .lease_left = std::chrono::milliseconds(std::max<std::int64_t>(left_ms, 1))};
-  }
-  if (text_cell(result, kCreatedHere) == "t") {
-    return BeginReply{.outcome = BeginOutcome::kStarted,
-                      .point = std::string(idempotency::kStartedPoint)};
-  }
-  Result<std::string> data = unhex(text_cell(result, kData), "data");
-  if (!data.ok()) return std::move(data).error();
-  return BeginReply{.outcome = BeginOutcome::kResumed,
-                    .point = text_cell(result, kPoint),
-                    .data = std::move(*data)};
-}
-
-// kAbandonedSql's rows as a page; the next cursor names the last row of a full page.
-Result<idempotency::AbandonedPage> abandoned_page(const PgResult& result, std::size_t limit) {
-  if (result.is_error()) return result.to_error();
-  if (result.columns().size() != 5 || result.rows().size() > limit) {
-    return Error{ErrorCode::kProtocol, "abandoned: unexpected result shape"};
-  }
-  idempotency::AbandonedPage page;
-  for (const PgResult::Row& row : result.rows()) {
-    for (const PgResult::Cell& cell : row) {
-      if (!cell) return Error{ErrorCode::kProtocol, "abandoned: a NULL cell"};
-    }
-    Result<std::string> data = unhex(*row[4], "data");
-    if (!data.ok()) return std::move(data).error();
-    page.requests.push_back({*row[0], *row[1], *row[2], *row[3], std::move(data).value()});
-  }
-  if (page.requests.size() == limit) {
-    const idempotency::AbandonedRequest& last = page.requests.back();
-    page.next_cursor = idempotency::record_key({last.scope, last.key});
-  }
-  return page;
 }
 
 }  // namespace
@@ -162,7 +85,7 @@ Task<Result<BeginReply>> PgIdempotencyStore::begin(RequestId id, std::string_vie
                                           std::string(idempotency::kStartedPoint)};
   Result<PgResult> result = co_await run_statement(pool_, kBeginSql, params, timeout);
   if (!result.ok()) co_return std::move(result).error();
-  co_return begin_reply(*result, params[2], params[3]);
+  co_return decode_begin_row(*result, params[2], params[3]);
 }
 
 Task<Result<bool>> PgIdempotencyStore::checkpoint(RequestId id, std::string_view owner,
@@ -204,7 +127,7 @@ Task<Result<std::size_t>> PgIdempotencyStore::reap(std::size_t limit, Duration t
   const std::array<std::string, 1> params{std::to_string(limit)};
   Result<PgResult> result = co_await run_statement(pool_, kReapSql, params, timeout);
   if (!result.ok()) co_return std::move(result).error();
-  co_return deleted_count(*result);
+  co_return decode_deleted_count(*result);
 }
 
 Task<Result<idempotency::AbandonedPage>> PgIdempotencyStore::abandoned(std::string_view cursor,
@@ -223,7 +146,7 @@ Task<Result<idempotency::AbandonedPage>> PgIdempotencyStore::abandoned(std::stri
                                           std::to_string(limit)};
   Result<PgResult> result = co_await run_statement(pool_, kAbandonedSql, params, timeout);
   if (!result.ok()) co_return std::move(result).error();
-  co_return abandoned_page(*result, limit);
+  co_return decode_abandoned_page(*result, limit);
 }
 
 }  // namespace faultline::backends::postgres

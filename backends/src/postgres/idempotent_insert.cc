@@ -6,6 +6,7 @@
 
 #include "faultline/idempotency/idempotency_store.h"
 #include "faultline/validate.h"
+#include "bytea_hex.h"
 #include "statement_support.h"
 
 namespace faultline::backends::postgres {
@@ -77,22 +78,6 @@ Task<Result<void>> IdempotentTable::ensure_schema(Pool& pool, Duration timeout) 
   co_return Ok{};
 }
 
-Result<InsertOnce> IdempotentTable::read_reply(const PgResult& result,
-                                               std::string_view payload) const {
-  if (result.is_error()) return result.to_error();
-  if (result.rows().size() != 1 || result.columns().size() != 2 || !result.cell(0, 0) ||
-      !result.cell(0, 1)) {
-    return Error{ErrorCode::kProtocol, "insert_once into " + name_ + ": expected one row, got " +
-                                           std::to_string(result.rows().size())};
-  }
-  Result<std::string> stored = detail::unhex(*result.cell(0, 1), "payload");
-  if (!stored.ok()) return std::move(stored).error();
-  if (*result.cell(0, 0) == "t") return InsertOnce{InsertOutcome::kInserted, std::move(*stored)};
-  const InsertOutcome outcome =
-      *stored == payload ? InsertOutcome::kExisting : InsertOutcome::kConflict;
-  return InsertOnce{outcome, std::move(*stored)};
-}
-
 Task<Result<InsertOnce>> IdempotentTable::insert_once(Pool& pool, std::string_view key,
                                                       std::string_view payload,
                                                       Duration timeout) const {
@@ -101,7 +86,7 @@ Task<Result<InsertOnce>> IdempotentTable::insert_once(Pool& pool, std::string_vi
   const std::string expected(payload);
   Result<PgResult> result = co_await detail::run_statement(pool, insert_sql_, params, timeout);
   if (!result.ok()) co_return std::move(result).error();
-  co_return read_reply(*result, expected);
+  co_return decode_insert_row(*result, expected, name_);
 }
 
 Task<Result<InsertOnce>> IdempotentTable::insert_once(Connection& connection,
@@ -113,7 +98,7 @@ Task<Result<InsertOnce>> IdempotentTable::insert_once(Connection& connection,
   const std::string expected(payload);
   Result<PgResult> result = co_await connection.query(insert_sql_, params, timeout);
   if (!result.ok()) co_return std::move(result).error();
-  co_return read_reply(*result, expected);
+  co_return decode_insert_row(*result, expected, name_);
 }
 
 Task<Result<std::size_t>> IdempotentTable::reap(Pool& pool, Duration older_than,
@@ -128,7 +113,7 @@ Task<Result<std::size_t>> IdempotentTable::reap(Pool& pool, Duration older_than,
   const std::array<std::string, 2> params{detail::ms_text(older_than), std::to_string(limit)};
   Result<PgResult> result = co_await detail::run_statement(pool, reap_sql_, params, timeout);
   if (!result.ok()) co_return std::move(result).error();
-  co_return detail::deleted_count(*result);
+  co_return decode_deleted_count(*result);
 }
 
 }  // namespace faultline::backends::postgres

@@ -1,50 +1,10 @@
 #include "statement_support.h"
 
-#include <charconv>
 #include <utility>
 
 #include "faultline/duration_text.h"
 
 namespace faultline::backends::postgres::detail {
-namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
-std::string hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 15]);
-  }
-  return out;
-}
-
-Result<std::string> unhex(std::string_view text, std::string_view column) {
-  if (text.size() % 2 != 0) {
-    return Error{ErrorCode::kProtocol, std::string(column) + ": odd-length hex"};
-  }
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int high = hex_digit(text[i]);
-    const int low = hex_digit(text[i + 1]);
-    if (high < 0 || low < 0) {
-      return Error{ErrorCode::kProtocol, std::string(column) + ": not hex"};
-    }
-    out.push_back(static_cast<char>((high << 4) | low));
-  }
-  return out;
-}
 
 std::string ms_text(Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
@@ -70,20 +30,6 @@ Task<Result<PgResult>> run_statement(Pool& pool, std::string_view sql,
                                                       " passed before the statement was sent"};
   }
   co_return co_await (*lease)->query(sql, params, remaining);
-}
-
-Result<std::size_t> deleted_count(const PgResult& result) {
-  if (result.is_error()) return result.to_error();
-  const std::string& status = result.command_status();
-  const std::size_t space = status.rfind(' ');
-  std::size_t count = 0;
-  const char* first = status.data() + (space == std::string::npos ? 0 : space + 1);
-  const auto [end, ec] = std::from_chars(first, status.data() + status.size(), count);
-  if (status.rfind("DELETE ", 0) != 0 || ec != std::errc() ||
-      end != status.data() + status.size()) {
-    return Error{ErrorCode::kProtocol, "reap: unexpected command status '" + status + "'"};
-  }
-  return count;
 }
 
 Task<Result<void>> begin_transaction(Connection& connection, Duration timeout) {

@@ -1,4 +1,4 @@
-// Helpers the PostgreSQL stores share (internal): bytea as hex text, deadlines, one statement on
+// Helpers the PostgreSQL stores share (internal): deadlines, one statement on
 // a pooled connection, and the transaction steps (BEGIN, COMMIT, ROLLBACK) with their checks.
 #pragma once
 
@@ -19,9 +19,6 @@ namespace faultline::backends::postgres::detail {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// Bytes as lowercase hex (for decode($n, 'hex')), and back (kProtocol naming `column`).
-[[nodiscard]] std::string hex(std::string_view bytes);
-[[nodiscard]] Result<std::string> unhex(std::string_view text, std::string_view column);
 [[nodiscard]] std::string ms_text(Duration d);
 [[nodiscard]] Duration remaining_until(SteadyClock::time_point deadline);
 // kDeadlineExceeded "<what>: the deadline passed ...".
@@ -32,8 +29,6 @@ using SteadyClock = std::chrono::steady_clock;
 [[nodiscard]] Task<Result<PgResult>> run_statement(Pool& pool, std::string_view sql,
                                                    std::span<const std::string> params,
                                                    Duration timeout);
-// "DELETE 12" -> 12; kProtocol for any other status, the error of an error result.
-[[nodiscard]] Result<std::size_t> deleted_count(const PgResult& result);
 
 // BEGIN on an idle connection (kFailedPrecondition when it is already in a transaction).
 [[nodiscard]] Task<Result<void>> begin_transaction(Connection& connection, Duration timeout);

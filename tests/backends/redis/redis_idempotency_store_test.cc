@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -74,6 +75,10 @@ TEST(RedisIdempotencyReply, AMalformedReplyIsAProtocolErrorNamingWhatWasWrong) {
   expect_protocol(begin_reply(-1, "", "", "", 0), "outcome code");
   expect_protocol(begin_reply(2, "", "", "", 0), "no lease left");
   expect_protocol(begin_reply(1, "", "", "", -3), "lease_left_ms");
+  // Longer than any lease a client sets; in nanoseconds this one would overflow.
+  expect_protocol(begin_reply(2, "", "", "", 3'600'001), "longer than any lease");
+  expect_protocol(begin_reply(2, "", "", "", std::numeric_limits<std::int64_t>::max()),
+                  "longer than any lease");
   std::vector<RedisReply> wrong = begin_reply(1, "p", "d", "", 0).as_array();
   wrong[2] = RedisReply::nil();
   expect_protocol(RedisReply::array(wrong), "data is a nil");

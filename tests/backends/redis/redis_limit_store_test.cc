@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ TEST(RedisLimitStoreReply, MalformedRepliesAreProtocolErrors) {
       reply_of({1, 3, -1, 0, 5, 7}),
       reply_of({0, 3, 2, -2, 5, 7}),
       reply_of({1, 3, 2, 0, -5, 7}),
+      // Waits no Duration (nanoseconds) holds: a caller converting them would overflow.
+      reply_of({0, 3, 0, std::numeric_limits<std::int64_t>::max(), 5, 7}),
+      reply_of({0, 3, 0, 5, std::numeric_limits<std::int64_t>::max() / 999, 7}),
       RedisReply::array({RedisReply::integer(1), RedisReply::string("3"), RedisReply::integer(2),
                          RedisReply::integer(0), RedisReply::integer(5), RedisReply::integer(7)}),
   };

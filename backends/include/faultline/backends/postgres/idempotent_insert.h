@@ -49,6 +49,7 @@
 #include <string_view>
 
 #include "faultline/backends/postgres/connection.h"
+#include "faultline/backends/postgres/idempotency_rows.h"
 #include "faultline/backends/postgres/pool.h"
 #include "faultline/clock.h"
 #include "faultline/result.h"
@@ -62,13 +63,6 @@ inline constexpr std::size_t kMaxInsertKeyBytes = 1024;
 inline constexpr std::size_t kMaxInsertPayloadBytes = 256 * 1024;
 inline constexpr std::size_t kMaxTableNameBytes = 48;
 inline constexpr std::size_t kMaxReapRows = 10'000;
-
-enum class InsertOutcome { kInserted, kExisting, kConflict };
-
-struct InsertOnce {
-  InsertOutcome outcome = InsertOutcome::kInserted;
-  std::string payload{};  // the payload stored under the key (kConflict: the other one)
-};
 
 class IdempotentTable {
  public:
@@ -98,8 +92,6 @@ class IdempotentTable {
 
  private:
   explicit IdempotentTable(std::string name);
-  [[nodiscard]] Result<InsertOnce> read_reply(const PgResult& result,
-                                              std::string_view payload) const;
 
   std::string name_;
   std::string insert_sql_;

@@ -30,6 +30,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "faultline/backends/redis/connection.h"
+#include "faultline/backends/redis/idempotency_replies.h"
 #include "faultline/backends/redis/reply.h"
 #include "faultline/backends/redis/script.h"
 #include "faultline/idempotency/idempotency_store.h"
@@ -81,10 +82,5 @@ class RedisIdempotencyStore final : public idempotency::IdempotencyStore {
   Script release_;
   Script abandoned_;
 };
-
-// The BeginReply of kBegin's reply {outcome code, point, data, response, lease_left_ms}, or
-// kProtocol naming what was wrong (not an array of 5, an unknown code, an element of the wrong
-// kind, a negative lease). Never asserts, whatever the reply. Public for its tests.
-[[nodiscard]] Result<idempotency::BeginReply> decode_begin_reply(const RedisReply& reply);
 
 }  // namespace faultline::backends::redis

@@ -23,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "faultline/backends/redis/connection.h"
+#include "faultline/backends/redis/limit_replies.h"
 #include "faultline/backends/redis/reply.h"
 #include "faultline/backends/redis/script.h"
 #include "faultline/ratelimit/limit_store.h"
@@ -69,24 +70,6 @@ class RedisLimitStore final : public ratelimit::LimitStore {
   Script tiered_;
   ratelimit::Instant last_instant_{};
 };
-
-// A script's reply {allowed, limit, remaining, retry_us (-1: never), reset_us, now_us} as a
-// decision and its instant, or kProtocol naming what was wrong. Public for its tests.
-struct TimedDecision {
-  ratelimit::Decision decision{};
-  ratelimit::Instant at{};
-};
-[[nodiscard]] Result<TimedDecision> decode_decision_reply(const RedisReply& reply);
-
-// The tiered script's reply {allowed, now_us, then five integers per tier} for `tiers` tiers,
-// with retry_after combined (tiered.h), or kProtocol naming what was wrong (also when allowed
-// disagrees with the tiers'). Public for its tests.
-struct TimedTieredDecision {
-  ratelimit::TieredDecision decision{};
-  ratelimit::Instant at{};
-};
-[[nodiscard]] Result<TimedTieredDecision> decode_tiered_reply(const RedisReply& reply,
-                                                              std::size_t tiers);
 
 // A policy's script parameters p1 p2 p3 (limit_scripts.h), as decimal strings.
 [[nodiscard]] std::array<std::string, 3> script_params(const ratelimit::Policy& policy);
