@@ -1,6 +1,5 @@
 #include "examples/payments_service/http_server.h"
 
-#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -12,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "examples/payments_service/host_port.h"
 #include "examples/payments_service/problem.h"
 #include "faultline/validate.h"
 
@@ -200,26 +200,6 @@ Result<void> HttpLimits::validate() const {
     if (!checked.ok()) return checked;
   }
   return {};
-}
-
-Result<std::pair<std::string, int>> parse_host_port(std::string_view flag, std::string_view text) {
-  const std::size_t colon = text.rfind(':');
-  const auto wrong = [&](std::string_view why) {
-    return invalid_argument(std::string(flag) + ": '" + std::string(text.substr(0, 64)) + "' " +
-                            std::string(why) + "; expected HOST:PORT, e.g. 127.0.0.1:8080");
-  };
-  if (colon == std::string_view::npos || colon == 0) return wrong("has no host or no port");
-  std::string_view host = text.substr(0, colon);
-  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string_view port_text = text.substr(colon + 1);
-  int port = -1;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(),
-                                         port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port < 0 ||
-      port > 65535) {
-    return wrong("has a port outside [0, 65535]");
-  }
-  return std::pair<std::string, int>{std::string(host), port};
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::create(asio::io_context& io,

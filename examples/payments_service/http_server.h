@@ -68,8 +68,4 @@ class HttpServer {
   std::shared_ptr<State> state_;
 };
 
-// "HOST:PORT" ("[::1]:80" for IPv6) as an endpoint, or kInvalidArgument naming `flag`.
-[[nodiscard]] Result<std::pair<std::string, int>> parse_host_port(std::string_view flag,
-                                                                  std::string_view text);
-
 }  // namespace faultline::payments

@@ -60,6 +60,16 @@ Result<std::string> parse_customer(const json& value) {
   return customer;
 }
 
+// A field name a message can start with: 1..64 letters, digits, '_' or '-' (no ':' that
+// error_field would cut at, nothing to escape).
+bool plain_name(std::string_view name) {
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  };
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), plain);
+}
+
 // The body as a JSON object with only known fields, or why not.
 Result<json> parse_object(std::string_view body) {
   if (body.empty()) return invalid_argument("body: empty; expected a JSON object");
@@ -68,8 +78,9 @@ Result<json> parse_object(std::string_view body) {
   if (!parsed.is_object()) return invalid_argument("body: must be a JSON object");
   for (const auto& [name, value] : parsed.items()) {
     if (std::find(kFields.begin(), kFields.end(), name) == kFields.end()) {
-      return invalid_argument(name.substr(0, 64) +
-                              ": unknown field (allowed: amount, currency, customer)");
+      // The message starts with the field it names (error_field): only a plain name can.
+      const std::string field = plain_name(name) ? name : "body";
+      return invalid_argument(field + ": unknown field (allowed: amount, currency, customer)");
     }
   }
   for (std::string_view name : kFields) {

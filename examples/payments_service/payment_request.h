@@ -6,7 +6,9 @@
 //   customer  a non-empty string of at most kMaxCustomerBytes bytes.
 // Anything else (not JSON, not an object, a field missing, of the wrong type or out of range, an
 // unknown field) is kInvalidArgument whose message starts with the field at fault ("amount: ...",
-// "body: ..."): the detail of the 400 the client gets.
+// "tip: ...", "body: ..."): the detail of the 400 the client gets. An unknown field whose name is
+// not plain (1..64 of [A-Za-z0-9_-]) is named "body", so that no name the client chose (a ':'
+// in it, say) can make the message name another field.
 // The canonical form is the compact JSON with keys sorted, so two bodies that differ only in
 // whitespace, key order or number spelling (1e2 is not an integer: refused) are the same request
 // for the fingerprint.

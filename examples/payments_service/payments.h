@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "examples/payments_service/payment_ref.h"
 #include "examples/payments_service/payment_request.h"
 #include "faultline/backends/postgres/pool.h"
 #include "faultline/result.h"
@@ -42,9 +43,6 @@ struct InsertOnce {
   bool inserted = false;  // this call wrote the row (false: it existed, from an earlier run)
 };
 
-// "pay_<id>", the id clients see; and back (nothing unless exactly that form).
-[[nodiscard]] std::string payment_ref(std::int64_t id);
-[[nodiscard]] std::optional<std::int64_t> parse_payment_ref(std::string_view ref);
 // The JSON clients get for a payment (keys in a fixed order).
 [[nodiscard]] std::string payment_json(const Payment& payment);
 

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "examples/payments_service/conninfo.h"
+#include "examples/payments_service/host_port.h"
 #include "faultline/ratelimit/policy_spec.h"
 
 namespace faultline::payments {

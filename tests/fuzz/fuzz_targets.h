@@ -23,6 +23,7 @@ int fuzz_request_key(const std::uint8_t* data, std::size_t size);        // Idem
 int fuzz_structured_fields(const std::uint8_t* data, std::size_t size);  // RFC 8941 Lists
 int fuzz_quota_fields(const std::uint8_t* data, std::size_t size);       // RateLimit(-Policy)
 int fuzz_json_fingerprint(const std::uint8_t* data, std::size_t size);   // canonical_json
+int fuzz_payments_parsers(const std::uint8_t* data, std::size_t size);   // the example's inputs
 
 using FuzzFunction = int (*)(const std::uint8_t*, std::size_t);
 struct FuzzTarget {
@@ -43,6 +44,7 @@ inline constexpr std::array kFuzzTargets = {
     FuzzTarget{"structured_fields", fuzz_structured_fields},
     FuzzTarget{"quota_fields", fuzz_quota_fields},
     FuzzTarget{"json_fingerprint", fuzz_json_fingerprint},
+    FuzzTarget{"payments_parsers", fuzz_payments_parsers},
 };
 
 }  // namespace faultline::fuzz
