@@ -1,5 +1,6 @@
 #include "examples/payments_service/conninfo.h"
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 
@@ -46,6 +47,16 @@ Result<void> apply(ConnectionOptions& options, std::string_view keyword, std::st
   return {};
 }
 
+// A value as describe() prints it: hidden when it holds a space, '=' or a control byte, for then
+// it may have swallowed a misplaced "password=..." (a URI followed by keyword pairs, a quote
+// left open), which must not reach a log.
+std::string shown(const std::string& value) {
+  const bool plain = std::none_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == '=' || c == 0x7f;
+  });
+  return plain ? value : "<" + std::to_string(value.size()) + " bytes, not shown>";
+}
+
 }  // namespace
 
 Result<ConnectionOptions> parse_conninfo(const std::string& conninfo) {
@@ -72,8 +83,8 @@ Result<ConnectionOptions> parse_conninfo(const std::string& conninfo) {
 }
 
 std::string describe(const ConnectionOptions& options) {
-  std::string text = "host=" + options.host + " port=" + std::to_string(options.port) +
-                     " dbname=" + options.dbname + " user=" + options.user;
+  std::string text = "host=" + shown(options.host) + " port=" + std::to_string(options.port) +
+                     " dbname=" + shown(options.dbname) + " user=" + shown(options.user);
   if (!options.password.empty()) text += " password=<redacted>";
   return text;
 }

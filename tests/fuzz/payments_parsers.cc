@@ -7,6 +7,7 @@
 #include <string>
 
 #include "examples/payments_service/caller.h"
+#include "examples/payments_service/conninfo.h"
 #include "examples/payments_service/host_port.h"
 #include "examples/payments_service/http_message.h"
 #include "examples/payments_service/payment_ref.h"
@@ -90,17 +91,34 @@ void host_port(std::string_view text) {
           "parse_host_port: a port read from other than digits");
 }
 
+// Whatever precedes it, a password in --postgres never reaches a message or describe().
+void conninfo(std::string_view text) {
+  constexpr std::string_view kSecret = "Zq7-s3cr3t-Pa55w0rd";
+  if (text.find(kSecret) != std::string_view::npos) return;
+  const std::string info = std::string(text) + " password=" + std::string(kSecret);
+  const auto got = payments::parse_conninfo(info);
+  if (!got.ok()) {
+    require_error(got.error(), ErrorCode::kInvalidArgument, "--postgres: ", "parse_conninfo");
+    require(got.error().message.find(kSecret) == std::string::npos,
+            "parse_conninfo: the password in an error: " + got.error().message);
+    return;
+  }
+  require(payments::describe(*got).find(kSecret) == std::string::npos,
+          "parse_conninfo: the password in describe()");
+}
+
 }  // namespace
 
 int fuzz_payments_parsers(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text = as_text(data + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0: payment_request(text); break;
     case 1: caller(text); break;
     case 2: payment_ref(text); break;
     case 3: stored_response(text); break;
-    default: host_port(text); break;
+    case 4: host_port(text); break;
+    default: conninfo(text); break;
   }
   return 0;
 }

@@ -48,8 +48,9 @@ Result<void> ConnectionOptions::validate() const {
   if (has_nul(password)) return invalid_argument("password: contains a NUL byte");
   if (sslmode != "disable" && sslmode != "allow" && sslmode != "prefer" && sslmode != "require" &&
       sslmode != "verify-ca" && sslmode != "verify-full") {
-    return field_error("sslmode", "'" + sslmode.substr(0, 32) + "'",
-                       "must be one of disable, allow, prefer, require, verify-ca, verify-full");
+    // The value is not shown: a connection string quoted wrongly can put the password in it.
+    return invalid_argument(
+        "sslmode: must be one of disable, allow, prefer, require, verify-ca, verify-full");
   }
   if (auto r = validate_timeout(connect_timeout, "connect_timeout", kMaxConnectTimeout); !r) {
     return r;
