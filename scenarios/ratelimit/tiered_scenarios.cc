@@ -154,13 +154,22 @@ void record(Run& run, std::size_t op, const Result<rl::Verdict>& v) {
 Task<void> instance(Run& run, sim::Process& self) {
   InstanceLimiter limiter;
   make_limiter(run, self, limiter);
+  // Each caller's keys, formatted once rather than on every request.
+  std::vector<std::vector<std::string>> keys_by_caller;
+  std::vector<std::vector<std::string>> tiers_by_caller;
+  for (int c = 1; c <= kCallers; ++c) {
+    keys_by_caller.push_back(keys_of(c));
+    tiers_by_caller.push_back(tier_keys(c));
+  }
   for (int i = 0; i < kRequests; ++i) {
     const int caller = 1 + static_cast<int>(uniform_below(self.rng(), kCallers));
     const auto cost = static_cast<std::int64_t>(1 + uniform_below(self.rng(), 2));
-    const std::vector<std::string> keys = keys_of(caller);
-    const std::vector<std::string> tiers = tier_keys(caller);
-    const std::size_t op = run.history->invoke(
-        self.id(), "check", fmt::format("{} cost={}", fmt::join(tiers, " "), cost));
+    const std::vector<std::string>& keys = keys_by_caller[static_cast<std::size_t>(caller - 1)];
+    const std::vector<std::string>& tiers = tiers_by_caller[static_cast<std::size_t>(caller - 1)];
+    std::string input;  // "<tier keys> cost=<n>", appended: fmt here cost a tenth of a seed
+    for (const std::string& k : tiers) input.append(k).append(" ");
+    input.append("cost=").append(std::to_string(cost));
+    const std::size_t op = run.history->invoke(self.id(), "check", std::move(input));
     for (const std::string& k : tiers) run.state.in_flight[k].push_back(op);
     auto checking = check(limiter, keys, cost);
     Result<rl::Verdict> v = co_await std::move(checking);

@@ -107,10 +107,12 @@ Result<std::vector<Tier>> RateLimiter::tiers_for(std::span<const std::string> ke
                             std::to_string(options_.tiers.size()) + ")");
   }
   std::vector<Tier> tiers;
+  tiers.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    const std::string field = "keys[" + std::to_string(i) + "]";
-    if (auto r = idempotency::validate_text(field, keys[i], kMaxCallerKeyBytes); !r) {
-      return std::move(r).error();
+    // The field's name is built only for an error: this runs on every check.
+    if (auto r = idempotency::validate_text("key", keys[i], kMaxCallerKeyBytes); !r) {
+      return Error{r.error().code, "keys[" + std::to_string(i) + "]" +
+                                       r.error().message.substr(std::string_view("key").size())};
     }
     tiers.push_back({.key = options_.tiers[i].name + "/" + keys[i],
                      .policy = options_.tiers[i].policy});

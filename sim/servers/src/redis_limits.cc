@@ -170,6 +170,9 @@ std::pair<ratelimit::TieredDecision, Instant> RedisLimits::decide_all(
     std::vector<std::string> names;
     std::vector<ratelimit::Policy> policies;
     std::vector<State> states;
+    names.reserve(tiers.size());
+    policies.reserve(tiers.size());
+    states.reserve(tiers.size());  // a sliding log's deque allocates even when moved from
     for (const ratelimit::Tier& tier : tiers) {
       names.push_back(ratelimit::limit_key(tier.key, tier.policy));
       policies.push_back(tier.policy);
