@@ -20,8 +20,25 @@ Result<int> to_int(std::string_view keyword, std::string_view value) {
   return number;
 }
 
+// A value that holds a space, '=' or a control byte may have swallowed a misplaced
+// "password=..." (an empty "dbname=" before it, a URI followed by keyword pairs). Such a value
+// would be printed (the start-up line, a connect error) or sent (application_name), so it is
+// refused, naming the keyword only.
+Result<void> check_plain(std::string_view keyword, std::string_view value) {
+  const bool plain = std::none_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == '=' || c == 0x7f;
+  });
+  if (plain) return {};
+  return invalid_argument("--postgres: " + std::string(keyword) +
+                          " holds a space, '=' or a control byte (a misplaced password?); "
+                          "the value is not shown");
+}
+
 // Sets the option `keyword` names, or says it is not supported.
 Result<void> apply(ConnectionOptions& options, std::string_view keyword, std::string value) {
+  if (keyword != "password") {
+    if (Result<void> plain = check_plain(keyword, value); !plain.ok()) return plain;
+  }
   if (keyword == "host" || keyword == "hostaddr") {
     options.host = std::move(value);
   } else if (keyword == "port" || keyword == "connect_timeout") {
@@ -45,16 +62,6 @@ Result<void> apply(ConnectionOptions& options, std::string_view keyword, std::st
                             "sslmode, application_name, connect_timeout)");
   }
   return {};
-}
-
-// A value as describe() prints it: hidden when it holds a space, '=' or a control byte, for then
-// it may have swallowed a misplaced "password=..." (a URI followed by keyword pairs, a quote
-// left open), which must not reach a log.
-std::string shown(const std::string& value) {
-  const bool plain = std::none_of(value.begin(), value.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= ' ' || c == '=' || c == 0x7f;
-  });
-  return plain ? value : "<" + std::to_string(value.size()) + " bytes, not shown>";
 }
 
 }  // namespace
@@ -83,8 +90,8 @@ Result<ConnectionOptions> parse_conninfo(const std::string& conninfo) {
 }
 
 std::string describe(const ConnectionOptions& options) {
-  std::string text = "host=" + shown(options.host) + " port=" + std::to_string(options.port) +
-                     " dbname=" + shown(options.dbname) + " user=" + shown(options.user);
+  std::string text = "host=" + options.host + " port=" + std::to_string(options.port) +
+                     " dbname=" + options.dbname + " user=" + options.user;
   if (!options.password.empty()) text += " password=<redacted>";
   return text;
 }

@@ -6,8 +6,9 @@
 // connect_timeout (seconds). Any other is kInvalidArgument naming the keyword (never its value:
 // it might be a misplaced password). A string libpq cannot parse is kInvalidArgument without
 // libpq's message, which quotes the string. The password appears only in the options' password
-// field; describe() prints the options with it replaced by <redacted>, and hides any other value
-// that holds a space, '=' or a control byte (it may have swallowed a misplaced password).
+// field; describe() prints the options with it replaced by <redacted>. Any other value that holds
+// a space, '=' or a control byte is kInvalidArgument naming the keyword (never the value): it may
+// have swallowed a misplaced password, and the host, database and user reach logs and errors.
 // Thread-safety: pure functions.
 #pragma once
 

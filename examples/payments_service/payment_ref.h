@@ -1,5 +1,6 @@
 // The id clients see for a payment: "pay_<id>", id a positive bigint written without leading
-// zeros; and back. Anything else names no payment (a 404, never an error about the text).
+// zeros; and back, for every positive bigint. Anything else names no payment (a 404, never an
+// error about the text).
 // Thread-safety: pure functions.
 #pragma once
 

@@ -4,6 +4,7 @@
 // (parse_host_port). The input's first byte picks the parser, the rest is its text. Each gives a
 // value that keeps its contract, or its documented error naming what was wrong.
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "examples/payments_service/caller.h"
@@ -63,9 +64,18 @@ void caller(std::string_view header) {
 
 void payment_ref(std::string_view ref) {
   const std::optional<std::int64_t> id = payments::parse_payment_ref(ref);
-  if (!id) return;
-  require(*id >= 1 && payments::payment_ref(*id) == ref,
-          "parse_payment_ref: an id that does not print back as the ref");
+  if (id) {
+    require(*id >= 1 && payments::payment_ref(*id) == ref,
+            "parse_payment_ref: an id that does not print back as the ref");
+  }
+  // And every positive bigint (the input's first eight bytes, as one) reads back from its ref.
+  if (ref.size() < sizeof(std::uint64_t)) return;
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, ref.data(), sizeof bits);
+  const auto n = static_cast<std::int64_t>(bits >> 1);
+  if (n < 1) return;
+  require(payments::parse_payment_ref(payments::payment_ref(n)) == n,
+          "parse_payment_ref: the ref of " + std::to_string(n) + " does not read back");
 }
 
 void stored_response(std::string_view stored) {
@@ -91,7 +101,8 @@ void host_port(std::string_view text) {
           "parse_host_port: a port read from other than digits");
 }
 
-// Whatever precedes it, a password in --postgres never reaches a message or describe().
+// Whatever precedes it, a password in --postgres never reaches a message, describe() or an
+// option other than the password.
 void conninfo(std::string_view text) {
   constexpr std::string_view kSecret = "Zq7-s3cr3t-Pa55w0rd";
   if (text.find(kSecret) != std::string_view::npos) return;
@@ -105,6 +116,12 @@ void conninfo(std::string_view text) {
   }
   require(payments::describe(*got).find(kSecret) == std::string::npos,
           "parse_conninfo: the password in describe()");
+  // Connect errors print the host, database and user; the server sees the application name.
+  for (const std::string* value :
+       {&got->host, &got->dbname, &got->user, &got->application_name, &got->sslmode}) {
+    require(value->find(kSecret) == std::string::npos,
+            "parse_conninfo: the password in another option: " + *value);
+  }
 }
 
 }  // namespace

@@ -118,6 +118,8 @@ void insert(const Shaped& s) {
   const auto got = backends::postgres::decode_insert_row(s.result, payload, "t");
   if (!got.ok()) return check_error(got.error(), s.result, "insert_once into t");
   using backends::postgres::InsertOutcome;
+  require(cell_text(s, 0) == "t" || cell_text(s, 0) == "f",
+          "decode_insert_row: read a row whose inserted flag is neither t nor f");
   require((got->outcome == InsertOutcome::kInserted) == (cell_text(s, 0) == "t"),
           "decode_insert_row: inserted disagrees with the row");
   if (got->outcome != InsertOutcome::kInserted) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "backends/src/redis/codec.h"
 #include "faultline/backends/redis/connection_options.h"
@@ -77,7 +78,8 @@ void begin(const RedisReply& reply) {
   }
   require(got->lease_left >= Duration::zero() && got->lease_left <= idempotency::kMaxLease,
           "decode_begin_reply: a lease left outside [0, kMaxLease]");
-  require(got->outcome != idempotency::BeginOutcome::kInFlight || got->lease_left > Duration::zero(),
+  require(got->outcome != idempotency::BeginOutcome::kInFlight ||
+              got->lease_left > Duration::zero(),
           "decode_begin_reply: in flight with no lease left");
 }
 
@@ -97,12 +99,20 @@ void abandoned(const RedisReply& reply) {
     require_error(got.error(), ErrorCode::kProtocol, "abandoned: unexpected reply: ", "abandoned");
     return;
   }
-  require(got->size() <= reply.as_array().size() / 4, "decode_abandoned_reply: extra requests");
-  for (const idempotency::AbandonedRequest& r : *got) {
-    const auto again = idempotency::parse_record_key(idempotency::record_key({r.scope, r.key}));
-    require(again && again->scope == r.scope && again->key == r.key,
-            "decode_abandoned_reply: a request whose record key does not read back");
+  // One request per quadruple whose name is a record key, in order, with its three values;
+  // every other quadruple skipped.
+  const std::vector<RedisReply>& e = reply.as_array();
+  std::size_t next = 0;
+  for (std::size_t i = 0; i + 3 < e.size(); i += 4) {
+    const auto id = idempotency::parse_record_key(e[i].as_text());
+    if (!id) continue;
+    require(next < got->size(), "decode_abandoned_reply: a record key's quadruple dropped");
+    const idempotency::AbandonedRequest& r = (*got)[next++];
+    require(r.scope == id->scope && r.key == id->key && r.fingerprint == e[i + 1].as_text() &&
+                r.point == e[i + 2].as_text() && r.data == e[i + 3].as_text(),
+            "decode_abandoned_reply: a request that is not its quadruple");
   }
+  require(next == got->size(), "decode_abandoned_reply: a request from no record key");
 }
 
 }  // namespace

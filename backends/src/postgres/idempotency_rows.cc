@@ -28,7 +28,8 @@ enum BeginColumn : std::size_t {
   kBeginColumns
 };
 
-// No client sets a lease longer than kMaxLease, so no record has more left.
+// No client sets a lease longer than kMaxLease. The server's clock may step back and report
+// more left; that is read as kMaxLease.
 constexpr std::int64_t kMaxLeaseMs =
     std::chrono::duration_cast<std::chrono::milliseconds>(idempotency::kMaxLease).count();
 
@@ -43,18 +44,16 @@ const std::string& text_cell(const PgResult& result, BeginColumn column) {
   return cell ? *cell : kNull;
 }
 
-// The holder's lease left, in whole milliseconds; the statement rounds up, so a live lease
-// reads at least 1 (0 or less is read as 1: it lapses now, and the caller retries after it).
+// The holder's lease left, in whole milliseconds, or kProtocol unless the text is a bigint. The
+// statement rounds up, so a live lease reads at least 1 (0 or less is read as 1: it lapses now,
+// and the caller retries after it); more than kMaxLease is read as kMaxLease.
 Result<Duration> lease_left(const std::string& text) {
   std::int64_t ms = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
     return malformed("begin", "lease left '" + text.substr(0, 32) + "' is not a bigint");
   }
-  if (ms > kMaxLeaseMs) {
-    return malformed("begin", "lease left " + text + " ms is longer than any lease (kMaxLease)");
-  }
-  return Duration(std::chrono::milliseconds(std::max<std::int64_t>(ms, 1)));
+  return Duration(std::chrono::milliseconds(std::clamp<std::int64_t>(ms, 1, kMaxLeaseMs)));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "faultline/backends/redis/idempotency_replies.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -16,7 +17,8 @@ namespace {
 using idempotency::BeginOutcome;
 using idempotency::BeginReply;
 
-// No client sets a lease longer than kMaxLease, so no record has more left.
+// No client sets a lease longer than kMaxLease. The server's clock may step back and report
+// more left; that is read as kMaxLease (and never converted past what a Duration holds).
 constexpr std::int64_t kMaxLeaseMs =
     std::chrono::duration_cast<std::chrono::milliseconds>(idempotency::kMaxLease).count();
 
@@ -86,10 +88,6 @@ Result<BeginReply> decode_begin_reply(const RedisReply& reply) {
   if (!e[4].is_integer() || e[4].as_integer() < 0) {
     return malformed("begin", "lease_left_ms is not a non-negative integer");
   }
-  if (e[4].as_integer() > kMaxLeaseMs) {
-    return malformed("begin", "lease_left_ms " + std::to_string(e[4].as_integer()) +
-                                  " is longer than any lease (kMaxLease)");
-  }
   Result<std::string> point = text_at(e, 1, "point");
   if (!point.ok()) return std::move(point).error();
   Result<std::string> data = text_at(e, 2, "data");
@@ -106,7 +104,8 @@ Result<BeginReply> decode_begin_reply(const RedisReply& reply) {
                     .point = std::move(point).value(),
                     .data = std::move(data).value(),
                     .response = std::move(response).value(),
-                    .lease_left = std::chrono::milliseconds(e[4].as_integer())};
+                    .lease_left = std::chrono::milliseconds(
+                        std::min<std::int64_t>(e[4].as_integer(), kMaxLeaseMs))};
 }
 
 }  // namespace faultline::backends::redis

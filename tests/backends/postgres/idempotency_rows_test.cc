@@ -56,6 +56,12 @@ TEST(PgIdempotencyRows, ABeginRowReadsAsEachOutcome) {
   EXPECT_EQ(in_flight->lease_left, 1500ms);
   // Rounded up by the statement, so 0 means "lapsing now": the caller waits a millisecond.
   EXPECT_EQ(row(begin_row("in_progress", "ff", {}, {}, "0"))->lease_left, 1ms);
+  // More than any lease (the server's clock stepped back) reads as the longest lease; before
+  // the clamp, the second overflowed when converted to nanoseconds.
+  EXPECT_EQ(row(begin_row("in_progress", "ff", {}, {}, "3600001"))->lease_left,
+            idempotency::kMaxLease);
+  EXPECT_EQ(row(begin_row("in_progress", "ff", {}, {}, "99999999999999999"))->lease_left,
+            idempotency::kMaxLease);
 }
 
 TEST(PgIdempotencyRows, AMalformedBeginRowIsAProtocolErrorNamingWhatWasWrong) {
@@ -65,11 +71,8 @@ TEST(PgIdempotencyRows, AMalformedBeginRowIsAProtocolErrorNamingWhatWasWrong) {
   expect_protocol(row(PgResult::success("INSERT 0 1", {"c"}, {{"fp"}})), "rows of 1");
   expect_protocol(row(begin_row("in_progress", "ff", {}, {}, "")), "is not a bigint");
   expect_protocol(row(begin_row("in_progress", "ff", {}, {}, "12ms")), "is not a bigint");
-  expect_protocol(row(begin_row("in_progress", "ff", {}, {}, "3600001")),
-                  "longer than any lease");
-  // Before the bound, this one overflowed when converted to nanoseconds.
-  expect_protocol(row(begin_row("in_progress", "ff", {}, {}, "99999999999999999")),
-                  "longer than any lease");
+  expect_protocol(row(begin_row("in_progress", "ff", {}, {}, "99999999999999999999")),
+                  "is not a bigint");
   expect_protocol(row(begin_row("completed", "ff", {}, "6f6", "0")), "odd-length hex");
   expect_protocol(row(begin_row("in_progress", "00", "zz", {}, "5")), "not hex");
   const Result<BeginReply> failed = row(PgResult::server_error("40001", "could not serialize"));

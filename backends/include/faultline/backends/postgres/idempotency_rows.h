@@ -1,11 +1,13 @@
 // The idempotency statements' results read into the stores' values: PgIdempotencyStore's and
 // IdempotentTable's decoders, on their own so that tests and the fuzz target
-// (tests/fuzz/store_replies.cc) reach them without a server.
+// (tests/fuzz/pg_store_rows.cc) reach them without a server.
 //
 // Contract: any PgResult gives a value or an Error: an error result's to_error() (kUnavailable),
 // else kProtocol naming the operation ("begin: ", "abandoned: ", "insert_once into <table>: ",
-// "reap: ") and what was wrong: the shape, a NULL where a value must be, text that is not hex or
-// not a number, a value out of range. Never asserts, whatever the result.
+// "reap: ") and what was wrong: the shape, a NULL in an abandoned page or an insert row, text that
+// is not hex or not a number, an insert flag other than t/f. The begin row reads its nullable
+// columns (and any NULL) as "", and only the values that decide its outcome are compared:
+// fingerprint, state "completed", owner, created flag "t". Never asserts, whatever the result.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -21,7 +23,7 @@ namespace faultline::backends::postgres {
 
 // kBeginSql's one row (idempotency_sql.h), read for the caller whose fingerprint and owner (hex)
 // are given: kMismatch, kCompleted with the response, kInFlight with the holder's lease left
-// (at least 1 ms, at most idempotency::kMaxLease), kStarted, or kResumed with point and data.
+// (clamped to [1 ms, idempotency::kMaxLease]), kStarted, or kResumed with point and data.
 [[nodiscard]] Result<idempotency::BeginReply> decode_begin_row(const PgResult& result,
                                                                std::string_view fingerprint,
                                                                std::string_view owner_hex);

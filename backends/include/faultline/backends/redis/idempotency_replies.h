@@ -1,6 +1,6 @@
 // The idempotency scripts' replies (idempotency_scripts.h), and SCAN's, read into the store's
 // results: RedisIdempotencyStore's decoders, on their own so that tests and the fuzz target
-// (tests/fuzz/store_replies.cc) reach them without a server.
+// (tests/fuzz/redis_store_replies.cc) reach them without a server.
 //
 // Contract: any RedisReply gives a result or a kProtocol error "<operation>: unexpected reply:
 // ..." naming what was wrong (the shape, an element's kind, a value out of range); `operation`
@@ -19,8 +19,9 @@
 namespace faultline::backends::redis {
 
 // kBegin's reply {outcome code, point, data, response, lease_left_ms}. Refused: not an array of
-// 5, an unknown code, an element of the wrong kind, a lease left below 0 or above
-// idempotency::kMaxLease (no client sets a longer one), kInFlight with no lease left.
+// 5, an unknown code, an element of the wrong kind, a negative lease left, kInFlight with no
+// lease left. A lease left above idempotency::kMaxLease (no client sets a longer one; the
+// server's clock stepped back) is read as kMaxLease.
 [[nodiscard]] Result<idempotency::BeginReply> decode_begin_reply(const RedisReply& reply);
 
 // SCAN's reply {next cursor, {names...}}: the cursor and the names, all strings.

@@ -1,6 +1,6 @@
 // The rate-limit scripts' replies (limit_scripts.h) read into decisions: RedisLimitStore's
-// decoders, on their own so that tests and the fuzz target (tests/fuzz/store_replies.cc) reach
-// them without a server.
+// decoders, on their own so that tests and the fuzz target (tests/fuzz/redis_store_replies.cc)
+// reach them without a server.
 //
 // Contract: any RedisReply gives a decision or a kProtocol error "decide: unexpected reply: ..."
 // naming what was wrong (the shape, an element's kind, a value out of range). Never asserts,
