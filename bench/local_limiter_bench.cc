@@ -47,7 +47,11 @@ const rl::Policy kPolicies[] = {
 class SteppingClock final : public faultline::Clock {
  public:
   [[nodiscard]] faultline::TimePoint now() const override { return now_ += kStep; }
-  Task<void> sleep_for(faultline::Duration) override { co_return; }
+
+ protected:
+  void start_sleep(faultline::Duration, faultline::SleepHandler wake) override {
+    std::move(wake).post();
+  }
 
  private:
   mutable faultline::TimePoint now_{std::chrono::hours(24 * 365)};

@@ -1,11 +1,10 @@
 #include "faultline/backends/asio_clock.h"
 
 #include <chrono>
+#include <memory>
 
-#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace faultline::backends {
 
@@ -15,12 +14,19 @@ TimePoint AsioClock::now() const {
       std::chrono::steady_clock::now().time_since_epoch()));
 }
 
-Task<void> AsioClock::sleep_for(Duration duration) {
-  if (duration <= Duration::zero()) co_return;
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, duration);
-  // A cancelled sleep just ends early; the caller re-reads now() if it cares how long it slept.
-  boost::system::error_code ignored;
-  co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+void AsioClock::start_sleep(Duration duration, SleepHandler wake) {
+  if (duration <= Duration::zero()) {
+    std::move(wake).post();
+    return;
+  }
+  auto timer = std::make_unique<boost::asio::steady_timer>(wake.executor(), duration);
+  boost::asio::steady_timer& waiting = *timer;
+  boost::asio::cancellation_slot slot = wake.cancellation_slot();
+  // The timer lives in its own handler, until the sleep ends. A cancelled sleep just ends
+  // early; the caller re-reads now() if it cares how long it slept.
+  waiting.async_wait(boost::asio::bind_cancellation_slot(
+      slot, [timer = std::move(timer),
+             wake = std::move(wake)](const boost::system::error_code&) mutable { wake(); }));
 }
 
 }  // namespace faultline::backends

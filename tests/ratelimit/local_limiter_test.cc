@@ -14,11 +14,13 @@ namespace {
 class HandClock final : public Clock {
  public:
   [[nodiscard]] TimePoint now() const override { return now_; }
-  Task<void> sleep_for(Duration duration) override {
-    now_ += std::max(duration, Duration::zero());
-    co_return;
-  }
   void advance(Duration d) { now_ += d; }
+
+ protected:
+  void start_sleep(Duration duration, SleepHandler wake) override {
+    now_ += std::max(duration, Duration::zero());
+    std::move(wake).post();
+  }
 
  private:
   TimePoint now_{seconds(50)};

@@ -13,7 +13,12 @@
 //     wall clock.
 //   - sleep_for(d) completes after at least `d` has passed on this clock (d <= 0 completes at
 //     once). In the simulator a paused process does not wake until it is resumed, however long
-//     its sleep.
+//     its sleep. It returns a Sleep, an Asio asynchronous operation: `co_await
+//     clock.sleep_for(d)` in a Task runs it without a coroutine frame of its own (a sleep is
+//     the simulator's most common event). A Sleep also converts to a Task<void>, for code that
+//     needs one (block_on, co_spawn).
+//   - A Clock implements start_sleep(d, wake): call `wake` once, on its executor, at least `d`
+//     later (SleepHandler says how); never before start_sleep returns.
 //   - Durations are std::chrono types; there are no raw integers of time in this API.
 //
 // Ownership: the world (production runtime or simulator) owns the Clock; patterns hold a
@@ -21,8 +26,11 @@
 // Thread-safety: call from the executor the clock belongs to.
 #pragma once
 
+#include <boost/asio/async_result.hpp>
+
 #include <chrono>
 
+#include "faultline/sleep_handler.h"
 #include "faultline/task.h"
 
 namespace faultline {
@@ -58,6 +66,28 @@ template <class TimePointT, class Rep, class Period>
   return t + delta;
 }
 
+class Clock;
+
+// One sleep on a Clock, not yet started: co_await it (in a Task) to start it and wait for it.
+// Holds a reference to the Clock, which must outlive the sleep.
+class [[nodiscard]] Sleep {
+ public:
+  Sleep(Clock& clock, Duration duration) noexcept : clock_(&clock), duration_(duration) {}
+
+  // The asynchronous operation Asio's co_await starts (signature void()).
+  template <boost::asio::completion_token_for<void()> CompletionToken>
+  auto operator()(CompletionToken&& token) const;
+
+  // The same sleep as a Task of its own, for code that needs a Task rather than an awaitable.
+  operator Task<void>() const { return as_task(*this); }  // NOLINT: implicit by design
+
+ private:
+  static Task<void> as_task(Sleep sleep);
+
+  Clock* clock_;
+  Duration duration_;
+};
+
 class Clock {
  public:
   virtual ~Clock() = default;
@@ -65,8 +95,27 @@ class Clock {
   // This process's current reading of time.
   [[nodiscard]] virtual TimePoint now() const = 0;
 
-  // Completes once `duration` has elapsed on this clock.
-  virtual Task<void> sleep_for(Duration duration) = 0;
+  // Completes once `duration` has elapsed on this clock: `co_await clock.sleep_for(d)`.
+  Sleep sleep_for(Duration duration) noexcept { return Sleep(*this, duration); }
+
+ protected:
+  // Starts a sleep: `wake` is to be called once, at least `duration` later, on its executor
+  // (see the contract above). A duration <= 0 ends at once: post `wake`, or queue it as due now.
+  virtual void start_sleep(Duration duration, SleepHandler wake) = 0;
+
+ private:
+  friend class Sleep;
 };
+
+template <boost::asio::completion_token_for<void()> CompletionToken>
+auto Sleep::operator()(CompletionToken&& token) const {
+  return boost::asio::async_initiate<CompletionToken, void()>(
+      [](auto handler, Clock* clock, Duration duration) {
+        clock->start_sleep(duration, SleepHandler(std::move(handler)));
+      },
+      token, clock_, duration_);
+}
+
+inline Task<void> Sleep::as_task(Sleep sleep) { co_await std::move(sleep); }
 
 }  // namespace faultline

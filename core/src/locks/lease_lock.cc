@@ -1,5 +1,6 @@
 #include "faultline/locks/lease_lock.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -42,7 +43,9 @@ Task<Result<Lease>> LeaseLock::acquire() {
   // next attempt finds the lock already ours and the store returns the same fencing token.
   std::string owner = random_token(*random_);
   bool maybe_held = false;
-  Error last{ErrorCode::kBusy, "lock '" + key_ + "' is held by another owner"};
+  // The last attempt's failure; none while the last was refused because another owner holds
+  // the lock, the common case under contention, whose message is built only if it is returned.
+  std::optional<Error> last;
 
   Duration slept = Duration::zero();  // the previous sleep, for decorrelated jitter
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
@@ -59,11 +62,11 @@ Task<Result<Lease>> LeaseLock::acquire() {
       last = std::move(error);
       // Retrying cannot mend bad arguments or a server we do not understand; stop, but still
       // release below if an attempt may have taken the lock.
-      if (last.code == ErrorCode::kInvalidArgument || last.code == ErrorCode::kProtocol) break;
+      if (last->code == ErrorCode::kInvalidArgument || last->code == ErrorCode::kProtocol) break;
       continue;
     }
     if (!reply->acquired) {
-      last = Error{ErrorCode::kBusy, "lock '" + key_ + "' is held by another owner"};
+      last.reset();
       continue;
     }
     Lease lease{key_, owner, reply->token, started, validity_end(started)};
@@ -82,10 +85,12 @@ Task<Result<Lease>> LeaseLock::acquire() {
     // until the ttl runs out. Its own failure changes nothing we can report.
     (void)co_await store_->release(key_, owner, options_.call_timeout);
   }
-  if (last.code != ErrorCode::kInvalidArgument && last.code != ErrorCode::kProtocol) {
-    last.message += " (after " + std::to_string(options_.max_attempts) + " attempts)";
+  Error error = last ? std::move(*last)
+                     : Error{ErrorCode::kBusy, "lock '" + key_ + "' is held by another owner"};
+  if (error.code != ErrorCode::kInvalidArgument && error.code != ErrorCode::kProtocol) {
+    error.message += " (after " + std::to_string(options_.max_attempts) + " attempts)";
   }
-  co_return last;
+  co_return error;
 }
 
 Task<Result<void>> LeaseLock::release(const Lease& lease) {

@@ -84,13 +84,8 @@ void ProcessClock::set_drift_ppm(std::int32_t ppm) {
   drift_ppm_ = ppm;
 }
 
-Task<void> ProcessClock::sleep_for(Duration duration) {
-  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(
-      [this, duration](auto handler) {
-        world_.schedule_after(to_true(duration), process_.id(),
-                              [h = std::move(handler)]() mutable { std::move(h)(); });
-      },
-      boost::asio::use_awaitable);
+void ProcessClock::start_sleep(Duration duration, SleepHandler wake) {
+  world_.schedule_after(to_true(duration), process_.id(), std::move(wake));
 }
 
 // ---- Process --------------------------------------------------------------------------------

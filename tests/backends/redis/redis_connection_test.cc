@@ -122,7 +122,7 @@ class RedisConnectionTest : public ::testing::Test {
     while (!done()) ASSERT_GT(io_.run_one(), 0u);
   }
 
-  void sleep(Duration d) { run(clock_.sleep_for(d)); }
+  void sleep(Duration d) { run(Task<void>(clock_.sleep_for(d))); }
 
   boost::asio::io_context io_;
   AsioClock clock_;
@@ -475,10 +475,10 @@ TEST(RuntimeTest, AsioClockSleepsAtLeastTheDuration) {
   boost::asio::io_context io;
   AsioClock clock;
   const faultline::TimePoint before = clock.now();
-  block_on(io, clock.sleep_for(20ms));
+  block_on(io, Task<void>(clock.sleep_for(20ms)));
   EXPECT_GE(clock.now() - before, 20ms);
   const faultline::TimePoint again = clock.now();
-  block_on(io, clock.sleep_for(-5ms));  // completes at once
+  block_on(io, Task<void>(clock.sleep_for(-5ms)));  // completes at once
   EXPECT_LT(clock.now() - again, 20ms);
 }
 

@@ -194,7 +194,7 @@ TEST_F(RedisLockStoreTest, ReacquireByTheOwnerIsIdempotent) {
 TEST_F(RedisLockStoreTest, LockExpiresAfterItsTtl) {
   ASSERT_TRUE(acquire(alice_, 50ms).acquired);
   EXPECT_FALSE(acquire(bob_).acquired);
-  run(clock_.sleep_for(100ms));
+  run(Task<void>(clock_.sleep_for(100ms)));
   EXPECT_TRUE(acquire(bob_).acquired);
   EXPECT_FALSE(release(alice_));  // the expired holder cannot free bob's lock
   EXPECT_TRUE(release(bob_));
@@ -203,7 +203,7 @@ TEST_F(RedisLockStoreTest, LockExpiresAfterItsTtl) {
 TEST_F(RedisLockStoreTest, ExtendKeepsTheLockPastItsOriginalTtl) {
   ASSERT_TRUE(acquire(alice_, 100ms).acquired);
   EXPECT_TRUE(extend(alice_, 2s));
-  run(clock_.sleep_for(200ms));
+  run(Task<void>(clock_.sleep_for(200ms)));
   EXPECT_FALSE(acquire(bob_).acquired);
   EXPECT_TRUE(release(alice_));
 }

@@ -285,7 +285,7 @@ TEST_F(RedlockRedisTest, ExtendRefreshesTheTtlOnEveryNode) {
   Redlock lock = make_lock(nodes_);
   Result<Lease> lease = run(lock.acquire());
   ASSERT_TRUE(lease.ok()) << lease.error().to_string();
-  run(clock_.sleep_for(1s));
+  run(Task<void>(clock_.sleep_for(1s)));
   for (std::size_t i = 0; i < kNodes; ++i) {
     const std::optional<std::int64_t> pttl = pttl_on(i);
     ASSERT_TRUE(pttl.has_value());

@@ -44,13 +44,15 @@ class ManualClock final : public Clock {
     ++reads;
     return now_;
   }
-  Task<void> sleep_for(Duration duration) override {
-    now_ += std::max(duration, Duration::zero());
-    co_return;
-  }
   void advance(Duration d) { now_ += d; }
 
   mutable int reads = 0;
+
+ protected:
+  void start_sleep(Duration duration, SleepHandler wake) override {
+    now_ += std::max(duration, Duration::zero());
+    std::move(wake).post();
+  }
 
  private:
   TimePoint now_{seconds(1000) + milliseconds(123)};  // not aligned on any bucket width

@@ -59,7 +59,7 @@ std::pair<Result<int>, Duration> round_trip(Topology& t, const std::string& clie
     return 1;
   };
   const SimTime start = t.world().now();
-  auto calling = call<int>(t.network(), t.process(client), *host, timeout, op);
+  Task<Result<int>> calling = call<int>(t.network(), t.process(client), *host, timeout, op);
   Result<int> result = testing::run_on(t.world(), t.process(client), std::move(calling));
   return {std::move(result), t.world().now() - start};
 }

@@ -13,12 +13,17 @@
 // deadline is ignored. If the caller crashes, nothing of the call ever reaches it again.
 // A server in a timeout outage (Network::begin_outage) runs `op` (models refuse work while
 // Network::outage() says so) but its reply is never sent.
+//
+// call() returns a Call, an Asio asynchronous operation: `co_await` it (an rvalue) in a Task;
+// it is started then, not before. It converts to a Task<Result<R>> for code that needs one.
+// One call allocates one block (the op, the caller's handler and the deadline's id, shared by
+// the request, its replies and the deadline); a message carries only a reference to it, and a
+// reply its result.
 #pragma once
 
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
-#include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -30,63 +35,139 @@
 #include "faultline/task.h"
 
 namespace faultline::sim {
+namespace detail {
 
-// `op` is a copyable callable `Result<R>()` run on the server.
+// What the request, its replies and the deadline of one call share. Counted by hand: the World
+// is single-threaded, and a shared_ptr would be a second allocation.
+template <class R, class Op, class Handler>
+class CallState {
+ public:
+  // A counted reference; copyable, because a duplicated message runs a copy.
+  class Ref {
+   public:
+    explicit Ref(CallState* state) noexcept : state_(state) { ++state_->refs_; }
+    Ref(const Ref& other) noexcept : Ref(other.state_) {}
+    Ref(Ref&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+    Ref& operator=(const Ref&) = delete;
+    Ref& operator=(Ref&&) = delete;
+    ~Ref() {
+      if (state_ != nullptr && --state_->refs_ == 0) delete state_;
+    }
+    CallState* operator->() const noexcept { return state_; }
+
+   private:
+    CallState* state_;
+  };
+
+  CallState(Op op, Handler handler, Network& network, Process& server)
+      : op_(std::move(op)), handler_(std::move(handler)), network_(network), server_(server) {}
+
+  // Schedules the deadline, then sends the request (the order fixes the events' sequence).
+  static void start(Ref self, Process& caller, Duration timeout) {
+    World& world = caller.world();
+    const ProcessId caller_id = caller.id();
+    const std::uint32_t caller_generation = caller.generation();
+    self->deadline_ = world.schedule(
+        add_saturating(world.now(), caller.clock().to_true(timeout)), caller_id, caller_generation,
+        [self, timeout]() {
+          self->complete(outcome_unknown("no reply within " + duration_text(timeout)));
+        });
+    Network& network = self->network_;
+    const ProcessId server_id = self->server_.id();
+    const std::uint32_t server_generation = self->server_.generation();
+    network.send(caller_id, server_id, server_generation,
+                 [self = std::move(self), caller_id, caller_generation]() {
+                   self->serve(self, caller_id, caller_generation);
+                 });
+  }
+
+ private:
+  // On the server: runs the op and sends its result back.
+  void serve(const Ref& self, ProcessId caller_id, std::uint32_t caller_generation) {
+    // A hung service (a timeout outage) reads the request and never answers: the caller meets
+    // its deadline.
+    const bool hung = network_.outage(server_.id()) == Network::OutageMode::kTimeout;
+    Result<R> result =
+        server_.up() ? op_() : Result<R>(unavailable("connection refused by " + server_.name()));
+    if (hung) return;
+    if (!first_reply_) {
+      // The reply's result waits here, so that the message is small enough to be stored in
+      // its event (a Result is larger than an event's inline bytes).
+      first_reply_.emplace(std::move(result));
+      network_.send(server_.id(), caller_id, caller_generation,
+                    [self]() { self->complete(std::move(*self->first_reply_)); });
+      return;
+    }
+    // A duplicated request's second reply (rare) carries its own result.
+    network_.send(
+        server_.id(), caller_id, caller_generation,
+        [self, result = std::move(result)]() mutable { self->complete(std::move(result)); });
+  }
+
+  // On the caller: the first of the replies and the deadline wins. `result` may refer to
+  // first_reply_, which is read only by the winner.
+  void complete(Result<R>&& result) {
+    if (!handler_) return;
+    server_.world().cancel(deadline_);  // a deadline met is no event
+    Handler handler = std::move(*handler_);
+    handler_.reset();
+    std::move(handler)(std::move(result));
+  }
+
+  std::uint32_t refs_ = 0;
+  Op op_;
+  std::optional<Handler> handler_;
+  std::optional<Result<R>> first_reply_;  // the first reply sent, until it arrives
+  Network& network_;
+  Process& server_;
+  World::EventId deadline_{};
+};
+
+}  // namespace detail
+
+// One round trip, not yet started: see the contract above. `op` is a copyable callable
+// `Result<R>()` run on the server. Holds references to the network and both processes, which
+// must outlive the call.
 template <class R, class Op>
-Task<Result<R>> call(Network& network, Process& caller, Process& server, Duration timeout,
-                     Op op) {
-  // The initiation below captures only trivially destructible values and takes `op` through a
-  // raw pointer it adopts: g++ 12 mishandles by-value arguments with non-trivial destructors in
-  // asio's initiating coroutine (they get destroyed twice).
-  auto* owned_op = new Op(std::move(op));
-  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Result<R>)>(
-      [&network, &caller, &server, timeout, owned_op](auto handler) {
-        using Handler = decltype(handler);
-        Op op = std::move(*owned_op);
-        delete owned_op;
-        struct Pending {
-          World* world;
-          World::EventId deadline;
-          std::optional<Handler> handler;
-          void complete(Result<R> result) {
-            if (!handler) return;  // the deadline or an earlier reply won
-            world->cancel(deadline);  // a deadline met is no event
-            Handler h = std::move(*handler);
-            handler.reset();
-            std::move(h)(std::move(result));
-          }
-        };
-        World& world = caller.world();
-        auto pending = std::make_shared<Pending>();
-        pending->world = &world;
-        pending->handler.emplace(std::move(handler));
-        const ProcessId caller_id = caller.id();
-        const std::uint32_t caller_generation = caller.generation();
+class [[nodiscard]] Call {
+ public:
+  Call(Network& network, Process& caller, Process& server, Duration timeout, Op op)
+      : network_(&network),
+        caller_(&caller),
+        server_(&server),
+        timeout_(timeout),
+        op_(std::move(op)) {}
 
-        pending->deadline = world.schedule(
-            add_saturating(world.now(), caller.clock().to_true(timeout)), caller_id,
-            caller_generation, [pending, timeout]() {
-              pending->complete(outcome_unknown("no reply within " + duration_text(timeout)));
-            });
+  // The asynchronous operation Asio's co_await starts (signature void(Result<R>)); once.
+  template <boost::asio::completion_token_for<void(Result<R>)> CompletionToken>
+  auto operator()(CompletionToken&& token) && {
+    return boost::asio::async_initiate<CompletionToken, void(Result<R>)>(
+        [](auto handler, Call* self) { self->start(std::move(handler)); }, token, this);
+  }
 
-        network.send(caller_id, server.id(), server.generation(),
-                     [pending, op = std::move(op), &network, &server, caller_id,
-                      caller_generation]() mutable {
-                       // A hung service (a timeout outage) reads the request and never
-                       // answers: the caller meets its deadline.
-                       const bool hung = network.outage(server.id()) ==
-                                         Network::OutageMode::kTimeout;
-                       Result<R> result =
-                           server.up() ? op() : Result<R>(unavailable("connection refused by " +
-                                                                      server.name()));
-                       if (hung) return;
-                       network.send(server.id(), caller_id, caller_generation,
-                                    [pending, result = std::move(result)]() mutable {
-                                      pending->complete(std::move(result));
-                                    });
-                     });
-      },
-      boost::asio::use_awaitable);
+  // The same call as a Task of its own.
+  operator Task<Result<R>>() && { return as_task(std::move(*this)); }  // NOLINT: by design
+
+ private:
+  static Task<Result<R>> as_task(Call call) { co_return co_await std::move(call); }
+
+  template <class Handler>
+  void start(Handler handler) {
+    using State = detail::CallState<R, Op, Handler>;
+    typename State::Ref state(new State(std::move(op_), std::move(handler), *network_, *server_));
+    State::start(std::move(state), *caller_, timeout_);
+  }
+
+  Network* network_;
+  Process* caller_;
+  Process* server_;
+  Duration timeout_;
+  Op op_;
+};
+
+template <class R, class Op>
+Call<R, Op> call(Network& network, Process& caller, Process& server, Duration timeout, Op op) {
+  return Call<R, Op>(network, caller, server, timeout, std::move(op));
 }
 
 }  // namespace faultline::sim

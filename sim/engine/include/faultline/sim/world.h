@@ -91,7 +91,6 @@ class ProcessClock final : public Clock {
   [[nodiscard]] TimePoint now() const override;
   // The wall-clock reading: the steady reading plus the wall offset that steps have built up.
   [[nodiscard]] WallTime wall_now() const;
-  Task<void> sleep_for(Duration duration) override;
 
   // How much true time passes while this clock advances by `local` (rounded up).
   [[nodiscard]] Duration to_true(Duration local) const;
@@ -104,6 +103,11 @@ class ProcessClock final : public Clock {
   // Runs the clock fast (ppm > 0) or slow (ppm < 0) from now on. |ppm| < 500000.
   void set_drift_ppm(std::int32_t ppm);
   [[nodiscard]] std::int32_t drift_ppm() const noexcept { return drift_ppm_; }
+
+ protected:
+  // The sleep is an event of this process, `duration` later on this clock: a paused process's
+  // events wait for its resumption, and a crash discards them.
+  void start_sleep(Duration duration, SleepHandler wake) override;
 
  private:
   void rebase();
