@@ -11,8 +11,9 @@
 //     keys by its own real-time clock) keeps that clock for itself, and it may step either way;
 //     the simulator models it per process (sim::ProcessClock::wall_now()). Patterns never read a
 //     wall clock.
-//   - sleep_for(d) completes after at least `d` has passed on this clock (d <= 0 completes at
-//     once). In the simulator a paused process does not wake until it is resumed, however long
+//   - sleep_for(d) completes after at least `d` has passed on this clock; d <= 0 completes
+//     without waiting (an event due now in the simulator; a post to the coroutine's executor in
+//     production, so the coroutine resumes only while that executor runs). In the simulator a paused process does not wake until it is resumed, however long
 //     its sleep. It returns a Sleep, an Asio asynchronous operation: `co_await
 //     clock.sleep_for(d)` in a Task runs it without a coroutine frame of its own (a sleep is
 //     the simulator's most common event). A Sleep also converts to a Task<void>, for code that

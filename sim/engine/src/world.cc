@@ -128,8 +128,7 @@ World::~World() {
 void World::poll() {
   // By index: work may queue more work (a coroutine spawning another), which runs in this pass.
   while (ready_next_ < ready_.size()) {
-    UniqueFunction fn = std::move(ready_[ready_next_++]);
-    fn();
+    std::move(ready_[ready_next_++]).consume();
   }
   ready_.clear();
   ready_next_ = 0;
@@ -307,10 +306,10 @@ void World::dispatch(const Event& event) {
   trace_.mix(static_cast<std::uint64_t>(now_.time_since_epoch().count()));
   trace_.mix(event.owner);
   ++events_run_;
-  UniqueFunction fn = std::move(slots_[event.slot]);
   slot_seq_[event.slot] = kNoEvent;
   free_slots_.push_back(event.slot);
-  fn();
+  // The slot is free again while the event runs: consume() moves the callable out first.
+  std::move(slots_[event.slot]).consume();
   // What the event queued on the executor (coroutines it spawned, unwinding of dead ones) runs
   // at the start of the next step(), still at this event's time.
 }

@@ -129,6 +129,65 @@ TEST_F(CallFixture, DeadlineRunsOnTheCallersClock) {
   EXPECT_EQ(out.at, at(nanoseconds(90'909'091)));
 }
 
+TEST_F(CallFixture, DuplicatedReplyCompletesOnceWithTheValue) {
+  LinkProfile dup;
+  dup.duplicate_ppm = 1'000'000;
+  net.set_link(server.id(), client.id(), dup);
+  run_call(milliseconds(100));
+  ASSERT_TRUE(out.result->ok()) << out.result->error().to_string();
+  EXPECT_EQ(out.result->value(), 42);
+  EXPECT_EQ(out.server_runs, 1);
+}
+
+// Requests always duplicated, replies sometimes lost or duplicated, latencies spread so that
+// either run's reply may arrive first. Whatever happens, the call completes once: with the
+// result of a run that happened (the run's number), or unknown at its deadline. Over the seeds,
+// each run's reply must win somewhere: the first run's result waits in the call's shared state
+// and the second's travels in its message, and a mix-up between the two would show here.
+TEST(CallDuplicates, TheFirstReplyToArriveWinsWhicheverRunSentIt) {
+  int first_won = 0, second_won = 0, unknown = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    World world(seed);
+    Network net(world);
+    Process& client = world.add_process("client");
+    Process& server = world.add_process("server");
+    LinkProfile request;
+    request.latency_min = milliseconds(1);
+    request.latency_max = milliseconds(20);
+    request.duplicate_ppm = 1'000'000;
+    LinkProfile reply = request;
+    reply.duplicate_ppm = 300'000;
+    reply.loss_ppm = 300'000;
+    net.set_link(client.id(), server.id(), request);
+    net.set_link(server.id(), client.id(), reply);
+    int runs = 0;
+    std::optional<Result<int>> result;
+    SimTime done_at{};
+    auto caller = [&]() -> Task<void> {
+      auto pending = call<int>(net, client, server, milliseconds(100),
+                               [&runs]() { return Result<int>(++runs); });
+      result.emplace(co_await std::move(pending));
+      done_at = world.now();
+    };
+    world.start();
+    spawn_now(world, client, caller());
+    drain(world);
+    ASSERT_TRUE(result.has_value()) << "seed " << seed << ": the call never completed";
+    ASSERT_EQ(runs, 2) << "seed " << seed;
+    if (!result->ok()) {
+      EXPECT_EQ(result->error().code, ErrorCode::kOutcomeUnknown) << "seed " << seed;
+      EXPECT_EQ(done_at, at(milliseconds(100))) << "seed " << seed;
+      ++unknown;
+      continue;
+    }
+    ASSERT_TRUE(result->value() == 1 || result->value() == 2) << "seed " << seed;
+    ++(result->value() == 1 ? first_won : second_won);
+  }
+  EXPECT_GT(first_won, 0);
+  EXPECT_GT(second_won, 0);
+  EXPECT_GT(unknown, 0);
+}
+
 TEST_F(CallFixture, DuplicatedRequestRunsTwiceButCompletesOnce) {
   LinkProfile dup;
   dup.duplicate_ppm = 1'000'000;

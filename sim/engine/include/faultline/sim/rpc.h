@@ -15,10 +15,14 @@
 // Network::outage() says so) but its reply is never sent.
 //
 // call() returns a Call, an Asio asynchronous operation: `co_await` it (an rvalue) in a Task;
-// it is started then, not before. It converts to a Task<Result<R>> for code that needs one.
-// One call allocates one block (the op, the caller's handler and the deadline's id, shared by
-// the request, its replies and the deadline); a message carries only a reference to it, and a
-// reply its result.
+// it is started then, not before. It converts to a Task<Result<R>> for code that needs one; no
+// other completion token is supported (the operation refers to the Call, which a deferring
+// token would outlive).
+// One call allocates one block (the op, the caller's handler, the deadline's id and the first
+// reply's result), shared by the request, its replies and the deadline, whose messages carry a
+// counted reference to it; only a duplicated request's second reply carries its own result.
+// A duplicated request runs the same op object again: an op that keeps state across runs sees
+// both.
 #pragma once
 
 #include <boost/asio/async_result.hpp>

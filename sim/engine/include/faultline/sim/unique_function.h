@@ -8,6 +8,7 @@
 
 #include <cassert>
 #include <cstddef>
+#include <memory>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -66,6 +67,14 @@ class UniqueFunction {
     ops_->call(storage_);
   }
 
+  // Calls the callable once and leaves this empty, with one indirect call: the callable is moved
+  // onto the stack first, so it may outlive this object (an event's slot may move or be reused
+  // while its event runs).
+  void consume() && {
+    assert(ops_ != nullptr);
+    std::exchange(ops_, nullptr)->consume(storage_);
+  }
+
   void reset() noexcept {
     if (ops_ != nullptr) {
       ops_->destroy(storage_);
@@ -88,6 +97,7 @@ class UniqueFunction {
 
   struct Ops {
     void (*call)(void*);
+    void (*consume)(void*);  // moves the callable out, destroys the original, calls it
     void (*move)(void* from, void* to) noexcept;
     void (*destroy)(void*) noexcept;
   };
@@ -95,23 +105,32 @@ class UniqueFunction {
   struct InlineOps {
     static D* get(void* p) noexcept { return std::launder(reinterpret_cast<D*>(p)); }
     static void call(void* p) { (*get(p))(); }
+    static void consume(void* p) {
+      D f(std::move(*get(p)));
+      get(p)->~D();
+      f();
+    }
     static void move(void* from, void* to) noexcept {
       ::new (to) D(std::move(*get(from)));
       get(from)->~D();
     }
     static void destroy(void* p) noexcept { get(p)->~D(); }
-    static constexpr Ops kOps{&call, &move, &destroy};
+    static constexpr Ops kOps{&call, &consume, &move, &destroy};
   };
   template <class D>
   struct HeapOps {
     static D*& get(void* p) noexcept { return *reinterpret_cast<D**>(p); }
     static void call(void* p) { (*get(p))(); }
+    static void consume(void* p) {
+      const std::unique_ptr<D> f(std::exchange(get(p), nullptr));
+      (*f)();
+    }
     static void move(void* from, void* to) noexcept {
       *reinterpret_cast<D**>(to) = get(from);
       get(from) = nullptr;
     }
     static void destroy(void* p) noexcept { delete get(p); }
-    static constexpr Ops kOps{&call, &move, &destroy};
+    static constexpr Ops kOps{&call, &consume, &move, &destroy};
   };
 
   alignas(std::max_align_t) unsigned char storage_[kInlineBytes];
