@@ -13,11 +13,11 @@
 //     wall clock.
 //   - sleep_for(d) completes after at least `d` has passed on this clock; d <= 0 completes
 //     without waiting (an event due now in the simulator; a post to the coroutine's executor in
-//     production, so the coroutine resumes only while that executor runs). In the simulator a paused process does not wake until it is resumed, however long
-//     its sleep. It returns a Sleep, an Asio asynchronous operation: `co_await
-//     clock.sleep_for(d)` in a Task runs it without a coroutine frame of its own (a sleep is
-//     the simulator's most common event). A Sleep also converts to a Task<void>, for code that
-//     needs one (block_on, co_spawn).
+//     production, so the coroutine resumes only while that executor runs). In the simulator a
+//     paused process does not wake until it is resumed, however long its sleep. It returns a
+//     Sleep, an Asio asynchronous operation: `co_await clock.sleep_for(d)` in a Task runs it
+//     without a coroutine frame of its own (a sleep is the simulator's most common event).
+//     A Sleep also converts to a Task<void>, for code that needs one (block_on, co_spawn).
 //   - A Clock implements start_sleep(d, wake): call `wake` once, on its executor, at least `d`
 //     later (SleepHandler says how); never before start_sleep returns.
 //   - Durations are std::chrono types; there are no raw integers of time in this API.
