@@ -170,21 +170,22 @@ class [[nodiscard]] Result<void> {
  public:
   Result() = default;
   Result(Ok) {}  // NOLINT: implicit
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit
-  [[nodiscard]] bool ok() const noexcept { return ok_; }
-  explicit operator bool() const noexcept { return ok_; }
+  Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit
+  [[nodiscard]] bool ok() const noexcept { return !error_.has_value(); }
+  explicit operator bool() const noexcept { return ok(); }
   [[nodiscard]] const Error& error() const& {
-    assert(!ok_);
-    return error_;
+    assert(!ok());
+    return *error_;
   }
   [[nodiscard]] Error&& error() && {
-    assert(!ok_);
-    return std::move(error_);
+    assert(!ok());
+    return std::move(*error_);
   }
 
  private:
-  Error error_{ErrorCode::kProtocol, {}};
-  bool ok_ = true;
+  // Empty on success, so that a success is a flag to build, move and destroy, not an Error and
+  // its string: validation returns one from every check of every call.
+  std::optional<Error> error_;
 };
 
 }  // namespace faultline

@@ -287,8 +287,8 @@ void World::start() {
 }
 
 void World::dispatch(const Event& event) {
-  // step() dropped cancelled events from the front before popping this one (a frozen event
-  // cancelled while its process was paused too: resume() queues it, discard_cancelled() drops it).
+  // step() drops a cancelled event as it pops it (a frozen event cancelled while its process
+  // was paused too: resume() queues it, step() drops it).
   FAULTLINE_INVARIANT(static_cast<bool>(slots_[event.slot]),
                       "a cancelled event is never dispatched");
   if (event.owner != kWorldProcess) {
@@ -317,13 +317,18 @@ void World::dispatch(const Event& event) {
 bool World::step() {
   const detail::FrameCache::Scope recycling(*frames_);
   poll();  // coroutines spawned from outside any event start now, at the current time
-  discard_cancelled();  // a cancelled event does not move time
-  if (queue_.empty()) return false;
-  const Event event = queue_.pop();
-  FAULTLINE_INVARIANT(event.at >= now_, "virtual time never goes back");
-  now_ = event.at;
-  dispatch(event);
-  return true;
+  for (;;) {
+    if (queue_.empty()) return false;
+    const Event event = queue_.pop();
+    if (!slots_[event.slot]) {  // cancelled: dropped without moving time (discard_cancelled())
+      free_slot(event.slot);
+      continue;
+    }
+    FAULTLINE_INVARIANT(event.at >= now_, "virtual time never goes back");
+    now_ = event.at;
+    dispatch(event);
+    return true;
+  }
 }
 
 std::uint64_t World::run_until(SimTime limit, std::uint64_t max_events) {
