@@ -155,8 +155,14 @@ std::optional<Violation> check_no_lost_update(std::span<const ObservedWrite> wri
 }
 
 std::optional<Violation> check_liveness_window(std::span<const ObservedAcquire> acquires,
-                                               Duration window) {
+                                               Duration window,
+                                               std::span<const Duration> vanished) {
   if (window <= Duration::zero()) return std::nullopt;
+  const auto vanished_within = [&](Duration returned) {
+    return std::any_of(vanished.begin(), vanished.end(), [&](Duration at) {
+      return at <= returned && at >= returned - window;
+    });
+  };
   std::vector<std::pair<Duration, std::uint64_t>> successes;  // (returned, id)
   for (const ObservedAcquire& a : acquires) {
     if (a.ok) successes.emplace_back(a.returned, a.id);
@@ -168,6 +174,7 @@ std::optional<Violation> check_liveness_window(std::span<const ObservedAcquire> 
         std::upper_bound(successes.begin(), successes.end(),
                          std::pair{a.returned, std::numeric_limits<std::uint64_t>::max()});
     if (it != successes.begin() && std::prev(it)->first >= a.returned - window) continue;
+    if (vanished_within(a.returned)) continue;
     std::vector<std::size_t> witness{static_cast<std::size_t>(a.id)};
     if (it != successes.begin()) witness.push_back(static_cast<std::size_t>(std::prev(it)->second));
     return Violation{

@@ -104,8 +104,14 @@ struct ObservedWrite {
 // successful acquire (by anyone) returning in the `window` before it: the lock is then held by
 // someone who will never release it. `window` <= 0 disables it. Kind "liveness"; witness: the
 // failed acquire and the last successful one before it, if any. Acquires in any order.
+// `vanished` (times since the start, any order) excuses a failure with a client vanishing in
+// the `window` before it: for a server that holds a vanished client's session until it notices
+// (keepalive) and queues waiters (PostgreSQL), a client that vanishes while waiting can be
+// granted the lock and hold it until the server notices it in turn, so one stall can chain
+// several vanished holders, each bounded from its own vanishing.
 [[nodiscard]] std::optional<Violation> check_liveness_window(
-    std::span<const ObservedAcquire> acquires, Duration window);
+    std::span<const ObservedAcquire> acquires, Duration window,
+    std::span<const Duration> vanished = {});
 
 // How many sections had their write applied.
 [[nodiscard]] int sections_written(std::span<const ObservedSection> sections);

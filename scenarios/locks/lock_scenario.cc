@@ -114,6 +114,7 @@ struct Run {
         network(topology.network()),
         history(world),
         storage(topology.process("storage"), s.fenced) {
+    world.on_silent_crash([this](sim::ProcessId) { vanished.push_back(world.now() - sim::SimTime{}); });
     if (s.kind == LockKind::kPgAdvisory) return;
     for (const std::string& name : node_names(s)) nodes.push_back(&topology.redis(name));
   }
@@ -133,6 +134,7 @@ struct Run {
   // Each section's acquisition: the "cs" operation's id -> its "acquire" operation's id.
   std::vector<std::pair<std::size_t, std::size_t>> acquisition_of;  // in history order
   Counters counters;
+  std::vector<Duration> vanished;  // when clients crashed silently (World::crash_silently)
   int finished = 0;
   std::unique_ptr<ServerSpans> server_spans;  // the servers' grants: only for a rendered run
   bool rendering = false;                     // a sweep's runs skip formatting spans
@@ -346,7 +348,12 @@ std::optional<Violation> check_finished(Run& run) {
 }
 
 std::optional<Violation> check_run(Run& run) {
-  if (auto v = check_liveness_window(observed_acquires(run), run.spec.max_unavailable)) return v;
+  const std::span<const Duration> excuses =
+      run.spec.liveness_excuses_vanished ? std::span<const Duration>(run.vanished)
+                                         : std::span<const Duration>();
+  if (auto v = check_liveness_window(observed_acquires(run), run.spec.max_unavailable, excuses)) {
+    return v;
+  }
   const std::vector<ObservedSection> sections = observed_sections(run);
   // Overlap first: when two holders overlap, a lost update is its consequence, not its cause.
   if (run.spec.mutual_exclusion) {

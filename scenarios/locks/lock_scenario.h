@@ -98,6 +98,10 @@ struct LockScenarioSpec {
   // failed acquire with no success by anyone in the window before it is a violation. Zero
   // disables the check (safety-only scenarios).
   Duration max_unavailable = Duration::zero();
+  // Whether a client vanishing silently within the window before a failed acquire excuses it
+  // (check_liveness_window's `vanished`): for PostgreSQL, where a waiter that vanished can be
+  // granted the lock. Never for a hazard whose stall is the finding.
+  bool liveness_excuses_vanished = false;
   // Mutual exclusion in true time (check_mutual_exclusion): for the claims that promise it,
   // the unfenced ones. A fenced lock promises less: a stale holder's write may land while the
   // next holder works, as long as the register still orders them by token.

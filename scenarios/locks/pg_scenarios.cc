@@ -23,7 +23,12 @@ std::vector<LockScenarioSpec> pg_advisory_specs() {
                  "unaware, writes (must be found)";
     s.expect = fenced ? Expect::kHolds : Expect::kViolationFound;
     s.mutual_exclusion = !fenced;
-    s.tokens = fenced ? TokenCheck::kRising : TokenCheck::kNone;
+    // Unique, not rising in the order the acquisitions returned: a session lock has no lease
+    // to check once its token is back, so a client paused between the server's grant and its
+    // own return learns of a lock its session may have lost meanwhile, and carries an older
+    // token than holders who returned before it (seed 0xcb5d8cb2dd3e2392 on the polling model;
+    // the fence refuses its write, so no update is lost).
+    s.tokens = fenced ? TokenCheck::kUnique : TokenCheck::kNone;
     // Fewest applied writes over 2000 seeds: 24 of 100 (9 before a closed session's FIN was
     // retransmitted, 1 without the pause after a failure).
     s.min_sections_ok = fenced ? 12 : 0;
@@ -59,11 +64,15 @@ LockScenarioSpec half_open_spec(sim::Keepalive keepalive) {
   s.name = "pg-advisory/half-open";
   s.pg_keepalive = keepalive;
   s.max_unavailable = half_open_bound(keepalive);
+  // The server queues waiters: one that vanishes while waiting may be granted the lock and hold
+  // it until keepalive notices it too, so a stall may chain vanished holders.
+  s.liveness_excuses_vanished = true;
   s.description = fmt::format(
       "PostgreSQL advisory lock: a holder vanishes without closing its connection; the server "
       "keeps its session and lock until TCP keepalive ({:.0f}s idle + {} x {:.0f}s probes) "
-      "gives up, and everyone else is refused meanwhile: no refusal without a grant in the {:.1f}s "
-      "before it (keepalive + 1s), and no lost update (must hold)",
+      "gives up, and everyone else is refused meanwhile (a waiter that vanished may be granted "
+      "it next, and hold it as long): no refusal without a grant, or a client vanishing, in the "
+      "{:.1f}s before it (keepalive + 1s), and no lost update (must hold)",
       in_seconds(keepalive.idle), keepalive.count, in_seconds(keepalive.interval),
       in_seconds(s.max_unavailable));
   s.expect = Expect::kHolds;
@@ -83,8 +92,9 @@ LockScenarioSpec half_open_spec(sim::Keepalive keepalive) {
 
 Duration half_open_bound(const sim::Keepalive& keepalive) {
   // A holder vanishes at most ~0.4s after its grant (read, work, prepare, write and release, each
-  // call within 100ms), the waiting clients poll every 10ms and a round trip takes a few ms: 1s
-  // covers all of it with room to spare, and is far below the keepalive it is added to.
+  // call within 100ms), a waiting client is granted the lock on the server as it is freed and a
+  // round trip takes a few ms: 1s covers all of it with room to spare, and is far below the
+  // keepalive it is added to.
   return keepalive.detection() + std::chrono::seconds(1);
 }
 

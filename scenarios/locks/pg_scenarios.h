@@ -26,7 +26,7 @@ inline constexpr sim::Keepalive kHalfOpenKeepalive{std::chrono::seconds(2),
                                                    std::chrono::seconds(1), 3};
 
 // The longest a lock may stay unavailable after a holder vanished silently: the keepalive's
-// detection time plus 1s for the holder's section before it vanished, polling and round trips.
+// detection time plus 1s for the holder's section before it vanished and round trips.
 [[nodiscard]] Duration half_open_bound(const sim::Keepalive& keepalive);
 [[nodiscard]] LockScenarioSpec half_open_spec(sim::Keepalive keepalive = kHalfOpenKeepalive);
 

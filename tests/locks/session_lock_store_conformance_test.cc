@@ -264,6 +264,75 @@ TEST(SessionLockStoreConformance, LockSucceedsOnceTheHolderUnlocks) {
   close(*h, *b);
 }
 
+// PostgreSQL queues the sessions waiting for a lock and grants it to the first of them when it
+// is freed; a client that polled instead would win or lose by the timing of its polls.
+TEST(SessionLockStoreConformance, WaitersAreGrantedTheLockInTheOrderTheyAsked) {
+  REQUIRE_HARNESS(h);
+  const AdvisoryLockId id = h->unique_id();
+  Session a = session(*h, 0);
+  Session b = session(*h, 1);
+  Session c = session(*h, 2);
+  EXPECT_RESULT_EQ(try_lock(*h, *a, id), true);
+
+  std::vector<std::string> granted;  // who took the lock, in order
+  std::vector<Result<void>> results;
+  // Each waiter holds the lock for a while once it has it, then lets go; c asks 100ms after b.
+  const auto waiter = [&](LockSession& s, std::string name, Duration ask_after) -> Task<void> {
+    co_await h->clock().sleep_for(ask_after);
+    Result<void> r = co_await s.lock(id, 5s);
+    if (r.ok()) {
+      granted.push_back(name);
+      co_await h->clock().sleep_for(50ms);
+      Result<bool> unlocked = co_await s.unlock(id, kTimeout);
+      EXPECT_RESULT_EQ(unlocked, true);
+    }
+    results.push_back(std::move(r));
+  };
+  std::vector<std::function<Task<void>()>> bodies;
+  bodies.emplace_back([&]() -> Task<void> { return waiter(*b, "b", 0ms); });
+  bodies.emplace_back([&]() -> Task<void> { return waiter(*c, "c", 100ms); });
+  bodies.emplace_back([&]() -> Task<void> {
+    co_await h->clock().sleep_for(300ms);
+    Result<bool> unlocked = co_await a->unlock(id, kTimeout);
+    EXPECT_RESULT_EQ(unlocked, true);
+  });
+  h->run(std::move(bodies));
+  ASSERT_EQ(results.size(), 2u);
+  for (const Result<void>& r : results) EXPECT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(granted, (std::vector<std::string>{"b", "c"})) << h->name();
+  close(*h, *a);
+  close(*h, *b);
+  close(*h, *c);
+}
+
+// A session's end frees its locks on the server, which grants them to the next waiter at once.
+TEST(SessionLockStoreConformance, AWaiterIsGrantedTheLockWhenItsHolderCloses) {
+  REQUIRE_HARNESS(h);
+  const AdvisoryLockId id = h->unique_id();
+  Session a = session(*h, 0);
+  Session b = session(*h, 1);
+  EXPECT_RESULT_EQ(try_lock(*h, *a, id), true);
+  std::optional<Result<void>> waited;
+  Duration elapsed{};
+  std::vector<std::function<Task<void>()>> bodies;
+  bodies.emplace_back([&]() -> Task<void> {
+    const TimePoint started = h->clock().now();
+    waited.emplace(co_await b->lock(id, 5s));
+    elapsed = h->clock().now() - started;
+  });
+  bodies.emplace_back([&]() -> Task<void> {
+    co_await h->clock().sleep_for(200ms);
+    co_await a->close(kTimeout);
+  });
+  h->run(std::move(bodies));
+  ASSERT_TRUE(waited.has_value());
+  ASSERT_TRUE(waited->ok()) << waited->error().to_string();
+  EXPECT_GE(elapsed, 150ms) << "lock() returned before the holder closed its session";
+  EXPECT_LT(elapsed, 1s) << "the close did not hand the lock on promptly";
+  EXPECT_RESULT_EQ(unlock(*h, *b, id), true);
+  close(*h, *b);
+}
+
 TEST(SessionLockStoreConformance, FencingTokensStrictlyIncreaseAcrossSessionsAndArePerKey) {
   REQUIRE_HARNESS(h);
   const std::string key = h->unique_key();

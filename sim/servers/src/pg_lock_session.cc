@@ -23,8 +23,19 @@ auto applied_once(Op op) {
   };
 }
 
-}  // namespace
+// The same for an op that answers later (rpc.h's Reply): a duplicated request is not applied
+// again, and its copy never answers (the first copy's answer is the one the caller gets).
+template <class Op>
+auto applied_once_deferred(Op op) {
+  auto ran = std::make_shared<bool>(false);
+  return [op = std::move(op), ran](auto reply) mutable {
+    if (*ran) return;
+    *ran = true;
+    op(std::move(reply));
+  };
+}
 
+}  // namespace
 
 template <class R>
 Result<R> SimLockSession::observe(Result<R> result) {
@@ -48,26 +59,23 @@ Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration t
 
 Task<Result<void>> SimLockSession::lock(locks::AdvisoryLockId id, Duration timeout) {
   if (auto r = faultline::validate_timeout(timeout); !r) co_return std::move(r).error();
-  constexpr Duration kPoll = std::chrono::milliseconds(10);
+  if (lost()) co_return terminated();  // after the arguments, as the real backend checks them
   // As the real backend (PgLockSession::lock): the server waits lock_timeout = the timeout minus
   // a margin for the round trip (a quarter of it, at most 500ms; whole ms, at least 1ms), then
-  // gives up with kBusy, so that the answer arrives before the caller's deadline. Every attempt
-  // has until that deadline: the last one still has the margin for its round trip.
+  // gives up with kBusy, so that the answer arrives before the caller's deadline.
   const Duration margin = std::min<Duration>(timeout / 4, std::chrono::milliseconds(500));
   const Duration wait = std::max<Duration>(
       std::chrono::duration_cast<std::chrono::milliseconds>(timeout - margin),
       std::chrono::milliseconds(1));
-  const TimePoint started = client_.clock().now();
-  const TimePoint gives_up = started + wait;
-  const TimePoint deadline = started + timeout;
-  while (client_.clock().now() < gives_up && client_.clock().now() < deadline) {
-    Result<bool> taken = co_await try_lock(id, deadline - client_.clock().now());
-    if (!taken) co_return std::move(taken).error();
-    if (*taken) co_return Ok{};
-    co_await client_.clock().sleep_for(std::min(kPoll, gives_up - client_.clock().now()));
-  }
-  co_return Error{ErrorCode::kBusy, "advisory lock " + std::to_string(id) +
-                                        " still held by another session at the deadline"};
+  PgNode* node = &node_;
+  const SessionId session = session_;
+  auto op = applied_once_deferred([node, session, id, wait](Reply<bool> reply) {
+    node->lock(session, id, wait, std::move(reply));
+  });
+  auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
+  Result<bool> taken = observe(co_await std::move(reply));
+  if (!taken) co_return std::move(taken).error();
+  co_return Ok{};
 }
 
 Task<Result<bool>> SimLockSession::unlock(locks::AdvisoryLockId id, Duration timeout) {

@@ -1,5 +1,7 @@
 #include "faultline/sim/pg_node.h"
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -54,6 +56,50 @@ Result<bool> PgNode::try_lock(SessionId session, locks::AdvisoryLockId id) {
   return true;
 }
 
+void PgNode::lock(SessionId session, locks::AdvisoryLockId id, Duration wait,
+                  Reply<bool> reply) {
+  Result<bool> taken = try_lock(session, id);
+  if (!taken.ok() || *taken) {
+    reply(std::move(taken));
+    return;
+  }
+  const std::uint64_t ticket = next_ticket_++;
+  const World::EventId timeout = host_.world().schedule_after(
+      host_.clock().to_true(wait), host_.id(),
+      [this, id, ticket, wait] { wait_expired(id, ticket, wait); });
+  waiting_[id].push_back(Waiter{session, ticket, std::move(reply), timeout});
+}
+
+void PgNode::wait_expired(locks::AdvisoryLockId id, std::uint64_t ticket, Duration wait) {
+  const auto queue = waiting_.find(id);
+  if (queue == waiting_.end()) return;
+  std::deque<Waiter>& waiters = queue->second;
+  const auto it = std::find_if(waiters.begin(), waiters.end(),
+                               [ticket](const Waiter& w) { return w.ticket == ticket; });
+  if (it == waiters.end()) return;
+  Reply<bool> reply = std::move(it->reply);
+  waiters.erase(it);
+  if (waiters.empty()) waiting_.erase(queue);
+  // The real backend's answer to SQLSTATE 55P03 (PgLockSession::lock).
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
+  reply(Error{ErrorCode::kBusy, "advisory lock " + std::to_string(id) +
+                                    " is held by another session (waited " +
+                                    std::to_string(waited) + "ms); not taken"});
+}
+
+void PgNode::grant_next(locks::AdvisoryLockId id) {
+  const auto queue = waiting_.find(id);
+  if (queue == waiting_.end()) return;
+  Waiter next = std::move(queue->second.front());
+  queue->second.pop_front();
+  if (queue->second.empty()) waiting_.erase(queue);
+  host_.world().cancel(next.timeout);
+  // A waiter's session is alive: end_session() takes its waiters out of every queue.
+  holds_.emplace(id, Hold{next.session, 1});
+  report(LockEvent::Kind::kGranted, next.session, sessions_.at(next.session), id);
+  next.reply(true);
+}
+
 Result<bool> PgNode::unlock(SessionId session, locks::AdvisoryLockId id) {
   if (!alive(session)) return session_terminated();
   auto it = holds_.find(id);
@@ -61,6 +107,7 @@ Result<bool> PgNode::unlock(SessionId session, locks::AdvisoryLockId id) {
   if (--it->second.count == 0) {
     holds_.erase(it);
     report(LockEvent::Kind::kReleased, session, sessions_.at(session), id);
+    grant_next(id);
   }
   return true;
 }
@@ -122,15 +169,37 @@ void PgNode::end_session(SessionId session) {
   if (found == sessions_.end()) return;  // ended already: it holds nothing
   const ProcessId client = found->second;
   sessions_.erase(found);
+  std::vector<Reply<bool>> stopped = stop_waiting(session);
+  std::vector<locks::AdvisoryLockId> released;
   for (auto it = holds_.begin(); it != holds_.end();) {
     if (it->second.session != session) {
       ++it;
       continue;
     }
-    const locks::AdvisoryLockId id = it->first;
+    released.push_back(it->first);
     it = holds_.erase(it);
-    report(LockEvent::Kind::kReleased, session, client, id);
+    report(LockEvent::Kind::kReleased, session, client, released.back());
   }
+  for (const locks::AdvisoryLockId id : released) grant_next(id);
+  for (Reply<bool>& reply : stopped) reply(session_terminated());
+}
+
+std::vector<Reply<bool>> PgNode::stop_waiting(SessionId session) {
+  std::vector<Reply<bool>> stopped;
+  for (auto queue = waiting_.begin(); queue != waiting_.end();) {
+    std::deque<Waiter>& waiters = queue->second;
+    for (auto it = waiters.begin(); it != waiters.end();) {
+      if (it->session != session) {
+        ++it;
+        continue;
+      }
+      host_.world().cancel(it->timeout);
+      stopped.push_back(std::move(it->reply));
+      it = waiters.erase(it);
+    }
+    queue = waiters.empty() ? waiting_.erase(queue) : std::next(queue);
+  }
+  return stopped;
 }
 
 void PgNode::report(LockEvent::Kind kind, SessionId session, ProcessId client,

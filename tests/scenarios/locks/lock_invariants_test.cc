@@ -124,6 +124,42 @@ TEST(Tokens, TiesInTimeAreOrderedById) {
   EXPECT_TRUE(check_tokens_rise(bad).has_value());
 }
 
+// ---- Liveness window --------------------------------------------------------------------------
+
+ObservedAcquire acquire_at(std::uint64_t id, double seconds, bool ok) {
+  return ObservedAcquire{.holder = "client-" + std::to_string(id),
+                         .id = id,
+                         .returned = std::chrono::duration_cast<Duration>(
+                             std::chrono::duration<double>(seconds)),
+                         .ok = ok,
+                         .failed = !ok};
+}
+
+TEST(LivenessWindow, AFailureWithNoGrantInTheWindowBeforeItIsAViolation) {
+  const std::vector<ObservedAcquire> acquires{acquire_at(1, 1.0, true), acquire_at(2, 4.0, false),
+                                              acquire_at(3, 7.5, false)};
+  EXPECT_FALSE(check_liveness_window(acquires, std::chrono::seconds(7)).has_value())
+      << "4.0 is within the first 7s; 7.5 follows the grant at 1.0 within 7s";
+  // With 3s: 4.0 follows the grant at 1.0 by exactly 3s (allowed); 7.5 follows none.
+  const std::optional<Violation> v = check_liveness_window(acquires, std::chrono::seconds(3));
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->kind, "liveness");
+  EXPECT_EQ(v->operation, 3);
+  EXPECT_EQ(v->witness, (std::vector<std::size_t>{3, 1}));
+}
+
+TEST(LivenessWindow, AClientVanishingInTheWindowExcusesTheFailureAndNothingElseDoes) {
+  const std::vector<ObservedAcquire> acquires{acquire_at(1, 1.0, true), acquire_at(2, 7.0, false)};
+  const std::chrono::seconds window(3);
+  const std::vector<Duration> within{std::chrono::seconds(5)};
+  EXPECT_FALSE(check_liveness_window(acquires, window, within).has_value());
+  // A vanishing before the window, or after the failure, excuses nothing.
+  const std::vector<Duration> before{std::chrono::milliseconds(3'900)};
+  const std::vector<Duration> after{std::chrono::milliseconds(7'100)};
+  EXPECT_TRUE(check_liveness_window(acquires, window, before).has_value());
+  EXPECT_TRUE(check_liveness_window(acquires, window, after).has_value());
+}
+
 // ---- Liveness floor ---------------------------------------------------------------------------
 
 TEST(LivenessFloor, CountsOnlyAppliedWrites) {

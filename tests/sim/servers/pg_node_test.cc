@@ -88,5 +88,61 @@ TEST(PgNode, ASessionOpenedBeforeItsClientCrashedIsLost) {
   EXPECT_TRUE(session.lost());
 }
 
+// ---- PgNode: lock() waits on the server --------------------------------------------------------
+
+struct Outcome {
+  std::optional<Result<void>> result;
+  SimTime at{};
+};
+
+Task<void> lock_into(SimLockSession& session, locks::AdvisoryLockId id, Duration timeout,
+                     World& world, Outcome& out) {
+  Result<void> r = co_await session.lock(id, timeout);
+  out.at = world.now();
+  out.result.emplace(std::move(r));
+}
+
+// A waiter whose connection drops stops waiting: it is told at once, and the lock passes over
+// it to the next waiter when freed. (The conformance suite checks the order of grants, and
+// kBusy at the timeout, against the real server as well.)
+TEST(PgNode, AWaiterWhoseConnectionDropsIsToldAndPassedOver) {
+  Outcome b_out;
+  Outcome c_out;
+  World world(13);
+  Network network(world);
+  Process& host = world.add_process("postgres");
+  Process& a = world.add_process("client-a");
+  Process& b = world.add_process("client-b");
+  Process& c = world.add_process("client-c");
+  PgNode node(host);
+  const SessionId sa = node.open_session(a.id());
+  const SessionId sb = node.open_session(b.id());
+  const SessionId sc = node.open_session(c.id());
+  SimLockSession b_session(network, b, node, sb);
+  SimLockSession c_session(network, c, node, sc);
+  ASSERT_TRUE(*node.try_lock(sa, 9));
+  spawn_now(world, b, lock_into(b_session, 9, seconds(5), world, b_out));
+  world.schedule(at(milliseconds(50)), kWorldProcess, 0,
+                 [&] { c.spawn(lock_into(c_session, 9, seconds(5), world, c_out)); });
+  world.schedule(at(milliseconds(100)), kWorldProcess, 0, [&] { world.disconnect(b, host); });
+  world.schedule(at(milliseconds(200)), kWorldProcess, 0, [&] {
+    EXPECT_FALSE(b_out.result.has_value() && b_out.result->ok());
+    EXPECT_FALSE(c_out.result.has_value()) << "c waits while a holds the lock";
+    EXPECT_TRUE(*node.unlock(sa, 9));
+    EXPECT_EQ(node.holder(9), sc) << "granted to the next waiter still connected";
+  });
+  drain(world);
+  ASSERT_TRUE(b_out.result.has_value());
+  ASSERT_FALSE(b_out.result->ok());
+  EXPECT_EQ(b_out.result->error().code, ErrorCode::kUnavailable)
+      << b_out.result->error().to_string();
+  EXPECT_LT(b_out.at, at(milliseconds(200))) << "told when its session ended, not at its deadline";
+  EXPECT_TRUE(b_session.lost());
+  ASSERT_TRUE(c_out.result.has_value());
+  EXPECT_TRUE(c_out.result->ok()) << c_out.result->error().to_string();
+  EXPECT_GE(c_out.at, at(milliseconds(200)));
+  EXPECT_LT(c_out.at, at(milliseconds(300)));
+}
+
 }  // namespace
 }  // namespace faultline::sim

@@ -14,6 +14,13 @@
 // A server in a timeout outage (Network::begin_outage) runs `op` (models refuse work while
 // Network::outage() says so) but its reply is never sent.
 //
+// A server that answers later (a statement that waits for a lock) takes an op of the form
+// `void(Reply<R>)` instead: it keeps the Reply and invokes it when it has the answer, from any of
+// the server's own steps or events; the answer then travels back like any reply. A Reply dropped
+// unsent sends nothing (the caller meets its deadline). A deferred answer is sent whatever
+// became of the server meanwhile (a server that ends a session as it crashes tells its client,
+// as a connection reset would), except during a timeout outage.
+//
 // call() returns a Call, an Asio asynchronous operation: `co_await` it (an rvalue) in a Task;
 // it is started then, not before. It converts to a Task<Result<R>> for code that needs one; no
 // other completion token is supported (the operation refers to the Call, which a deferring
@@ -28,8 +35,10 @@
 #include <boost/asio/async_result.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "faultline/duration_text.h"
@@ -39,6 +48,25 @@
 #include "faultline/task.h"
 
 namespace faultline::sim {
+
+// The server's handle on a call it answers later (see the contract above). Copyable, so that
+// it can sit in a server's queue; the first invocation of any copy sends the answer, and later
+// ones do nothing. Keeps the call's shared block alive until then.
+template <class R>
+class Reply {
+ public:
+  explicit Reply(std::function<void(Result<R>)> send) : send_(std::move(send)) {}
+  void operator()(Result<R> result) {
+    if (!send_) return;
+    std::function<void(Result<R>)> send = std::move(send_);
+    send_ = nullptr;
+    send(std::move(result));
+  }
+
+ private:
+  std::function<void(Result<R>)> send_;
+};
+
 namespace detail {
 
 // What the request, its replies and the deadline of one call share. Counted by hand: the World
@@ -91,9 +119,25 @@ class CallState {
     // A hung service (a timeout outage) reads the request and never answers: the caller meets
     // its deadline.
     const bool hung = network_.outage(server_.id()) == Network::OutageMode::kTimeout;
-    Result<R> result =
-        server_.up() ? op_() : Result<R>(unavailable("connection refused by " + server_.name()));
-    if (hung) return;
+    if (!server_.up()) {
+      if (!hung) answer(self, unavailable("connection refused by " + server_.name()), caller_id,
+                        caller_generation);
+      return;
+    }
+    if constexpr (std::is_invocable_v<Op&, Reply<R>>) {
+      op_(Reply<R>([self, caller_id, caller_generation](Result<R> result) {
+        if (self->network_.outage(self->server_.id()) == Network::OutageMode::kTimeout) return;
+        self->answer(self, std::move(result), caller_id, caller_generation);
+      }));
+    } else {
+      Result<R> result = op_();
+      if (!hung) answer(self, std::move(result), caller_id, caller_generation);
+    }
+  }
+
+  // Sends `result` from the server back to the caller.
+  void answer(const Ref& self, Result<R>&& result, ProcessId caller_id,
+              std::uint32_t caller_generation) {
     if (!first_reply_) {
       // The reply's result waits here, so that the message is small enough to be stored in
       // its event (a Result is larger than an event's inline bytes).
@@ -129,8 +173,8 @@ class CallState {
 
 }  // namespace detail
 
-// One round trip, not yet started: see the contract above. `op` is a copyable callable
-// `Result<R>()` run on the server. Holds references to the network and both processes, which
+// One round trip, not yet started: see the contract above. `op` is a copyable callable run on
+// the server: `Result<R>()`, or `void(Reply<R>)` for an answer sent later. Holds references to the network and both processes, which
 // must outlive the call.
 template <class R, class Op>
 class [[nodiscard]] Call {

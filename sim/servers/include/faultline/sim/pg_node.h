@@ -21,21 +21,26 @@
 //     client's sessions the same way, when the node watches its network (watch());
 //   - tables are durable: a committed transaction survives any crash (PostgreSQL fsyncs its
 //     WAL at commit), and a transaction whose body fails leaves nothing behind;
-//   - lock(id, timeout) is modelled as try_lock retried every 10ms, not as a server-side wait
-//     queue (a simplification: the scenarios only need "waits, then gets it or kBusy"); it gives
-//     up when the real backend's lock_timeout would (see pg_node.cc), so both answer alike.
+//   - lock() waits on the server, as pg_advisory_lock under lock_timeout does: a session that
+//     finds the lock held by another queues behind the sessions already waiting for it, is
+//     granted it when the holder gives it back (an unlock or the end of its session), first come
+//     first served, and is answered kBusy when its wait runs out first (the real backend's
+//     message). A session that ends while waiting stops waiting, and its client is told
+//     kUnavailable "session terminated" (a connection reset), if the message gets through.
 //
 // Thread-safety: none. Ownership: the node registers hooks with its World and host process;
 // both must outlive the run.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
 
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "faultline/locks/lock_store.h"
 #include "faultline/locks/session_lock_store.h"
@@ -43,6 +48,7 @@
 #include "faultline/sim/lock_events.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/pg_database.h"
+#include "faultline/sim/rpc.h"
 #include "faultline/sim/world.h"
 
 namespace faultline::sim {
@@ -88,6 +94,10 @@ class PgNode {
   // The atomic steps (run on the node). A dead session gives kUnavailable.
   [[nodiscard]] SessionId open_session(ProcessId client);
   [[nodiscard]] Result<bool> try_lock(SessionId session, locks::AdvisoryLockId id);
+  // pg_advisory_lock(id) with lock_timeout = `wait` (on the node's clock): answers `reply` with
+  // true once the session holds the lock (at once if it is free or already its own), or kBusy
+  // when `wait` passes first; see the model above.
+  void lock(SessionId session, locks::AdvisoryLockId id, Duration wait, Reply<bool> reply);
   [[nodiscard]] Result<bool> unlock(SessionId session, locks::AdvisoryLockId id);
   [[nodiscard]] Result<locks::FencingToken> next_token(SessionId session, const std::string& key);
   void close_session(SessionId session);
@@ -119,7 +129,21 @@ class PgNode {
     SessionId session = 0;
     int count = 0;
   };
+  // A session waiting in lock(), until granted, timed out or ended.
+  struct Waiter {
+    SessionId session = 0;
+    std::uint64_t ticket = 0;  // names the waiter to its timeout event
+    Reply<bool> reply;
+    World::EventId timeout;
+  };
   void end_session(SessionId session);
+  // Takes `session`'s waiters out of every queue (their timeouts cancelled); returns their
+  // replies, unsent.
+  std::vector<Reply<bool>> stop_waiting(SessionId session);
+  // `id` was given back: the first session waiting for it takes it.
+  void grant_next(locks::AdvisoryLockId id);
+  // The wait of ticket `ticket` for `id` ran out.
+  void wait_expired(locks::AdvisoryLockId id, std::uint64_t ticket, Duration wait);
   // `client` died silently: its sessions end when keepalive notices, unless they end before.
   void half_open(ProcessId client);
   // Tells the lock observer, if any, that `session` took or gave back `id`.
@@ -130,6 +154,8 @@ class PgNode {
   SessionId next_session_ = 1;
   std::map<SessionId, ProcessId> sessions_;  // live sessions and their client
   std::map<locks::AdvisoryLockId, Hold> holds_;
+  std::map<locks::AdvisoryLockId, std::deque<Waiter>> waiting_;  // each queue first come first
+  std::uint64_t next_ticket_ = 1;
   PgDatabase database_;
   LockObserver lock_observer_;
 };
