@@ -100,6 +100,15 @@ void PgNode::grant_next(locks::AdvisoryLockId id) {
   next.reply(true);
 }
 
+void PgNode::drop_waiters() {
+  // Moved out first: destroying a caller's coroutine may run code that reaches this node.
+  std::map<locks::AdvisoryLockId, std::deque<Waiter>> dropped = std::move(waiting_);
+  waiting_.clear();
+  for (auto& [id, waiters] : dropped) {
+    for (Waiter& w : waiters) host_.world().cancel(w.timeout);
+  }
+}
+
 Result<bool> PgNode::unlock(SessionId session, locks::AdvisoryLockId id) {
   if (!alive(session)) return session_terminated();
   auto it = holds_.find(id);

@@ -58,7 +58,12 @@ Topology::Topology(const TopologyBuilder& spec)
 }
 
 // The World goes first: its coroutine frames die before the nodes and stores they refer to.
-Topology::~Topology() { world_.reset(); }
+// Before it, the PostgreSQL nodes drop their waiting lock() calls, whose replies hold their
+// callers' coroutines (rpc.h's Reply), so that those die with the World too.
+Topology::~Topology() {
+  for (auto& [name, node] : postgres_) node->drop_waiters();
+  world_.reset();
+}
 
 void Topology::add_host(const TopologyBuilder::Host& host) {
   Process& p = world_->add_process(host.name);

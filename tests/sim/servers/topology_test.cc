@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -251,6 +252,31 @@ TEST(Faults, ASilentCrashKeepsTheSessionUntilKeepaliveAndACrashDoesNot) {
   EXPECT_EQ(answer(try_lock(t, "client-3", *third)), "false") << "half-open: still held";
   run_for(t, 2500ms);
   EXPECT_EQ(answer(try_lock(t, "client-3", *third)), "true") << "keepalive gave up";
+}
+
+Task<void> wait_for_lock(locks::LockSession& s, std::optional<Result<void>>& out) {
+  Result<void> r = co_await s.lock(7, 10s);
+  out.emplace(std::move(r));
+}
+
+// A run may end while a client waits at the server for a lock (its call holds the client's
+// coroutine): the topology's teardown must destroy that coroutine with the World, not after it
+// (which ASan, or valgrind, reports as a use after free).
+TEST(Faults, ARunThatEndsWithALockWaiterTearsDownCleanly) {
+  std::unique_ptr<locks::LockSession> holder;
+  std::unique_ptr<locks::LockSession> waiter;
+  std::optional<Result<void>> answered;
+  {
+    Topology t(TopologyBuilder(1).postgres("postgres").clients(2));
+    t.start();
+    holder = session(t, "client-1", "postgres");
+    waiter = session(t, "client-2", "postgres");
+    ASSERT_EQ(answer(try_lock(t, "client-1", *holder)), "true");
+    t.client(1).spawn(wait_for_lock(*waiter, answered));
+    run_for(t, 1s);
+    EXPECT_FALSE(answered.has_value()) << "still waiting at the server";
+  }
+  EXPECT_FALSE(answered.has_value()) << "a torn-down run answers nothing";
 }
 
 TEST(Faults, AClockStepForwardOnANodeExpiresItsKeysEarly) {

@@ -17,7 +17,8 @@
 // A server that answers later (a statement that waits for a lock) takes an op of the form
 // `void(Reply<R>)` instead: it keeps the Reply and invokes it when it has the answer, from any of
 // the server's own steps or events; the answer then travels back like any reply. A Reply dropped
-// unsent sends nothing (the caller meets its deadline). A deferred answer is sent whatever
+// unsent sends nothing (the caller meets its deadline). A Reply holds the caller's coroutine:
+// drop every one kept before the World is destroyed. A deferred answer is sent whatever
 // became of the server meanwhile (a server that ends a session as it crashes tells its client,
 // as a connection reset would), except during a timeout outage.
 //

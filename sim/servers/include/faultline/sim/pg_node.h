@@ -116,6 +116,9 @@ class PgNode {
   // The committed data (for checkers and tests).
   [[nodiscard]] const PgDatabase& database() const noexcept { return database_; }
 
+  // Forgets every waiting lock() unanswered. Each holds its caller's coroutine (rpc.h's Reply),
+  // so an owner that destroys the World before the node calls this first (Topology does).
+  void drop_waiters();
   // Ends every session `client` has (its connection dropped), releasing their locks.
   void terminate_sessions_of(ProcessId client);
   // The session holding `id`, or 0 (for checkers and tests).
