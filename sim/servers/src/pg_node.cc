@@ -1,5 +1,7 @@
 #include "faultline/sim/pg_node.h"
 
+#include "faultline/invariant.h"
+
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -22,7 +24,7 @@ PgNode::PgNode(Process& host) : host_(host) {
     if (a == host_.id() && b == kWorldProcess) {
       std::vector<SessionId> all;
       for (const auto& [session, client] : sessions_) all.push_back(session);
-      for (SessionId session : all) end_session(session);
+      end_sessions(all);
     } else if (a == host_.id()) {
       terminate_sessions_of(b);
     } else if (b == host_.id() || b == kWorldProcess) {
@@ -63,6 +65,14 @@ void PgNode::lock(SessionId session, locks::AdvisoryLockId id, Duration wait,
     reply(std::move(taken));
     return;
   }
+  if (waiting(session)) {
+    // A connection runs one statement at a time: the client gave up on the first one (its
+    // deadline passed) and must not reuse the connection before the server has answered it.
+    reply(Error{ErrorCode::kProtocol,
+                "session " + std::to_string(session) +
+                    " is already waiting for a lock: a connection runs one statement at a time"});
+    return;
+  }
   const std::uint64_t ticket = next_ticket_++;
   const World::EventId timeout = host_.world().schedule_after(
       host_.clock().to_true(wait), host_.id(),
@@ -94,10 +104,18 @@ void PgNode::grant_next(locks::AdvisoryLockId id) {
   queue->second.pop_front();
   if (queue->second.empty()) waiting_.erase(queue);
   host_.world().cancel(next.timeout);
-  // A waiter's session is alive: end_session() takes its waiters out of every queue.
-  holds_.emplace(id, Hold{next.session, 1});
+  // A waiter's session is alive: end_sessions() takes its waiters out of every queue.
+  const bool granted = holds_.emplace(id, Hold{next.session, 1}).second;
+  FAULTLINE_INVARIANT(granted, "a lock is granted to a waiter only once it is free");
   report(LockEvent::Kind::kGranted, next.session, sessions_.at(next.session), id);
   next.reply(true);
+}
+
+bool PgNode::waiting(SessionId session) const {
+  return std::any_of(waiting_.begin(), waiting_.end(), [session](const auto& queue) {
+    return std::any_of(queue.second.begin(), queue.second.end(),
+                       [session](const Waiter& w) { return w.session == session; });
+  });
 }
 
 void PgNode::drop_waiters() {
@@ -132,14 +150,14 @@ Result<locks::FencingToken> PgNode::next_token(SessionId session, const std::str
   });
 }
 
-void PgNode::close_session(SessionId session) { end_session(session); }
+void PgNode::close_session(SessionId session) { end_sessions({session}); }
 
 void PgNode::terminate_sessions_of(ProcessId client) {
   std::vector<SessionId> ending;
   for (const auto& [session, owner] : sessions_) {
     if (owner == client) ending.push_back(session);
   }
-  for (SessionId session : ending) end_session(session);
+  end_sessions(ending);
 }
 
 void PgNode::half_open(ProcessId client) {
@@ -151,7 +169,7 @@ void PgNode::half_open(ProcessId client) {
   // The node's own event: a node crash before then ends every session anyway, and discards it.
   host_.world().schedule_after(keepalive_.detection(), host_.id(),
                                [this, orphaned = std::move(orphaned)] {
-                                 for (SessionId session : orphaned) end_session(session);
+                                 end_sessions(orphaned);
                                });
 }
 
@@ -173,21 +191,29 @@ void PgNode::watch(Network& network) {
   });
 }
 
-void PgNode::end_session(SessionId session) {
-  const auto found = sessions_.find(session);
-  if (found == sessions_.end()) return;  // ended already: it holds nothing
-  const ProcessId client = found->second;
-  sessions_.erase(found);
-  std::vector<Reply<bool>> stopped = stop_waiting(session);
+void PgNode::end_sessions(const std::vector<SessionId>& sessions) {
+  // All of them end before any lock they held is handed on: a waiter among them (a node crash
+  // ends every session) must not be granted a lock its own session is about to give back.
+  std::vector<std::pair<SessionId, ProcessId>> ended;
+  std::vector<Reply<bool>> stopped;
+  for (const SessionId session : sessions) {
+    const auto found = sessions_.find(session);
+    if (found == sessions_.end()) continue;  // ended already: it holds nothing
+    ended.emplace_back(session, found->second);
+    sessions_.erase(found);
+    for (Reply<bool>& reply : stop_waiting(session)) stopped.push_back(std::move(reply));
+  }
   std::vector<locks::AdvisoryLockId> released;
-  for (auto it = holds_.begin(); it != holds_.end();) {
-    if (it->second.session != session) {
-      ++it;
-      continue;
+  for (const auto& [session, client] : ended) {
+    for (auto it = holds_.begin(); it != holds_.end();) {
+      if (it->second.session != session) {
+        ++it;
+        continue;
+      }
+      released.push_back(it->first);
+      it = holds_.erase(it);
+      report(LockEvent::Kind::kReleased, session, client, released.back());
     }
-    released.push_back(it->first);
-    it = holds_.erase(it);
-    report(LockEvent::Kind::kReleased, session, client, released.back());
   }
   for (const locks::AdvisoryLockId id : released) grant_next(id);
   for (Reply<bool>& reply : stopped) reply(session_terminated());

@@ -71,6 +71,76 @@ struct CallFixture : ::testing::Test {
   }
 };
 
+// ---- deferred answers: an op that keeps its Reply ------------------------------------------
+
+// A server that answers `answer_after` after the request arrived (or never, when negative: it
+// drops the Reply), holding the Reply in `held` meanwhile.
+struct Deferred {
+  std::optional<Reply<int>> held;
+  int runs = 0;
+};
+
+Task<void> do_deferred_call(World& world, Network& net, Process& caller, Process& server,
+                            Duration timeout, Duration answer_after, Deferred& state,
+                            CallOutcome& out) {
+  Deferred* d = &state;
+  World* w = &world;
+  const ProcessId host = server.id();
+  auto op = [d, w, host, answer_after](Reply<int> reply) {
+    ++d->runs;
+    if (answer_after < Duration::zero()) return;  // the Reply dies here, unsent
+    d->held.emplace(std::move(reply));
+    w->schedule_after(answer_after, host, [d] { (*d->held)(7); });
+  };
+  auto pending = call<int>(net, caller, server, timeout, std::move(op));
+  Result<int> r = co_await std::move(pending);
+  out.at = caller.world().now();
+  out.result.emplace(std::move(r));
+}
+
+struct DeferredFixture : CallFixture {
+  Deferred state;
+  void run_deferred(Duration timeout, Duration answer_after) {
+    world.start();
+    spawn_now(world, client,
+              do_deferred_call(world, net, client, server, timeout, answer_after, state, out));
+    drain(world);
+    ASSERT_TRUE(out.result.has_value()) << "the call never completed";
+  }
+};
+
+TEST_F(DeferredFixture, AnAnswerSentLaterIsTheValue) {
+  run_deferred(milliseconds(100), milliseconds(50));
+  ASSERT_TRUE(out.result->ok()) << out.result->error().to_string();
+  EXPECT_EQ(out.result->value(), 7);
+  EXPECT_GE(out.at, at(milliseconds(50))) << "not before the server answered";
+  EXPECT_LT(out.at, at(milliseconds(100)));
+  EXPECT_EQ(state.runs, 1);
+}
+
+TEST_F(DeferredFixture, ADroppedReplyLeavesTheCallerToItsDeadline) {
+  run_deferred(milliseconds(100), milliseconds(-1));
+  ASSERT_FALSE(out.result->ok());
+  EXPECT_EQ(out.result->error().code, ErrorCode::kOutcomeUnknown);
+  EXPECT_EQ(out.at, at(milliseconds(100)));
+}
+
+TEST_F(DeferredFixture, AnAnswerAfterTheDeadlineIsIgnored) {
+  run_deferred(milliseconds(100), milliseconds(300));
+  ASSERT_FALSE(out.result->ok()) << "completed with the late answer";
+  EXPECT_EQ(out.result->error().code, ErrorCode::kOutcomeUnknown);
+  EXPECT_EQ(out.at, at(milliseconds(100)));
+}
+
+TEST_F(DeferredFixture, AHungServerNeverSendsItsAnswer) {
+  world.schedule(at(milliseconds(10)), kWorldProcess, 0,
+                 [&] { net.begin_outage(server.id(), Network::OutageMode::kTimeout); });
+  run_deferred(milliseconds(100), milliseconds(50));
+  ASSERT_FALSE(out.result->ok());
+  EXPECT_EQ(out.result->error().code, ErrorCode::kOutcomeUnknown);
+  EXPECT_EQ(state.runs, 1) << "the server still ran the op";
+}
+
 TEST_F(CallFixture, ReplyBeforeDeadlineIsTheValue) {
   run_call(milliseconds(100));
   ASSERT_TRUE(out.result->ok()) << out.result->error().to_string();

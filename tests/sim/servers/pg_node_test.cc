@@ -144,5 +144,57 @@ TEST(PgNode, AWaiterWhoseConnectionDropsIsToldAndPassedOver) {
   EXPECT_LT(c_out.at, at(milliseconds(300)));
 }
 
+// A node crash ends every session at once: the lock its holder had is not handed to a waiter
+// whose own session is ending with it (the crashed node would answer "granted").
+TEST(PgNode, ANodeCrashGrantsNothingToItsWaiters) {
+  Outcome b_out;
+  World world(14);
+  Network network(world);
+  Process& host = world.add_process("postgres");
+  Process& a = world.add_process("client-a");
+  Process& b = world.add_process("client-b");
+  PgNode node(host);
+  const SessionId sa = node.open_session(a.id());
+  const SessionId sb = node.open_session(b.id());
+  SimLockSession b_session(network, b, node, sb);
+  ASSERT_TRUE(*node.try_lock(sa, 9));
+  spawn_now(world, b, lock_into(b_session, 9, seconds(5), world, b_out));
+  world.schedule(at(milliseconds(100)), kWorldProcess, 0, [&] {
+    world.crash(host, /*persist=*/true);
+    EXPECT_EQ(node.holder(9), 0u);
+  });
+  drain(world);
+  ASSERT_TRUE(b_out.result.has_value());
+  ASSERT_FALSE(b_out.result->ok()) << "granted by a crashed node";
+  EXPECT_EQ(b_out.result->error().code, ErrorCode::kUnavailable)
+      << b_out.result->error().to_string();
+}
+
+// A connection runs one statement at a time: a second lock() on a session that is still
+// waiting (its client gave up on the first) is refused, and the first wait is unchanged.
+TEST(PgNode, ASecondLockOnAWaitingSessionIsRefused) {
+  World world(15);
+  Process& host = world.add_process("postgres");
+  Process& a = world.add_process("client-a");
+  Process& b = world.add_process("client-b");
+  PgNode node(host);
+  const SessionId sa = node.open_session(a.id());
+  const SessionId sb = node.open_session(b.id());
+  ASSERT_TRUE(*node.try_lock(sa, 9));
+  std::vector<Result<bool>> answers;
+  const auto keep = [&answers](Result<bool> r) { answers.push_back(std::move(r)); };
+  world.schedule(at(milliseconds(1)), kWorldProcess, 0, [&] {
+    node.lock(sb, 9, seconds(1), Reply<bool>(keep));
+    node.lock(sb, 9, seconds(1), Reply<bool>(keep));
+  });
+  world.schedule(at(milliseconds(10)), kWorldProcess, 0, [&] { EXPECT_TRUE(*node.unlock(sa, 9)); });
+  drain(world);
+  ASSERT_EQ(answers.size(), 2u);
+  ASSERT_FALSE(answers[0].ok());
+  EXPECT_EQ(answers[0].error().code, ErrorCode::kProtocol) << answers[0].error().to_string();
+  EXPECT_TRUE(answers[1].ok() && *answers[1]) << "the first wait is granted";
+  EXPECT_EQ(node.holder(9), sb);
+}
+
 }  // namespace
 }  // namespace faultline::sim

@@ -28,7 +28,8 @@
 // token would outlive).
 // One call allocates one block (the op, the caller's handler, the deadline's id and the first
 // reply's result), shared by the request, its replies and the deadline, whose messages carry a
-// counted reference to it; only a duplicated request's second reply carries its own result.
+// counted reference to it; only a duplicated request's second reply carries its own result, and
+// a deferred call's Reply allocates its callable.
 // A duplicated request runs the same op object again: an op that keeps state across runs sees
 // both.
 #pragma once
@@ -50,13 +51,17 @@
 
 namespace faultline::sim {
 
-// The server's handle on a call it answers later (see the contract above). Copyable, so that
-// it can sit in a server's queue; the first invocation of any copy sends the answer, and later
-// ones do nothing. Keeps the call's shared block alive until then.
+// The server's handle on a call it answers later (see the contract above). Move-only, so that
+// one Reply answers once: its first invocation sends the answer, later ones do nothing. Keeps the
+// call's shared block alive until then.
 template <class R>
 class Reply {
  public:
   explicit Reply(std::function<void(Result<R>)> send) : send_(std::move(send)) {}
+  Reply(Reply&&) noexcept = default;
+  Reply& operator=(Reply&&) noexcept = default;
+  Reply(const Reply&) = delete;
+  Reply& operator=(const Reply&) = delete;
   void operator()(Result<R> result) {
     if (!send_) return;
     std::function<void(Result<R>)> send = std::move(send_);
@@ -126,6 +131,8 @@ class CallState {
       return;
     }
     if constexpr (std::is_invocable_v<Op&, Reply<R>>) {
+      static_assert(std::is_void_v<std::invoke_result_t<Op&, Reply<R>>>,
+                    "an op that takes a Reply answers through it and returns nothing");
       op_(Reply<R>([self, caller_id, caller_generation](Result<R> result) {
         if (self->network_.outage(self->server_.id()) == Network::OutageMode::kTimeout) return;
         self->answer(self, std::move(result), caller_id, caller_generation);

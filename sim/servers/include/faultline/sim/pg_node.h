@@ -27,6 +27,11 @@
 //     first served, and is answered kBusy when its wait runs out first (the real backend's
 //     message). A session that ends while waiting stops waiting, and its client is told
 //     kUnavailable "session terminated" (a connection reset), if the message gets through.
+//     Sessions that end together (a node crash) all end before any lock they held is handed
+//     on. Simplifications: a backend blocked on a lock notices its client's FIN or keepalive
+//     failure only once granted or timed out, where the model ends its wait at once (optimistic
+//     by at most the lock_timeout); deadlock detection is not modelled (one lock per client);
+//     a second lock() on a session already waiting is refused with kProtocol.
 //
 // Thread-safety: none. Ownership: the node registers hooks with its World and host process;
 // both must outlive the run.
@@ -139,7 +144,10 @@ class PgNode {
     Reply<bool> reply;
     World::EventId timeout;
   };
-  void end_session(SessionId session);
+  // Ends `sessions` together (see pg_node.cc), releasing their locks and stopping their waits.
+  void end_sessions(const std::vector<SessionId>& sessions);
+  // Whether `session` is waiting in lock().
+  [[nodiscard]] bool waiting(SessionId session) const;
   // Takes `session`'s waiters out of every queue (their timeouts cancelled); returns their
   // replies, unsent.
   std::vector<Reply<bool>> stop_waiting(SessionId session);
