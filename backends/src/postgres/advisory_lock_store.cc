@@ -27,18 +27,6 @@ constexpr std::string_view kNextTokenSql =
 constexpr std::string_view kCreateFencingTableSql =
     "CREATE TABLE IF NOT EXISTS faultline_fencing (key text PRIMARY KEY, token bigint NOT NULL)";
 
-// Room left for the round trip when the server waits for a lock: a quarter of the call's
-// timeout, at most this much.
-constexpr Duration kMaxLockRoundTripMargin = std::chrono::milliseconds(500);
-
-// How long the server may wait for a lock within a call of `timeout`; at least 1ms, because
-// lock_timeout = 0 would mean "wait forever".
-std::int64_t lock_timeout_ms(Duration timeout) {
-  const Duration margin = std::min<Duration>(timeout / 4, kMaxLockRoundTripMargin);
-  const auto wait = std::chrono::duration_cast<milliseconds>(timeout - margin);
-  return std::max<std::int64_t>(wait.count(), 1);
-}
-
 Error deadline_exceeded(Duration timeout) {
   return Error{ErrorCode::kDeadlineExceeded,
                "the deadline of " + duration_text(timeout) + " passed before the statement could be sent"};
@@ -67,7 +55,7 @@ Task<Result<void>> PgLockSession::lock(locks::AdvisoryLockId id, Duration timeou
     co_return std::move(valid).error();
   }
   const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
-  const std::int64_t wait_ms = lock_timeout_ms(timeout);
+  const std::int64_t wait_ms = locks::server_lock_wait(timeout).count();
   if (lock_timeout_ms_ != wait_ms) {
     const std::array<std::string, 1> setting{std::to_string(wait_ms) + "ms"};
     Result<PgResult> set = co_await connection_.query(kSetLockTimeoutSql, setting, timeout);
@@ -82,9 +70,7 @@ Task<Result<void>> PgLockSession::lock(locks::AdvisoryLockId id, Duration timeou
   if (!result.ok()) co_return std::move(result).error();
   if (result->is_error()) {
     if (result->sqlstate() == kSqlStateLockNotAvailable) {
-      co_return Error{ErrorCode::kBusy, "advisory lock " + std::to_string(id) +
-                                            " is held by another session (waited " +
-                                            std::to_string(wait_ms) + "ms); not taken"};
+      co_return locks::lock_wait_ran_out(id, std::chrono::milliseconds(wait_ms));
     }
     co_return result->to_error();
   }

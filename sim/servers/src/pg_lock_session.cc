@@ -60,13 +60,8 @@ Task<Result<bool>> SimLockSession::try_lock(locks::AdvisoryLockId id, Duration t
 Task<Result<void>> SimLockSession::lock(locks::AdvisoryLockId id, Duration timeout) {
   if (auto r = faultline::validate_timeout(timeout); !r) co_return std::move(r).error();
   if (lost()) co_return terminated();  // after the arguments, as the real backend checks them
-  // As the real backend (PgLockSession::lock): the server waits lock_timeout = the timeout minus
-  // a margin for the round trip (a quarter of it, at most 500ms; whole ms, at least 1ms), then
-  // gives up with kBusy, so that the answer arrives before the caller's deadline.
-  const Duration margin = std::min<Duration>(timeout / 4, std::chrono::milliseconds(500));
-  const Duration wait = std::max<Duration>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(timeout - margin),
-      std::chrono::milliseconds(1));
+  // As the real backend (PgLockSession::lock): the server waits for at most this long.
+  const Duration wait = locks::server_lock_wait(timeout);
   PgNode* node = &node_;
   const SessionId session = session_;
   auto op = applied_once_deferred([node, session, id, wait](Reply<bool> reply) {

@@ -90,11 +90,7 @@ void PgNode::wait_expired(locks::AdvisoryLockId id, std::uint64_t ticket, Durati
   Reply<bool> reply = std::move(it->reply);
   waiters.erase(it);
   if (waiters.empty()) waiting_.erase(queue);
-  // The real backend's answer to SQLSTATE 55P03 (PgLockSession::lock).
-  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(wait).count();
-  reply(Error{ErrorCode::kBusy, "advisory lock " + std::to_string(id) +
-                                    " is held by another session (waited " +
-                                    std::to_string(waited) + "ms); not taken"});
+  reply(locks::lock_wait_ran_out(id, std::chrono::duration_cast<std::chrono::milliseconds>(wait)));
 }
 
 void PgNode::grant_next(locks::AdvisoryLockId id) {

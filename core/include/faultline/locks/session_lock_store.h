@@ -20,6 +20,7 @@
 // Thread-safety: a session is used by one coroutine at a time (it is one connection).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -60,5 +61,14 @@ class SessionLockStore {
   // Opens a new session (a connection of its own).
   virtual Task<Result<std::unique_ptr<LockSession>>> open_session(Duration timeout) = 0;
 };
+
+// What lock(id, timeout) asks of the server, shared by the real backend (PgLockSession) and the
+// simulated one (SimLockSession), so that both answer alike:
+// the server waits lock_timeout = the timeout less a margin for the round trip (a quarter of
+// it, at most 500ms), in whole milliseconds and at least 1ms (lock_timeout = 0 means "forever"),
+// so that its answer arrives before the caller's deadline.
+[[nodiscard]] std::chrono::milliseconds server_lock_wait(Duration timeout);
+// lock()'s kBusy when that wait ran out with the lock still held (SQLSTATE 55P03).
+[[nodiscard]] Error lock_wait_ran_out(AdvisoryLockId id, std::chrono::milliseconds waited);
 
 }  // namespace faultline::locks
