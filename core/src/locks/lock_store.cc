@@ -16,6 +16,24 @@ bool has_hash_tag(std::string_view key) {
   return close != std::string_view::npos && close > open + 1;
 }
 
+// Whether every argument is certainly valid, decided by comparisons alone. It is the case of
+// nearly every call, and the simulator makes hundreds a seed: it then builds no Result per
+// field (that was 3% of a lease-lock seed; callgrind). It may only say false for a valid request:
+// false goes through the checks below, which name what is wrong and accept what is valid (a key
+// with '}' always goes there, for its hash-tag rule).
+bool plainly_valid(std::string_view key, std::optional<std::string_view> owner,
+                   std::optional<Duration> ttl, Duration timeout) noexcept {
+  if (key.empty() || key.size() > kMaxKeyBytes || key.find('}') != std::string_view::npos) {
+    return false;
+  }
+  if (owner && (owner->empty() || owner->size() > kMaxOwnerBytes)) return false;
+  if (ttl && (*ttl < kMinTtl || *ttl > kMaxTtl ||
+              *ttl % std::chrono::milliseconds(1) != Duration::zero())) {
+    return false;
+  }
+  return timeout > Duration::zero();
+}
+
 }  // namespace
 
 Result<void> validate_key(std::string_view key) {
@@ -49,6 +67,7 @@ Result<void> validate_ttl(Duration ttl) {
 
 Result<void> validate_request(std::string_view key, std::optional<std::string_view> owner,
                               std::optional<Duration> ttl, Duration timeout) {
+  if (plainly_valid(key, owner, ttl, timeout)) return Ok{};
   if (auto r = validate_key(key); !r) return r;
   if (owner) {
     if (auto r = validate_owner(*owner); !r) return r;

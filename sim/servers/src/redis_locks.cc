@@ -1,5 +1,8 @@
 #include "faultline/sim/redis_locks.h"
 
+#include <array>
+#include <cstring>
+#include <memory>
 #include <optional>
 
 #include "faultline/sim/rpc.h"
@@ -9,6 +12,41 @@ namespace {
 
 constexpr std::string_view kOwner = "owner";
 constexpr std::string_view kToken = "token";
+
+// A request's key and owner as its op keeps them until the server runs it (the caller's views
+// may be gone by then). Inline up to 56 bytes together: the usual request (a short key and a
+// 32-character owner) then allocates nothing, and the moves that carry the op into its call
+// (five of them) copy a fixed array. Longer ones go to the heap.
+class KeyAndOwner {
+ public:
+  KeyAndOwner(std::string_view key, std::string_view owner)
+      : key_size_(key.size()), size_(key.size() + owner.size()) {
+    char* out = inline_.data();
+    if (size_ > inline_.size()) {
+      heap_ = std::make_unique<char[]>(size_);
+      out = heap_.get();
+    }
+    std::memcpy(out, key.data(), key.size());
+    std::memcpy(out + key.size(), owner.data(), owner.size());
+  }
+  KeyAndOwner(const KeyAndOwner& other) : KeyAndOwner(other.key(), other.owner()) {}
+  KeyAndOwner(KeyAndOwner&&) noexcept = default;
+  KeyAndOwner& operator=(const KeyAndOwner&) = delete;
+  KeyAndOwner& operator=(KeyAndOwner&&) = delete;
+
+  [[nodiscard]] std::string_view key() const noexcept { return {data(), key_size_}; }
+  [[nodiscard]] std::string_view owner() const noexcept {
+    return {data() + key_size_, size_ - key_size_};
+  }
+
+ private:
+  [[nodiscard]] const char* data() const noexcept { return heap_ ? heap_.get() : inline_.data(); }
+
+  std::array<char, 56> inline_{};
+  std::unique_ptr<char[]> heap_;  // when key and owner do not fit inline_
+  std::size_t key_size_;
+  std::size_t size_;
+};
 
 // The token a lock hash stores (written by acquire, so always a number).
 locks::FencingToken stored_token(RedisKeyspace& keys, std::string_view key) {
@@ -130,8 +168,8 @@ Task<Result<locks::AcquireReply>> SimLockStore::acquire(std::string_view key,
   RedisNode* node = &node_;
   // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
   // of a co_await operand twice.
-  auto op = [node, key = std::string(key), owner = std::string(owner), ttl]() {
-    return Result<locks::AcquireReply>(RedisLocks(*node).acquire(key, owner, ttl));
+  auto op = [node, args = KeyAndOwner(key, owner), ttl]() {
+    return Result<locks::AcquireReply>(RedisLocks(*node).acquire(args.key(), args.owner(), ttl));
   };
   auto reply = call<locks::AcquireReply>(network_, client_, node_.host(), timeout, std::move(op));
   co_return co_await std::move(reply);
@@ -145,8 +183,8 @@ Task<Result<bool>> SimLockStore::release(std::string_view key, std::string_view 
   RedisNode* node = &node_;
   // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
   // of a co_await operand twice.
-  auto op = [node, key = std::string(key), owner = std::string(owner)]() {
-    return Result<bool>(RedisLocks(*node).release(key, owner));
+  auto op = [node, args = KeyAndOwner(key, owner)]() {
+    return Result<bool>(RedisLocks(*node).release(args.key(), args.owner()));
   };
   auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
   co_return co_await std::move(reply);
@@ -160,8 +198,8 @@ Task<Result<bool>> SimLockStore::extend(std::string_view key, std::string_view o
   RedisNode* node = &node_;
   // Named locals, not temporaries inside co_await: g++ 12 destroys non-trivial temporaries
   // of a co_await operand twice.
-  auto op = [node, key = std::string(key), owner = std::string(owner), ttl]() {
-    return Result<bool>(RedisLocks(*node).extend(key, owner, ttl));
+  auto op = [node, args = KeyAndOwner(key, owner), ttl]() {
+    return Result<bool>(RedisLocks(*node).extend(args.key(), args.owner(), ttl));
   };
   auto reply = call<bool>(network_, client_, node_.host(), timeout, std::move(op));
   co_return co_await std::move(reply);
