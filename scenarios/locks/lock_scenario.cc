@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -299,10 +298,18 @@ std::vector<ObservedAcquire> observed_acquires(Run& run) {
 // The sections with their writes' true application times from the register's log.
 std::vector<ObservedSection> observed_sections(const Run& run) {
   std::vector<ObservedSection> sections = run.sections;
-  std::map<std::uint64_t, sim::SimTime> applied;
-  for (const auto& write : run.storage.log()) applied.emplace(write.write_id, write.at);
+  // (write id, when applied), sorted by id; the first write of an id counts, as a map's emplace
+  // kept it.
+  std::vector<std::pair<std::uint64_t, sim::SimTime>> applied;
+  applied.reserve(run.storage.log().size());
+  for (const auto& write : run.storage.log()) applied.emplace_back(write.write_id, write.at);
+  std::stable_sort(applied.begin(), applied.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   for (ObservedSection& s : sections) {
-    if (auto it = applied.find(s.id); it != applied.end()) s.written = it->second - sim::SimTime{};
+    const auto it =
+        std::lower_bound(applied.begin(), applied.end(), s.id,
+                         [](const auto& entry, std::uint64_t id) { return entry.first < id; });
+    if (it != applied.end() && it->first == s.id) s.written = it->second - sim::SimTime{};
   }
   return sections;
 }
@@ -320,6 +327,7 @@ std::optional<Violation> check_tokens(const LockScenarioSpec& spec,
 // The register's log as the lost-update check reads it, and the sections that reported success.
 std::optional<Violation> check_lost_update(Run& run) {
   std::vector<ObservedWrite> writes;
+  writes.reserve(run.storage.log().size());
   for (const auto& w : run.storage.log()) {
     writes.push_back({run.world.process(w.writer).name(), w.write_id, w.token, w.previous, w.value,
                       w.at - sim::SimTime{}});
@@ -470,11 +478,11 @@ RunResult LockScenario::run(std::uint64_t seed, const sim::FaultPlan& plan,
     const sim::ProcessId id = node->host().id();
     node->on_data_loss([&history, id](const std::string& text) { history.note(id, text); });
   }
-  run->network.set_observer([&world, &history](sim::ProcessId from, sim::ProcessId to,
-                                               const std::string& what) {
-    history.note(from, what + " (" + world.process(from).name() + " -> " +
-                           world.process(to).name() + ")");
-  });
+  run->network.set_observer(
+      [&world, &history](sim::ProcessId from, sim::ProcessId to, std::string_view what) {
+        history.note(from, fmt::format("{} ({} -> {})", what, world.process(from).name(),
+                                       world.process(to).name()));
+      });
   run->rendering = options.html || options.timeline;
   run->server_spans = ServerSpans::watching(run->rendering, history, run->topology,
                                             node_names(spec_), spec_.kind == LockKind::kPgAdvisory);

@@ -15,19 +15,20 @@ const char* to_string(OpStatus status) noexcept {
 }
 
 std::size_t History::invoke(ProcessId process, std::string name, std::string input) {
-  Operation op;
-  op.id = ops_.size();
+  Trace& trace = world_.trace();
+  trace.mix(process);
+  trace.mix(name);
+  trace.mix(input);
+  // Built in place: a lock seed records a few hundred operations, and moving a finished one in
+  // moved its three strings again.
+  Operation& op = ops_.emplace_back();
+  op.id = ops_.size() - 1;
   op.process = process;
   op.name = std::move(name);
   op.input = std::move(input);
   op.invoked = world_.now();
   op.invoke_seq = next_seq_++;
-  Trace& trace = world_.trace();
-  trace.mix(process);
-  trace.mix(op.name);
-  trace.mix(op.input);
-  ops_.push_back(std::move(op));
-  return ops_.size() - 1;
+  return op.id;
 }
 
 void History::complete(std::size_t id, OpStatus status, std::string output) {

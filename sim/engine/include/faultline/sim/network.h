@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -98,7 +99,7 @@ class Network {
   // Called for every message a fault touched: dropped (lost or partitioned), delayed by a spike,
   // or duplicated. Scenarios note these in their history so a timeline shows why a message was
   // late. Must not send messages itself.
-  using Observer = std::function<void(ProcessId from, ProcessId to, const std::string& what)>;
+  using Observer = std::function<void(ProcessId from, ProcessId to, std::string_view what)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 
   [[nodiscard]] std::uint64_t sent() const noexcept { return sent_; }

@@ -26,18 +26,18 @@
 // it is started then, not before. It converts to a Task<Result<R>> for code that needs one; no
 // other completion token is supported (the operation refers to the Call, which a deferring
 // token would outlive).
-// One call allocates one block (the op, the caller's handler, the deadline's id and the first
-// reply's result), shared by the request, its replies and the deadline, whose messages carry a
-// counted reference to it; only a duplicated request's second reply carries its own result, and
-// a deferred call's Reply allocates its callable.
-// A duplicated request runs the same op object again: an op that keeps state across runs sees
-// both.
+// One call takes one block from the World's pool (the op, the caller's handler, the deadline's id
+// and the first reply's result), shared by the request, its replies and the deadline, whose
+// messages carry a counted reference to it; only a duplicated request's second reply carries its
+// own result, and a deferred call's Reply allocates its callable. A duplicated request runs the
+// same op object again: an op that keeps state across runs sees both.
 #pragma once
 
 #include <boost/asio/async_result.hpp>
 
 #include <cstdint>
 #include <functional>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -89,7 +89,7 @@ class CallState {
     Ref& operator=(const Ref&) = delete;
     Ref& operator=(Ref&&) = delete;
     ~Ref() {
-      if (state_ != nullptr && --state_->refs_ == 0) delete state_;
+      if (state_ != nullptr && --state_->refs_ == 0) destroy(state_);
     }
     CallState* operator->() const noexcept { return state_; }
 
@@ -97,8 +97,19 @@ class CallState {
     CallState* state_;
   };
 
-  CallState(Op op, Handler handler, Network& network, Process& server)
-      : op_(std::move(op)), handler_(std::move(handler)), network_(network), server_(server) {}
+  // A new state in a block of the World's pool (block_pool.h), referred to by the Ref.
+  static Ref create(Op op, Handler handler, Network& network, Process& server) {
+    static_assert(alignof(CallState) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
+                  "the pool's blocks have operator new's default alignment");
+    BlockPool& pool = server.world().blocks();
+    void* block = pool.allocate(sizeof(CallState));
+    try {
+      return Ref(::new (block) CallState(std::move(op), std::move(handler), network, server));
+    } catch (...) {
+      pool.deallocate(block, sizeof(CallState));
+      throw;
+    }
+  }
 
   // Schedules the deadline, then sends the request (the order fixes the events' sequence).
   static void start(Ref self, Process& caller, Duration timeout) {
@@ -120,6 +131,15 @@ class CallState {
   }
 
  private:
+  CallState(Op op, Handler handler, Network& network, Process& server)
+      : op_(std::move(op)), handler_(std::move(handler)), network_(network), server_(server) {}
+
+  static void destroy(CallState* state) noexcept {
+    BlockPool& pool = state->server_.world().blocks();
+    state->~CallState();
+    pool.deallocate(state, sizeof(CallState));
+  }
+
   // On the server: runs the op and sends its result back.
   void serve(const Ref& self, ProcessId caller_id, std::uint32_t caller_generation) {
     // A hung service (a timeout outage) reads the request and never answers: the caller meets
@@ -210,8 +230,8 @@ class [[nodiscard]] Call {
   template <class Handler>
   void start(Handler handler) {
     using State = detail::CallState<R, Op, Handler>;
-    typename State::Ref state(new State(std::move(op_), std::move(handler), *network_, *server_));
-    State::start(std::move(state), *caller_, timeout_);
+    State::start(State::create(std::move(op_), std::move(handler), *network_, *server_), *caller_,
+                 timeout_);
   }
 
   Network* network_;

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "faultline/clock.h"
+#include "faultline/sim/block_pool.h"
 #include "faultline/sim/event_queue.h"
 #include "faultline/sim/rng.h"
 #include "faultline/sim/sim_executor.h"
@@ -194,6 +195,8 @@ class World {
   // The execution context behind the executor: where Asio keeps its services.
   [[nodiscard]] boost::asio::execution_context& context() noexcept { return io_; }
   [[nodiscard]] std::uint64_t events_run() const noexcept { return events_run_; }
+  // Where the World's short-lived blocks (a call's shared state) come from and go back to.
+  [[nodiscard]] detail::BlockPool& blocks() noexcept { return blocks_; }
 
   // Names a scheduled event, for cancel().
   // An id names an event of this World only (another World's ids alias them); a default one
@@ -267,6 +270,9 @@ class World {
   void discard_cancelled();
   static constexpr std::uint64_t kNoEvent = UINT64_MAX;  // slot_seq_ of a free or running slot
 
+  // First, so that it is destroyed last: the blocks of calls still pending go back to it as the
+  // events holding them are destroyed.
+  detail::BlockPool blocks_;
   std::uint64_t seed_;
   Rng rng_;
   Trace trace_;
