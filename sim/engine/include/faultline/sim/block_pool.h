@@ -20,11 +20,19 @@
 
 namespace faultline::sim::detail {
 
+// g++ says AddressSanitizer is on with __SANITIZE_ADDRESS__, clang with __has_feature.
 #if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kPoolBlocks = false;
-#else
-inline constexpr bool kPoolBlocks = true;
+#define FAULTLINE_POOL_BLOCKS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FAULTLINE_POOL_BLOCKS 0
 #endif
+#endif
+#ifndef FAULTLINE_POOL_BLOCKS
+#define FAULTLINE_POOL_BLOCKS 1
+#endif
+inline constexpr bool kPoolBlocks = FAULTLINE_POOL_BLOCKS != 0;
+#undef FAULTLINE_POOL_BLOCKS
 
 class BlockPool {
  public:
@@ -38,7 +46,7 @@ class BlockPool {
     for (std::size_t c = 0; c < kClasses; ++c) {
       while (Free* block = free_[c]) {
         free_[c] = block->next;
-        ::operator delete(block, bytes_of(c));
+        ::operator delete(block);
       }
     }
   }
@@ -57,7 +65,7 @@ class BlockPool {
   // Takes back a block from allocate(`size`), with the same `size`.
   void deallocate(void* block, std::size_t size) noexcept {
     if (!kPoolBlocks || size > kLargest) {
-      ::operator delete(block, size);
+      ::operator delete(block);
       return;
     }
     const std::size_t c = class_of(size);
