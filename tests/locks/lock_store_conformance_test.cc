@@ -119,6 +119,29 @@ TEST(LockStoreConformance, OnlyTheOwnerExtends) {
       << "a non-owner's extend kept the lock alive";
 }
 
+// Keys and owners at their longest are kept whole, to the last byte: an owner or a key that
+// differs only there is another one. (The simulated store's requests keep short ones inline and
+// long ones on the heap.)
+TEST(LockStoreConformance, KeysAndOwnersAtTheirLongestAreKeptWhole) {
+  REQUIRE_HARNESS(h);
+  std::string key = h->unique_key();
+  key.resize(locks::kMaxKeyBytes, 'k');
+  std::string other_key = key;
+  other_key.back() = 'q';
+  const std::string owner_a(locks::kMaxOwnerBytes, 'a');
+  std::string owner_b = owner_a;
+  owner_b.back() = 'b';
+  ASSERT_TRUE(acquire(*h, 0, key, owner_a, kLongTtl)->acquired);
+  EXPECT_FALSE(acquire(*h, 1, key, owner_b, kLongTtl)->acquired)
+      << "an owner differing in its last byte took the lock";
+  EXPECT_FALSE(*release(*h, 1, key, owner_b));
+  EXPECT_TRUE(acquire(*h, 1, other_key, owner_b, kLongTtl)->acquired)
+      << "a key differing in its last byte is another lock";
+  EXPECT_TRUE(*extend(*h, 0, key, owner_a, kLongTtl));
+  EXPECT_TRUE(*release(*h, 0, key, owner_a));
+  EXPECT_TRUE(acquire(*h, 1, key, owner_b, kLongTtl)->acquired);
+}
+
 TEST(LockStoreConformance, ExtendKeepsTheLockPastItsTtl) {
   REQUIRE_HARNESS(h);
   const std::string key = h->unique_key();

@@ -38,8 +38,15 @@ rc::Gen<std::string> keys() {
   return rc::gen::oneOf(
       // Short keys over the bytes the hash-tag rule reads.
       rc::gen::container<std::string>(rc::gen::element('a', '{', '}', ':')),
-      rc::gen::map(rc::gen::element<std::size_t>(0, 1, kMaxKeyBytes, kMaxKeyBytes + 1),
-                   [](std::size_t n) { return std::string(n, 'k'); }));
+      // Long ones, at and past the bound, with or without a '}' at the end.
+      rc::gen::apply(
+          [](std::size_t n, bool brace) {
+            std::string key(n, 'k');
+            if (brace && n > 0) key.back() = '}';
+            return key;
+          },
+          rc::gen::element<std::size_t>(0, 1, kMaxKeyBytes, kMaxKeyBytes + 1),
+          rc::gen::arbitrary<bool>()));
 }
 
 rc::Gen<std::string> owners() {

@@ -37,7 +37,7 @@ concept RandomSource = std::derived_from<R, Random>;
 
 // Uniform integer in [0, bound), bound > 0, by Lemire's multiply-shift with rejection:
 // unbiased and portable. Always inlined: g++ kept it out of line (its rejection loop), and the
-// call cost more than the draw (the simulator draws six times a message; callgrind).
+// call cost more than the draw, in the simulator's network, which draws on every message.
 template <RandomSource R>
 [[nodiscard, gnu::always_inline]] inline std::uint64_t uniform_below(R& random,
                                                                      std::uint64_t bound) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "faultline/sim/rpc.h"
 
@@ -30,7 +31,12 @@ class KeyAndOwner {
     std::memcpy(out + key.size(), owner.data(), owner.size());
   }
   KeyAndOwner(const KeyAndOwner& other) : KeyAndOwner(other.key(), other.owner()) {}
-  KeyAndOwner(KeyAndOwner&&) noexcept = default;
+  // Leaves `other` empty (a key and an owner of no bytes), not pointing past its inline bytes.
+  KeyAndOwner(KeyAndOwner&& other) noexcept
+      : inline_(other.inline_),
+        heap_(std::move(other.heap_)),
+        key_size_(std::exchange(other.key_size_, 0)),
+        size_(std::exchange(other.size_, 0)) {}
   KeyAndOwner& operator=(const KeyAndOwner&) = delete;
   KeyAndOwner& operator=(KeyAndOwner&&) = delete;
 

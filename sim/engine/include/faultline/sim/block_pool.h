@@ -7,8 +7,9 @@
 //
 // Bound: a class's list never holds more blocks than were live at once, so the pool's memory is
 // the peak of the World's live blocks, returned when the pool is destroyed.
-// Alignment: operator new's default (__STDCPP_DEFAULT_NEW_ALIGNMENT__); a larger one is refused at
-// compile time by the caller's static_assert.
+// Preconditions: a block needs no more than operator new's default alignment
+// (__STDCPP_DEFAULT_NEW_ALIGNMENT__; rpc.h's caller checks at compile time), and every block is
+// handed back before the pool is destroyed (the World declares its pool first for that).
 // Under AddressSanitizer every block goes to operator new and back, so that a use after free of
 // one is still reported.
 // Thread-safety: none (as the World's).

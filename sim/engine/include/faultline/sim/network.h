@@ -98,7 +98,7 @@ class Network {
 
   // Called for every message a fault touched: dropped (lost or partitioned), delayed by a spike,
   // or duplicated. Scenarios note these in their history so a timeline shows why a message was
-  // late. Must not send messages itself.
+  // late. Must not send messages itself. `what` is valid only during the call: copy what is kept.
   using Observer = std::function<void(ProcessId from, ProcessId to, std::string_view what)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 

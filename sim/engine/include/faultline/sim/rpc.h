@@ -45,6 +45,7 @@
 
 #include "faultline/duration_text.h"
 #include "faultline/result.h"
+#include "faultline/sim/block_pool.h"
 #include "faultline/sim/network.h"
 #include "faultline/sim/world.h"
 #include "faultline/task.h"
@@ -98,7 +99,7 @@ class CallState {
   };
 
   // A new state in a block of the World's pool (block_pool.h), referred to by the Ref.
-  static Ref create(Op op, Handler handler, Network& network, Process& server) {
+  static Ref create(Op&& op, Handler&& handler, Network& network, Process& server) {
     static_assert(alignof(CallState) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
                   "the pool's blocks have operator new's default alignment");
     BlockPool& pool = server.world().blocks();
@@ -134,6 +135,7 @@ class CallState {
   CallState(Op op, Handler handler, Network& network, Process& server)
       : op_(std::move(op)), handler_(std::move(handler)), network_(network), server_(server) {}
 
+  // The server's World is the one whose pool the block came from (create()).
   static void destroy(CallState* state) noexcept {
     BlockPool& pool = state->server_.world().blocks();
     state->~CallState();
@@ -202,8 +204,9 @@ class CallState {
 }  // namespace detail
 
 // One round trip, not yet started: see the contract above. `op` is a copyable callable run on
-// the server: `Result<R>()`, or `void(Reply<R>)` for an answer sent later. Holds references to the network and both processes, which
-// must outlive the call.
+// the server: `Result<R>()`, or `void(Reply<R>)` for an answer sent later. Holds references to
+// the network and both processes, which must outlive the call: the server's Process until the
+// last message or Reply of the call is gone (its World's pool takes the call's block back).
 template <class R, class Op>
 class [[nodiscard]] Call {
  public:
