@@ -16,8 +16,8 @@ constexpr std::string_view kToken = "token";
 
 // A request's key and owner as its op keeps them until the server runs it (the caller's views
 // may be gone by then). Inline up to 56 bytes together: the usual request (a short key and a
-// 32-character owner) then allocates nothing, and the moves that carry the op into its call
-// (five of them) copy a fixed array. Longer ones go to the heap.
+// 32-character owner) then allocates nothing, and each move that carries the op into its call
+// copies a fixed array. Longer ones go to the heap.
 class KeyAndOwner {
  public:
   KeyAndOwner(std::string_view key, std::string_view owner)
